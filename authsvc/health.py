@@ -1,0 +1,51 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger("authsvc.health")
+
+
+@require_GET
+def healthz(request):
+    """The process is up; says nothing of its dependencies."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ok() -> bool:
+    try:
+        connection = connections["default"]
+        with connection.cursor() as cursor:
+            connection.introspection.table_names(cursor)
+        return True
+    except Exception as error:  # any failure means "not ready"; the reason goes to the log
+        logger.warning("readyz: database check failed: %s", error.__class__.__name__)
+        connections["default"].close_if_unusable_or_obsolete()
+        return False
+
+
+def _cache_ok() -> bool:
+    probe = f"readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(probe, "1", timeout=5)
+        ok = cache.get(probe) == "1"
+        cache.delete(probe)
+        return ok
+    except Exception as error:
+        logger.warning("readyz: cache check failed: %s", error.__class__.__name__)
+        return False
+
+
+@require_GET
+def readyz(request):
+    checks = {"database": "ok" if _database_ok() else "down", "cache": "ok" if _cache_ok() else "down"}
+    ready = all(state == "ok" for state in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if not ready:
+        body.update(error="service_unavailable", detail="A dependency is down.")
+    return JsonResponse(body, status=200 if ready else 503)

@@ -1,0 +1,237 @@
+"""Settings for authsvc, read from the environment in this one place (DESIGN §7).
+
+Every variable has a default that makes `make run` work on a fresh machine; combinations
+that cannot be right (production without a secret key, a tenant alias without a URL)
+raise ImproperlyConfigured at start-up instead of failing on the first request.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
+from pymongo.uri_parser import parse_uri as parse_mongo_uri
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+logger = logging.getLogger("authsvc.settings")
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name) or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def database_from_url(url: str) -> dict:
+    """One DATABASES entry from a URL: dj-database-url for SQL stores, pymongo's parser for MongoDB."""
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        # django-mongodb-backend 5.2.4 deprecates its parse_uri() in favour of passing the
+        # whole connection string as HOST; pymongo's parser validates it and names the database.
+        database = parse_mongo_uri(url).get("database")
+        if not database:
+            raise ImproperlyConfigured(
+                "A MongoDB DATABASE_URL must name its database: mongodb://host:port/<dbname>"
+            )
+        return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": database}
+    config = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+DEV_SECRET_KEY = "django-insecure-authsvc-development-key-do-not-use-in-production"
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off: refusing to start with the "
+        "development secret key. Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local use)."
+    )
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+AUTHSVC_PUBLIC_URL = os.environ.get("AUTHSVC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+AUTHSVC_ISSUER = os.environ.get("AUTHSVC_ISSUER") or AUTHSVC_PUBLIC_URL
+AUTHSVC_REGISTRATION_TOKEN = os.environ.get("AUTHSVC_REGISTRATION_TOKEN", "")
+AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
+AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
+AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)
+AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)
+AUTHSVC_TRUSTED_PROXIES = env_int("AUTHSVC_TRUSTED_PROXIES", 0)
+# Per-client user model classes kept in memory; the rest are rebuilt on demand.
+AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, minimum=1)
+AUTHSVC_REGISTRATION_RATE = os.environ.get("AUTHSVC_REGISTRATION_RATE", "20/h")
+
+# --- storage ---------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authsvc.sqlite3'}"
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+
+AUTHSVC_TENANT_DATABASE = os.environ.get("AUTHSVC_TENANT_DATABASE") or "default"
+if AUTHSVC_TENANT_DATABASE != "default":
+    tenant_url_variable = f"DATABASE_URL_{AUTHSVC_TENANT_DATABASE.upper()}"
+    if not os.environ.get(tenant_url_variable):
+        raise ImproperlyConfigured(
+            f"AUTHSVC_TENANT_DATABASE={AUTHSVC_TENANT_DATABASE!r} needs {tenant_url_variable} "
+            "to say where that database is."
+        )
+    DATABASES[AUTHSVC_TENANT_DATABASE] = database_from_url(os.environ[tenant_url_variable])
+    if DATABASES[AUTHSVC_TENANT_DATABASE]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("The tenant database must use the same engine as DATABASE_URL.")
+
+USING_MONGODB = DATABASES["default"]["ENGINE"] == "django_mongodb_backend"
+
+DATABASE_ROUTERS = ["tenants.routers.TenantRouter"]
+
+if USING_MONGODB:
+    DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    CONTRIB_APPS = [
+        "authsvc.apps.MongoAdminConfig",
+        "authsvc.apps.MongoAuthConfig",
+        "authsvc.apps.MongoContentTypesConfig",
+    ]
+    MIGRATION_MODULES = {
+        "admin": "authsvc.mongo_migrations.admin",
+        "auth": "authsvc.mongo_migrations.auth",
+        "contenttypes": "authsvc.mongo_migrations.contenttypes",
+    }
+else:
+    DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+    CONTRIB_APPS = [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+    ]
+
+INSTALLED_APPS = [
+    *CONTRIB_APPS,
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_ratelimit",
+    "tenants",
+    "accounts",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "authsvc.middleware.ApiErrorEnvelopeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "authsvc.urls"
+WSGI_APPLICATION = "authsvc.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- cache (readiness checks now, rate limits later) -----------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A per-process cache is only right for the embedded single-process default;
+    # tenants.apps logs a warning at start so it is not mistaken for production.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "default"
+
+# --- mail ------------------------------------------------------------------------------
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
+globals().update(dj_email_url.parse(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, ...
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "authsvc <no-reply@localhost>")
+
+# --- passwords -------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- HTTP ------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "authsvc.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("AUTHSVC_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = AUTHSVC_PUBLIC_URL.startswith("https://")
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,96 @@
+"""Central tenant tables: `clients` and `access_keys`, plus the per-client user schema.
+
+Primary keys are explicit UUIDs so that one set of migrations serves SQLite, PostgreSQL
+and MongoDB alike.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Industry(models.TextChoices):
+    AI_ML = "AI/ML", "AI/ML"
+    E_COMMERCE = "E-commerce", "E-commerce"
+    SAAS = "SaaS", "SaaS"
+    FINTECH = "Fintech", "Fintech"
+    HEALTHCARE = "Healthcare", "Healthcare"
+    EDUCATION = "Education", "Education"
+    GAMING = "Gaming", "Gaming"
+    MEDIA = "Media", "Media"
+    OTHER = "Other", "Other"
+
+
+class Client(models.Model):
+    client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client_name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=32, choices=Industry.choices)
+    is_active = models.BooleanField(default=True)
+    require_email_verification = models.BooleanField(default=False)
+    custom_fields_schema = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "clients"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client_name} ({self.client_id})"
+
+    @property
+    def users_table(self) -> str:
+        return f"users_{self.client_id.hex}"
+
+
+class AccessKey(models.Model):
+    """One secret a client's backend authenticates with; several may be live during a rotation.
+
+    Only `key_id` (public, to find the row) and an HMAC of the secret are stored.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="access_keys")
+    key_id = models.CharField(max_length=32, unique=True)
+    secret_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "access_keys"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AbstractTenantUser(models.Model):
+    """The schema of every `users_<client_id hex>` collection (DESIGN §3).
+
+    Concrete classes are built per client by `tenants.user_models`, never declared here,
+    so that the global app registry knows nothing of them.
+    """
+
+    is_tenant_user_model = True
+
+    user_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    password_hash = models.CharField(max_length=255)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    email_verified = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "user_id"]
+
+    def __str__(self) -> str:
+        return self.email

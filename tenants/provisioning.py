@@ -1,0 +1,59 @@
+"""Creates a client's `users_<client_id hex>` collection and its unique email index.
+
+Idempotent: it only adds what is missing, so running it again (from the API, admin,
+`create_client` or `provision_tenants`) is harmless and repairs a half-provisioned tenant.
+"""
+
+import enum
+import uuid
+
+from django.db import connections
+
+from tenants.routers import TenantRouter
+from tenants.user_models import user_model_for, users_table_name
+
+
+class ProvisionOutcome(enum.Enum):
+    CREATED = "created"
+    REPAIRED = "repaired"
+    UNCHANGED = "unchanged"
+
+
+def _tenant_connection(model):
+    return connections[TenantRouter().db_for_write(model)]
+
+
+def has_unique_email_index(connection, table: str) -> bool:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return any(info["unique"] and info["columns"] == ["email"] for info in constraints.values())
+
+
+def tenant_table_exists(connection, table: str) -> bool:
+    with connection.cursor() as cursor:
+        return table in connection.introspection.table_names(cursor)
+
+
+def provision_user_collection(client_id: uuid.UUID) -> ProvisionOutcome:
+    model = user_model_for(client_id)
+    connection = _tenant_connection(model)
+    table = users_table_name(client_id)
+    if not tenant_table_exists(connection, table):
+        with connection.schema_editor() as editor:
+            editor.create_model(model)
+        return ProvisionOutcome.CREATED
+    if has_unique_email_index(connection, table):
+        return ProvisionOutcome.UNCHANGED
+    with connection.schema_editor() as editor:
+        editor.add_constraint(model, model._meta.constraints[0])
+    return ProvisionOutcome.REPAIRED
+
+
+def drop_user_collection(client_id: uuid.UUID) -> bool:
+    model = user_model_for(client_id)
+    connection = _tenant_connection(model)
+    if not tenant_table_exists(connection, users_table_name(client_id)):
+        return False
+    with connection.schema_editor() as editor:
+        editor.delete_model(model)
+    return True

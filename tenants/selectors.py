@@ -1,0 +1,50 @@
+"""Reads of the tenants context."""
+
+import uuid
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from tenants.errors import NotFound
+from tenants.models import AccessKey, Client
+
+
+def parse_client_id(value: object) -> uuid.UUID | None:
+    """A client_id from untrusted input (path, command line), or None if it is not a UUID."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def client_get(*, client_id: object) -> Client:
+    parsed = parse_client_id(client_id)
+    client = Client.objects.filter(pk=parsed).first() if parsed else None
+    if client is None:
+        raise NotFound(f"No client {str(client_id)[:64]!r}.")
+    return client
+
+
+def client_list(*, industry: str | None = None, is_active: bool | None = None) -> QuerySet[Client]:
+    clients = Client.objects.all()
+    if industry:
+        clients = clients.filter(industry=industry)
+    if is_active is not None:
+        clients = clients.filter(is_active=is_active)
+    return clients.order_by("created_at")
+
+
+def access_key_find(*, key_id: str) -> AccessKey | None:
+    return AccessKey.objects.select_related("client").filter(key_id=key_id).first()
+
+
+def documentation_url(client: Client) -> str:
+    return f"{settings.AUTHSVC_PUBLIC_URL}/docs/clients/{client.client_id}/"
+
+
+def api_base_url(client: Client) -> str:
+    return f"{settings.AUTHSVC_PUBLIC_URL}/api/v1/{client.client_id}/"

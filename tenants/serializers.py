@@ -1,0 +1,58 @@
+from rest_framework import serializers
+
+from tenants.models import Client, Industry
+from tenants.selectors import documentation_url
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and other non-strings instead of coercing them."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if "\x00" in data:
+            raise serializers.ValidationError("Must not contain NUL characters.")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class ClientRegisterInput(serializers.Serializer):
+    client_name = StrictCharField(max_length=200)
+    industry = serializers.ChoiceField(choices=Industry.choices)
+    require_email_verification = StrictBooleanField(required=False, default=False)
+    custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
+
+
+class ClientRegisterOutput(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    client_name = serializers.CharField()
+    industry = serializers.CharField()
+    access_key = serializers.CharField()
+    documentation_url = serializers.URLField()
+    created_at = serializers.DateTimeField()
+
+
+class ClientOutput(serializers.ModelSerializer):
+    documentation_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Client
+        fields = [
+            "client_id",
+            "client_name",
+            "industry",
+            "is_active",
+            "require_email_verification",
+            "custom_fields_schema",
+            "documentation_url",
+            "created_at",
+        ]
+
+    def get_documentation_url(self, client: Client) -> str:
+        return documentation_url(client)

@@ -1,0 +1,157 @@
+"""Writes of the tenants context. Views, admin actions and commands all call these."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jsonschema
+from django.db import transaction
+from django.utils import timezone
+
+from tenants import signals
+from tenants.access_keys import generate_access_key
+from tenants.errors import InvalidRequest, NotFound
+from tenants.models import AccessKey, Client, Industry
+from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
+from tenants.request_meta import RequestMeta
+from tenants.user_models import user_model_cache
+
+logger = logging.getLogger("authsvc.tenants")
+
+# last_used_at is advisory; writing it on every call would put a write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ClientWithKey:
+    client: Client
+    access_key: str  # shown once, never stored
+
+
+def validate_custom_fields_schema(schema: object) -> None:
+    if schema is None:
+        return
+    if not isinstance(schema, dict):
+        raise InvalidRequest(fields={"custom_fields_schema": ["Must be a JSON Schema object."]})
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        raise InvalidRequest(fields={"custom_fields_schema": [f"Not a valid JSON Schema: {error.message}"]}) from None
+
+
+def _issue_key(client: Client) -> tuple[AccessKey, str]:
+    issued = generate_access_key()
+    key = AccessKey.objects.create(client=client, key_id=issued.key_id, secret_hash=issued.secret_hash)
+    return key, issued.plaintext
+
+
+def client_provision(*, client: Client) -> ProvisionOutcome:
+    return provision_user_collection(client.client_id)
+
+
+def _provision_when_committed(client: Client) -> None:
+    """Provision now, or after the surrounding transaction commits (admin saves run in one).
+
+    Schema changes cannot run inside a transaction on SQLite, and a collection for a
+    client whose row was rolled back would be an orphan.
+    """
+    transaction.on_commit(lambda: client_provision(client=client), robust=False)
+
+
+def client_register(
+    *,
+    client_name: str,
+    industry: str,
+    require_email_verification: bool = False,
+    custom_fields_schema: dict | None = None,
+    surface: str = "api",
+    request_meta: RequestMeta | None = None,
+) -> ClientWithKey:
+    client_name = (client_name or "").strip()
+    if not client_name:
+        raise InvalidRequest(fields={"client_name": ["This field may not be blank."]})
+    if industry not in Industry.values:
+        raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
+    validate_custom_fields_schema(custom_fields_schema)
+
+    client = Client.objects.create(
+        client_name=client_name,
+        industry=industry,
+        require_email_verification=require_email_verification,
+        custom_fields_schema=custom_fields_schema,
+    )
+    try:
+        _, plaintext = _issue_key(client)
+        _provision_when_committed(client)
+    except Exception:
+        # Leave nothing half-made: a client without a key or a collection is useless.
+        Client.objects.filter(pk=client.pk).delete()
+        raise
+    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=request_meta)
+    return ClientWithKey(client=client, access_key=plaintext)
+
+
+def client_attach_first_key(*, client: Client, surface: str = "admin") -> str:
+    """Give a client saved by the admin form its first key and collection."""
+    _, plaintext = _issue_key(client)
+    _provision_when_committed(client)
+    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=None)
+    return plaintext
+
+
+def access_key_rotate(
+    *,
+    client: Client,
+    revoke_existing: bool = False,
+    request_meta: RequestMeta | None = None,
+) -> str:
+    """Issue a new key. Old keys stay valid until revoked, so clients can roll over without downtime."""
+    now = timezone.now()
+    revoked_ids: list[str] = []
+    if revoke_existing:
+        live = AccessKey.objects.filter(client=client, revoked_at__isnull=True)
+        revoked_ids = list(live.values_list("key_id", flat=True))
+        live.update(revoked_at=now)
+    key, plaintext = _issue_key(client)
+    signals.access_key_rotated.send(
+        sender=Client, client=client, key_id=key.key_id, revoked_key_ids=revoked_ids, request_meta=request_meta
+    )
+    return plaintext
+
+
+def access_key_revoke(*, client: Client, key_id: str) -> AccessKey:
+    key = AccessKey.objects.filter(client=client, key_id=key_id).first()
+    if key is None:
+        raise NotFound("No such access key for this client.")
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def access_key_touch(*, key: AccessKey) -> None:
+    now = timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now
+
+
+def client_deactivate(*, client: Client, request_meta: RequestMeta | None = None) -> Client:
+    if client.is_active:
+        client.is_active = False
+        client.save(update_fields=["is_active", "updated_at"])
+    signals.client_deactivated.send(sender=Client, client=client, request_meta=request_meta)
+    return client
+
+
+def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | None = None) -> None:
+    """Delete a client, its keys and its users' collection. Irreversible, hence `confirm`."""
+    if not confirm:
+        raise InvalidRequest("Deleting a client drops its users; confirm to proceed.")
+    client_id: uuid.UUID = client.client_id
+    drop_user_collection(client_id)
+    client.delete()
+    user_model_cache.forget(client_id)
+    signals.client_deleted.send(sender=Client, client=None, client_id=client_id, request_meta=request_meta)

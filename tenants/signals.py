@@ -1,0 +1,13 @@
+"""What `tenants` announces; `audit` listens (DESIGN §6). Senders never write audit rows.
+
+Every signal is sent with keyword arguments `client` (a Client, or None when unknown)
+and `request_meta` (a RequestMeta, or None when the event did not come over HTTP).
+"""
+
+from django.dispatch import Signal
+
+client_registered = Signal()  # + surface ("api", "admin", "command")
+access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
+client_deactivated = Signal()
+client_deleted = Signal()  # + client_id (the Client row is gone)
+access_key_refused = Signal()  # + reason ("missing", "malformed", "unknown", "revoked", "client_disabled", "wrong_client")

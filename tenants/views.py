@@ -1,0 +1,96 @@
+"""HTTP surface of the tenants context: registration, the client's own record, its docs page."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.crypto import constant_time_compare
+from rest_framework.authentication import get_authorization_header
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants import services
+from tenants.authentication import AccessKeyAuthentication
+from tenants.errors import NotFound, Unauthorized
+from tenants.permissions import IsPathClient
+from tenants.ratelimits import enforce_rate_limit
+from tenants.request_meta import peer_ip, request_meta
+from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id
+from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
+
+
+def _check_registration_token(request) -> None:
+    expected = settings.AUTHSVC_REGISTRATION_TOKEN
+    if not expected:
+        return
+    parts = get_authorization_header(request).split()
+    presented = parts[1].decode("latin-1") if len(parts) == 2 and parts[0].lower() == b"bearer" else ""
+    if not constant_time_compare(presented, expected):
+        raise Unauthorized("Registration needs Authorization: Bearer <registration token>.")
+
+
+class ClientRegisterApi(APIView):
+    """POST /api/v1/clients/register: a new client, its first access key (shown once) and collection."""
+
+    def post(self, request):
+        _check_registration_token(request)
+        enforce_rate_limit(
+            request, group="client_register", key=peer_ip(request) or "unknown", rate=settings.AUTHSVC_REGISTRATION_RATE
+        )
+        data = ClientRegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registered = services.client_register(**data.validated_data, request_meta=request_meta(request, key_is_valid=False))
+        client = registered.client
+        body = ClientRegisterOutput(
+            {
+                "client_id": client.client_id,
+                "client_name": client.client_name,
+                "industry": client.industry,
+                "access_key": registered.access_key,
+                "documentation_url": documentation_url(client),
+                "created_at": client.created_at,
+            }
+        ).data
+        return Response(body, status=201)
+
+
+class ClientDetailApi(APIView):
+    """GET /api/v1/<client_id>/: the calling client's own settings; a cheap way to check a key."""
+
+    authentication_classes = [AccessKeyAuthentication]
+    permission_classes = [IsPathClient]
+
+    def get(self, request, client_id):
+        return Response(ClientOutput(request.user).data)
+
+
+ENDPOINTS = [
+    ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
+    ("POST", "login", "Exchange email and password for tokens."),
+    ("POST", "token/refresh", "Spend a refresh token for a new pair."),
+    ("POST", "token/verify", "Introspect an access token."),
+    ("POST", "logout", "Revoke a refresh token's family."),
+    ("POST", "email/verify", "Confirm an email address with the mailed token."),
+    ("POST", "email/resend", "Mail a new verification link."),
+    ("POST", "password/forgot", "Mail a password reset link."),
+    ("POST", "password/reset", "Set a new password with the mailed token."),
+    ("GET", "users", "List users (email filter, cursor pagination)."),
+    ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
+    ("GET", "audit", "This client's audit records, newest first."),
+]
+
+
+def client_docs_page(request, client_id: str):
+    """GET /docs/clients/<client_id>/: what `documentation_url` points at."""
+    if parse_client_id(client_id) is None:
+        raise Http404
+    try:
+        client = client_get(client_id=client_id)
+    except NotFound:
+        raise Http404 from None
+    context = {
+        "client": client,
+        "base_url": api_base_url(client),
+        "public_url": settings.AUTHSVC_PUBLIC_URL,
+        "endpoints": ENDPOINTS,
+    }
+    return render(request, "tenants/client_docs.html", context)
