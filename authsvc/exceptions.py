@@ -92,8 +92,10 @@ def exception_to_response(exc: Exception) -> JsonResponse | None:
         return error_response(400, "invalid_request", "The body must be JSON (Content-Type: application/json).")
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         return error_response(401, "unauthorized", str(exc.detail))
-    if isinstance(exc, (drf.PermissionDenied, DjangoPermissionDenied)):
-        return error_response(403, "forbidden", "This access key may not act on this client.")
+    if isinstance(exc, drf.PermissionDenied):
+        return error_response(403, "forbidden", str(exc.detail))
+    if isinstance(exc, DjangoPermissionDenied):
+        return error_response(403, "forbidden", "Forbidden.")
     if isinstance(exc, (drf.NotFound, Http404)):
         return error_response(404, "not_found", "Not found.")
     if isinstance(exc, drf.MethodNotAllowed):

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var")
 
 logger = logging.getLogger("authsvc.settings")
 
@@ -221,6 +221,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at every start without it
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,39 @@
+# The two commands a newcomer runs: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-mongodb migrate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+# The embedded default is a development server: DEBUG on unless the caller says otherwise.
+run: $(VENV)/.run-deps
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev-deps
+	@echo "store: sqlite"
+	AUTHSVC_TEST_STORE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	@echo "store: mongodb"
+	AUTHSVC_TEST_STORE=mongodb $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.dev-deps
+	AUTHSVC_TEST_STORE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-mongodb: $(VENV)/.dev-deps
+	AUTHSVC_TEST_STORE=mongodb $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var
