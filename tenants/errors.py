@@ -11,6 +11,9 @@ class ServiceError(Exception):
     code = "invalid_request"
     status_code = 400
     default_detail = "The request is invalid."
+    # Set by a service that already announced this failure with a signal of its own,
+    # so that views do not announce the same attempt twice.
+    announced = False
 
     def __init__(self, detail: str | None = None, *, fields: dict[str, Any] | None = None):
         self.detail = detail or self.default_detail

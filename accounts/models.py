@@ -1,0 +1,45 @@
+"""The central `tokens` table: one row per refresh token ever issued (DESIGN §5).
+
+The token itself is never stored, only an HMAC of it; `token_id` is its `jti`.
+A refresh spends its row (`replaced_by` set) and adds the next one in the same family;
+presenting a spent token revokes the whole family.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from tenants.models import Client
+
+
+class RefreshToken(models.Model):
+    token_id = models.UUIDField(primary_key=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, db_column="client_id", related_name="+")
+    user_id = models.UUIDField(db_index=True)
+    token_hash = models.CharField(max_length=128)
+    family_id = models.UUIDField(db_index=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = "tokens"
+        ordering = ["-created_at"]
+        verbose_name = "refresh token"
+
+    def __str__(self) -> str:
+        return str(self.token_id)
+
+    @property
+    def is_spent(self) -> bool:
+        return self.replaced_by is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+def new_family_id() -> uuid.UUID:
+    return uuid.uuid4()

@@ -1,0 +1,89 @@
+from django.core.validators import EmailValidator
+from rest_framework import serializers
+
+from accounts.validation import MAX_PASSWORD_LENGTH
+from tenants.serializers import StrictBooleanField, StrictCharField
+
+MAX_TOKEN_LENGTH = 8192
+
+
+class EmailInputField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+        self.validators.append(EmailValidator(message="Enter a valid email address."))
+
+
+class PasswordInputField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_PASSWORD_LENGTH)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class TokenInputField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_TOKEN_LENGTH)
+        super().__init__(**kwargs)
+
+
+class SignupInput(serializers.Serializer):
+    email = EmailInputField()
+    password = PasswordInputField()
+    custom_fields = serializers.JSONField(required=False, default=dict)
+
+
+class LoginInput(serializers.Serializer):
+    email = EmailInputField()
+    password = PasswordInputField()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh_token = TokenInputField()
+
+
+class VerifyInput(serializers.Serializer):
+    token = TokenInputField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+
+
+class LoginOutput(TokenPairOutput):
+    user_id = serializers.UUIDField()
+
+
+class UserOutput(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    email_verified = serializers.BooleanField()
+    is_active = serializers.BooleanField()
+    custom_fields = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class SignupOutput(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    email = serializers.EmailField()
+    email_verified = serializers.BooleanField()
+    custom_fields = serializers.JSONField()
+
+
+class IntrospectionOutput(serializers.Serializer):
+    active = serializers.BooleanField()
+    user_id = serializers.UUIDField(required=False)
+    email = serializers.EmailField(required=False)
+    email_verified = serializers.BooleanField(required=False)
+    custom_fields = serializers.JSONField(required=False)
+    exp = serializers.IntegerField(required=False)
+    iat = serializers.IntegerField(required=False)
+
+
+class UserUpdateInput(serializers.Serializer):
+    custom_fields = serializers.JSONField(required=False)
+    is_active = StrictBooleanField(required=False)

@@ -1,0 +1,59 @@
+"""Input rules of the accounts context: emails, passwords, custom_fields."""
+
+import json
+from typing import Any
+
+import jsonschema
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+
+from tenants.errors import InvalidRequest
+
+MAX_PASSWORD_LENGTH = 1024  # far above any real password, far below a hashing DoS
+MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
+MAX_CUSTOM_FIELDS_DEPTH = 5
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_new_password(password: str, *, user: Any, field: str = "password") -> None:
+    """Django's validators (length, common, numeric, similarity to the email)."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}) from None
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    return 0
+
+
+def validate_custom_fields(custom_fields: Any, *, schema: dict | None) -> dict:
+    def refuse(message: str):
+        raise InvalidRequest("custom_fields is invalid.", fields={"custom_fields": [message]})
+
+    if not isinstance(custom_fields, dict):
+        refuse("Must be a JSON object.")
+    if len(json.dumps(custom_fields, separators=(",", ":")).encode()) > MAX_CUSTOM_FIELDS_BYTES:
+        refuse(f"Must be at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB of JSON.")
+    if _depth(custom_fields) > MAX_CUSTOM_FIELDS_DEPTH:
+        refuse(f"Must be nested at most {MAX_CUSTOM_FIELDS_DEPTH} levels deep.")
+    if schema:
+        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(custom_fields), key=lambda e: list(e.path))
+        if errors:
+            raise InvalidRequest(
+                "custom_fields does not match the client's schema.",
+                fields={"custom_fields": [_describe(error) for error in errors]},
+            )
+    return custom_fields
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    location = "/".join(str(part) for part in error.path)
+    return f"{location}: {error.message}" if location else error.message
