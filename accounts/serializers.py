@@ -87,3 +87,9 @@ class IntrospectionOutput(serializers.Serializer):
 class UserUpdateInput(serializers.Serializer):
     custom_fields = serializers.JSONField(required=False)
     is_active = StrictBooleanField(required=False)
+
+
+class UserListQuery(serializers.Serializer):
+    email = StrictCharField(required=False, max_length=254)
+    cursor = StrictCharField(required=False, max_length=512)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)

@@ -238,3 +238,38 @@ def user_login(*, client: Client, email: str, password: str, request_meta: Reque
     pair = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
     signals.user_logged_in.send(sender=Client, client=client, user_id=user.user_id, request_meta=request_meta, metadata={})
     return user, pair
+
+
+# --- user management -----------------------------------------------------------------
+
+
+def user_update(
+    *,
+    client: Client,
+    user: AbstractTenantUser,
+    custom_fields: dict | None = None,
+    is_active: bool | None = None,
+    request_meta: RequestMeta | None = None,
+) -> AbstractTenantUser:
+    changed: list[str] = []
+    if custom_fields is not None:
+        user.custom_fields = validate_custom_fields(custom_fields, schema=client.custom_fields_schema)
+        changed.append("custom_fields")
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        changed.append("is_active")
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    if "is_active" in changed and not user.is_active:
+        user_tokens_revoke(client=client, user_id=user.user_id)
+    signals.user_updated.send(
+        sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={"fields": changed}
+    )
+    return user
+
+
+def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: RequestMeta | None = None) -> None:
+    user_id = user.user_id
+    user_tokens_revoke(client=client, user_id=user_id)
+    user.delete()
+    signals.user_deleted.send(sender=type(user), client=client, user_id=user_id, request_meta=request_meta, metadata={})

@@ -8,4 +8,6 @@ client_api_urlpatterns = [
     path("token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
     path("token/verify", views.TokenVerifyApi.as_view(), name="token-verify"),
     path("logout", views.LogoutApi.as_view(), name="logout"),
+    path("users", views.UserListApi.as_view(), name="user-list"),
+    path("users/<uuid:user_id>", views.UserDetailApi.as_view(), name="user-detail"),
 ]

@@ -15,11 +15,15 @@ from accounts.serializers import (
     SignupInput,
     SignupOutput,
     TokenPairOutput,
+    UserListQuery,
+    UserOutput,
+    UserUpdateInput,
     VerifyInput,
 )
+from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
 from tenants.authentication import AccessKeyAuthentication
-from tenants.errors import ServiceError
+from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
 from tenants.request_meta import request_meta
 
@@ -127,3 +131,46 @@ def jwks_document(request):
     response = JsonResponse(keyring().jwks())
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+class UserListApi(ClientApi):
+    action_name = "user_list"
+
+    def get(self, request, client_id):
+        query = UserListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        email = params.get("email")
+        page = selectors.user_list(
+            client=self.client,
+            email=normalize_email(email) if email else None,
+            cursor=params.get("cursor"),
+            limit=params["limit"],
+        )
+        return Response({"results": UserOutput(page.results, many=True).data, "next": page.next_cursor})
+
+
+class UserDetailApi(ClientApi):
+    """GET, PATCH (custom_fields, is_active) and DELETE one user of this client."""
+
+    @property
+    def action_name(self) -> str:
+        return {"PATCH": "user_update", "DELETE": "user_delete"}.get(self.request.method, "user_get")
+
+    def get_user(self, user_id):
+        user = selectors.user_get(client=self.client, user_id=user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return user
+
+    def get(self, request, client_id, user_id):
+        return Response(UserOutput(self.get_user(user_id)).data)
+
+    def patch(self, request, client_id, user_id):
+        data = self.validated(UserUpdateInput)
+        user = services.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
+        return Response(UserOutput(user).data)
+
+    def delete(self, request, client_id, user_id):
+        services.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
+        return Response(status=204)
