@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.urls import client_api_urlpatterns as account_api
 from accounts.views import jwks_document
+from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import health
 from tenants.urls import api_urlpatterns as tenant_api
 from tenants.urls import docs_urlpatterns as tenant_docs
@@ -10,6 +11,7 @@ from tenants.urls import docs_urlpatterns as tenant_docs
 urlpatterns = [
     path("api/v1/", include(tenant_api)),
     path("api/v1/<uuid:client_id>/", include(account_api)),
+    path("api/v1/<uuid:client_id>/", include(audit_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),
     path("docs/", include(tenant_docs)),
     path("healthz", health.healthz, name="healthz"),

@@ -8,10 +8,8 @@ answered 401 `unauthorized` with `WWW-Authenticate: Bearer`.
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from tenants import signals
 from tenants.access_keys import parse_access_key, secret_matches
-from tenants.models import Client
-from tenants.request_meta import request_meta
+from tenants.permissions import announce_refusal
 from tenants.selectors import access_key_find
 from tenants.services import access_key_touch
 
@@ -19,9 +17,7 @@ KEYWORD = b"bearer"
 
 
 def _refuse(request, reason: str, detail: str):
-    signals.access_key_refused.send(
-        sender=Client, client=None, reason=reason, request_meta=request_meta(request, key_is_valid=False)
-    )
+    announce_refusal(request, request.parser_context.get("view"), reason=reason)
     raise exceptions.AuthenticationFailed(detail)
 
 

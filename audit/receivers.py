@@ -1,0 +1,98 @@
+"""Signal receivers: the only writers of `audit_logs`. Connected in AuditConfig.ready."""
+
+from accounts import signals as account_signals
+from audit.models import AuditStatus
+from audit.services import AuditEvent, audit_record_or_log
+from tenants import signals as tenant_signals
+
+SUCCESS = AuditStatus.SUCCESS
+FAILED = AuditStatus.FAILED
+
+
+def _record(action: str, status: str, *, client=None, client_id=None, user_id=None, request_meta=None, reason: str = "", metadata=None) -> None:
+    audit_record_or_log(
+        event=AuditEvent(
+            action=action,
+            status=status,
+            client_id=client.client_id if client is not None else client_id,
+            user_id=user_id,
+            reason=reason or "",
+            ip_address=request_meta.ip_address if request_meta else None,
+            user_agent=request_meta.user_agent if request_meta else "",
+            metadata=metadata or {},
+        )
+    )
+
+
+def _simple(action: str, status: str):
+    """A receiver recording `action` with `status` from a signal's standard keyword arguments."""
+
+    def receiver(sender, client=None, user_id=None, request_meta=None, reason="", metadata=None, **extra):
+        _record(action, status, client=client, user_id=user_id, request_meta=request_meta, reason=reason, metadata=metadata)
+
+    receiver.__name__ = f"record_{action}_{status}"
+    return receiver
+
+
+def record_action_failed(sender, action, client=None, user_id=None, request_meta=None, reason="", metadata=None, **extra):
+    _record(action, FAILED, client=client, user_id=user_id, request_meta=request_meta, reason=reason, metadata=metadata)
+
+
+def record_access_key_refused(sender, reason, client=None, request_meta=None, action="", metadata=None, **extra):
+    status_code = {"wrong_client": "forbidden", "client_disabled": "forbidden"}.get(reason, "unauthorized")
+    _record(
+        action or "api_call",
+        FAILED,
+        client=client,
+        request_meta=request_meta,
+        reason=status_code,
+        metadata={"key_problem": reason, **(metadata or {})},
+    )
+
+
+def record_client_registered(sender, client, request_meta=None, surface="api", **extra):
+    _record("client_register", SUCCESS, client=client, request_meta=request_meta, metadata={"surface": surface})
+
+
+def record_access_key_rotated(sender, client, key_id, revoked_key_ids=(), request_meta=None, **extra):
+    _record(
+        "access_key_rotate",
+        SUCCESS,
+        client=client,
+        request_meta=request_meta,
+        metadata={"key_id": key_id, "revoked_key_ids": list(revoked_key_ids)},
+    )
+
+
+def record_client_deactivated(sender, client, request_meta=None, **extra):
+    _record("client_deactivate", SUCCESS, client=client, request_meta=request_meta)
+
+
+def record_client_deleted(sender, client_id, request_meta=None, **extra):
+    _record("client_delete", SUCCESS, client_id=client_id, request_meta=request_meta)
+
+
+RECEIVERS = [
+    (tenant_signals.client_registered, record_client_registered),
+    (tenant_signals.access_key_rotated, record_access_key_rotated),
+    (tenant_signals.client_deactivated, record_client_deactivated),
+    (tenant_signals.client_deleted, record_client_deleted),
+    (tenant_signals.access_key_refused, record_access_key_refused),
+    (account_signals.user_signed_up, _simple("signup", SUCCESS)),
+    (account_signals.user_logged_in, _simple("login", SUCCESS)),
+    (account_signals.user_login_failed, _simple("login", FAILED)),
+    (account_signals.user_logged_out, _simple("logout", SUCCESS)),
+    (account_signals.token_refreshed, _simple("token_refresh", SUCCESS)),
+    (account_signals.token_reuse_detected, _simple("token_reuse", FAILED)),
+    (account_signals.email_verified, _simple("email_verify", SUCCESS)),
+    (account_signals.password_reset_requested, _simple("password_forgot", SUCCESS)),
+    (account_signals.password_reset_done, _simple("password_reset", SUCCESS)),
+    (account_signals.user_updated, _simple("user_update", SUCCESS)),
+    (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
+    (account_signals.action_failed, record_action_failed),
+]
+
+
+def connect() -> None:
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver, dispatch_uid=f"audit.{receiver.__name__}")

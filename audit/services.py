@@ -1,0 +1,64 @@
+"""Writing the audit trail. Only `audit.receivers` calls this."""
+
+import json
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from audit.models import AuditLog
+
+logger = logging.getLogger("authsvc.audit")
+
+# Keys that must never reach the trail, whatever a sender puts in metadata.
+SECRET_KEYS = {"password", "new_password", "token", "refresh_token", "access_token", "access_key", "secret"}
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    action: str
+    status: str
+    client_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    reason: str = ""
+    ip_address: str | None = None
+    user_agent: str = ""
+    metadata: dict = field(default_factory=dict)
+    timestamp: datetime = field(default_factory=timezone.now)
+
+
+def _clean_metadata(metadata: dict) -> dict:
+    return {key: value for key, value in (metadata or {}).items() if key not in SECRET_KEYS}
+
+
+def audit_record(*, event: AuditEvent) -> AuditLog:
+    return AuditLog.objects.create(
+        client_id=event.client_id,
+        user_id=event.user_id,
+        action=event.action,
+        status=event.status,
+        reason=event.reason[:40],
+        ip_address=event.ip_address,
+        user_agent=event.user_agent[:512],
+        timestamp=event.timestamp,
+        metadata=_clean_metadata(event.metadata),
+    )
+
+
+def audit_record_or_log(*, event: AuditEvent) -> AuditLog | None:
+    """Write the record; if the store refuses, the request still answers and the event is logged whole.
+
+    The log line is one JSON object so that it can be replayed into `audit_logs`.
+    """
+    try:
+        return audit_record(event=event)
+    except Exception as error:  # a failed audit write must never fail the audited request
+        payload = asdict(event) | {"metadata": _clean_metadata(event.metadata)}
+        logger.error(
+            "audit write failed (%s): %s",
+            error.__class__.__name__,
+            json.dumps(payload, default=str, sort_keys=True),
+        )
+        return None
