@@ -1,6 +1,7 @@
 """Per-client account endpoints (DESIGN §4): thin views over accounts.services."""
 
 import json
+from functools import cached_property
 
 from django.http import JsonResponse
 from rest_framework.response import Response
@@ -20,11 +21,13 @@ from accounts.serializers import (
     UserUpdateInput,
     VerifyInput,
 )
+from accounts.serializers import EmailOnlyInput, EmailTokenInput, PasswordResetInput
 from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
 from tenants.authentication import AccessKeyAuthentication
 from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
+from tenants.ratelimits import enforce_client_limit
 from tenants.request_meta import request_meta
 
 
@@ -42,7 +45,7 @@ class ClientApi(APIView):
     def client(self):
         return self.request.user
 
-    @property
+    @cached_property
     def meta(self):
         return request_meta(self.request, key_is_valid=True)
 
@@ -50,6 +53,13 @@ class ClientApi(APIView):
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+    def limit(self, limit: str, key: str | None) -> None:
+        """Count this call in the client's `limit` bucket for `key` (a validated value; None skips)."""
+        if key:
+            enforce_client_limit(
+                self.request, client=self.client, limit=limit, key=key, action=self.action_name, request_meta=self.meta
+            )
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
@@ -76,6 +86,7 @@ class SignupApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(SignupInput)
+        self.limit("signup_ip", self.meta.ip_address)
         result = services.user_signup(client=self.client, request_meta=self.meta, **data)
         body = dict(SignupOutput(result.user).data)
         if result.tokens is None:
@@ -90,6 +101,8 @@ class LoginApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(LoginInput)
+        self.limit("login_ip", self.meta.ip_address)
+        self.limit("login_email", normalize_email(data["email"]))
         user, pair = services.user_login(client=self.client, request_meta=self.meta, **data)
         body = LoginOutput({"user_id": user.user_id, **pair.__dict__}).data
         return Response(body)
@@ -174,3 +187,47 @@ class UserDetailApi(ClientApi):
     def delete(self, request, client_id, user_id):
         services.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
         return Response(status=204)
+
+
+# --- email verification and password reset ----------------------------------------------
+# A bad, expired, used or other client's token is 400 invalid_request with fields.token.
+# Requests by email answer 202 with one fixed body, so they never tell whether it exists.
+
+RESEND_ACCEPTED = {"detail": "If this email belongs to an unverified account, a verification link is on its way."}
+FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password reset link is on its way."}
+
+
+class EmailVerifyApi(ClientApi):
+    action_name = "email_verify"
+
+    def post(self, request, client_id):
+        data = self.validated(EmailTokenInput)
+        user = services.email_verify(client=self.client, token=data["token"], request_meta=self.meta)
+        return Response({"email_verified": True, "user_id": str(user.user_id)})
+
+
+class EmailResendApi(ClientApi):
+    action_name = "email_resend"
+
+    def post(self, request, client_id):
+        data = self.validated(EmailOnlyInput)
+        services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
+        return Response(RESEND_ACCEPTED, status=202)
+
+
+class PasswordForgotApi(ClientApi):
+    action_name = "password_forgot"
+
+    def post(self, request, client_id):
+        data = self.validated(EmailOnlyInput)
+        services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
+        return Response(FORGOT_ACCEPTED, status=202)
+
+
+class PasswordResetApi(ClientApi):
+    action_name = "password_reset"
+
+    def post(self, request, client_id):
+        data = self.validated(PasswordResetInput)
+        user = services.password_reset_confirm(client=self.client, request_meta=self.meta, **data)
+        return Response({"password_reset": True, "user_id": str(user.user_id)})

@@ -72,12 +72,29 @@ def record_client_deleted(sender, client_id, request_meta=None, **extra):
     _record("client_delete", SUCCESS, client_id=client_id, request_meta=request_meta)
 
 
+def record_registration_failed(sender, reason, request_meta=None, **extra):
+    _record("client_register", FAILED, request_meta=request_meta, reason=reason)
+
+
+def record_rate_limited(sender, client=None, request_meta=None, action="", limit="", **extra):
+    _record(
+        "rate_limited",
+        FAILED,
+        client=client,
+        request_meta=request_meta,
+        reason="rate_limited",
+        metadata={"attempted": action, "limit": limit},
+    )
+
+
 RECEIVERS = [
     (tenant_signals.client_registered, record_client_registered),
     (tenant_signals.access_key_rotated, record_access_key_rotated),
     (tenant_signals.client_deactivated, record_client_deactivated),
     (tenant_signals.client_deleted, record_client_deleted),
     (tenant_signals.access_key_refused, record_access_key_refused),
+    (tenant_signals.registration_failed, record_registration_failed),
+    (tenant_signals.rate_limited, record_rate_limited),
     (account_signals.user_signed_up, _simple("signup", SUCCESS)),
     (account_signals.user_logged_in, _simple("login", SUCCESS)),
     (account_signals.user_login_failed, _simple("login", FAILED)),

@@ -86,6 +86,14 @@ AUTHSVC_TRUSTED_PROXIES = env_int("AUTHSVC_TRUSTED_PROXIES", 0)
 # Per-client user model classes kept in memory; the rest are rebuilt on demand.
 AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, minimum=1)
 AUTHSVC_REGISTRATION_RATE = os.environ.get("AUTHSVC_REGISTRATION_RATE", "20/h")
+# Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
+AUTHSVC_RATE_LIMITS = {
+    "access_key": os.environ.get("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
+    "login_email": os.environ.get("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
+    "login_ip": os.environ.get("AUTHSVC_RATE_LOGIN_IP", "30/m"),
+    "signup_ip": os.environ.get("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
+    "mail_email": os.environ.get("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
+}
 
 # --- storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authsvc.sqlite3'}"

@@ -29,6 +29,8 @@ class Client(models.Model):
     is_active = models.BooleanField(default=True)
     require_email_verification = models.BooleanField(default=False)
     custom_fields_schema = models.JSONField(null=True, blank=True)
+    # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
+    rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ from rest_framework.permissions import BasePermission
 
 from tenants import signals
 from tenants.models import AccessKey, Client
+from tenants.ratelimits import enforce_client_limit
 from tenants.request_meta import request_meta
 
 
@@ -38,4 +39,12 @@ class IsPathClient(BasePermission):
         if not client.is_active:
             announce_refusal(request, view, reason="client_disabled", client=client)
             raise exceptions.PermissionDenied("This client is disabled.")
+        enforce_client_limit(
+            request,
+            client=client,
+            limit="access_key",
+            key=key.key_id,
+            action=getattr(view, "action_name", "") or "api_call",
+            request_meta=request_meta(request, key_is_valid=True),
+        )
         return True

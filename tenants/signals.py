@@ -11,3 +11,5 @@ access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
 client_deactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)
 access_key_refused = Signal()  # + reason ("missing", "malformed", "unknown", "revoked", "client_disabled", "wrong_client")
+registration_failed = Signal()  # + reason (error code); client is None
+rate_limited = Signal()  # + action (what was attempted), limit (which bucket overflowed)

@@ -1,5 +1,7 @@
 """HTTP surface of the tenants context: registration, the client's own record, its docs page."""
 
+import json
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
@@ -8,9 +10,10 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants import services
+from tenants import services, signals
 from tenants.authentication import AccessKeyAuthentication
-from tenants.errors import NotFound, Unauthorized
+from tenants.errors import NotFound, RateLimited, Unauthorized
+from tenants.models import Client
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
 from tenants.request_meta import peer_ip, request_meta
@@ -33,9 +36,7 @@ class ClientRegisterApi(APIView):
 
     def post(self, request):
         _check_registration_token(request)
-        enforce_rate_limit(
-            request, group="client_register", key=peer_ip(request) or "unknown", rate=settings.AUTHSVC_REGISTRATION_RATE
-        )
+        self._limit_per_ip(request)
         data = ClientRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         registered = services.client_register(**data.validated_data, request_meta=request_meta(request, key_is_valid=False))
@@ -51,6 +52,31 @@ class ClientRegisterApi(APIView):
             }
         ).data
         return Response(body, status=201)
+
+    def _limit_per_ip(self, request) -> None:
+        ip = peer_ip(request)
+        if ip is None:  # no address we could parse: nothing valid to key a bucket on
+            return
+        try:
+            enforce_rate_limit(request, group="client_register", key=ip, rate=settings.AUTHSVC_REGISTRATION_RATE)
+        except RateLimited as error:
+            signals.rate_limited.send(
+                sender=Client, client=None, request_meta=request_meta(request, key_is_valid=False),
+                action="client_register", limit="registration_ip",
+            )
+            error.announced = True
+            raise
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if not getattr(exc, "announced", False):
+            signals.registration_failed.send(
+                sender=Client,
+                client=None,
+                reason=json.loads(response.content).get("error", "invalid_request"),
+                request_meta=request_meta(self.request, key_is_valid=False),
+            )
+        return response
 
 
 class ClientDetailApi(APIView):
@@ -81,7 +107,9 @@ ENDPOINTS = [
 
 def client_docs_page(request, client_id: str):
     """GET /docs/clients/<client_id>/: what `documentation_url` points at."""
-    if parse_client_id(client_id) is None:
+    parsed = parse_client_id(client_id)
+    # One spelling per page, as on /api/ (whose <uuid:> converter takes only the canonical form).
+    if parsed is None or str(parsed) != client_id:
         raise Http404
     try:
         client = client_get(client_id=client_id)
