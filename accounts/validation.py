@@ -34,6 +34,21 @@ def _depth(value: Any) -> int:
     return 0
 
 
+def _unstorable(value: Any) -> str | None:
+    """Keys and strings every store keeps as given: no NUL, no `$`-prefixed (operator-like) keys."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key or key.startswith("$"):
+                return "Keys must not contain NUL characters nor start with '$'."
+            if problem := _unstorable(item):
+                return problem
+    elif isinstance(value, list):
+        return next((problem for item in value if (problem := _unstorable(item))), None)
+    elif isinstance(value, str) and "\x00" in value:
+        return "Strings must not contain NUL characters."
+    return None
+
+
 def validate_custom_fields(custom_fields: Any, *, schema: dict | None) -> dict:
     def refuse(message: str):
         raise InvalidRequest("custom_fields is invalid.", fields={"custom_fields": [message]})
@@ -44,6 +59,8 @@ def validate_custom_fields(custom_fields: Any, *, schema: dict | None) -> dict:
         refuse(f"Must be at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB of JSON.")
     if _depth(custom_fields) > MAX_CUSTOM_FIELDS_DEPTH:
         refuse(f"Must be nested at most {MAX_CUSTOM_FIELDS_DEPTH} levels deep.")
+    if problem := _unstorable(custom_fields):
+        refuse(problem)
     if schema:
         errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(custom_fields), key=lambda e: list(e.path))
         if errors:

@@ -51,12 +51,14 @@ def database_from_url(url: str) -> dict:
     if url.startswith(("mongodb://", "mongodb+srv://")):
         # django-mongodb-backend 5.2.4 deprecates its parse_uri() in favour of passing the
         # whole connection string as HOST; pymongo's parser validates it and names the database.
-        database = parse_mongo_uri(url).get("database")
-        if not database:
+        parsed = parse_mongo_uri(url)
+        if not parsed.get("database"):
             raise ImproperlyConfigured(
                 "A MongoDB DATABASE_URL must name its database: mongodb://host:port/<dbname>"
             )
-        return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": database}
+        # pymongo waits 30 s for a server by default; a request should fail fast with a 503.
+        options = {} if "serverselectiontimeoutms" in parsed["options"] else {"serverSelectionTimeoutMS": 5000}
+        return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": parsed["database"], "OPTIONS": options}
     config = dj_database_url.parse(url, conn_max_age=0)
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -217,7 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["authsvc.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "authsvc.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
