@@ -143,6 +143,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_ratelimit",
     "tenants",
     "accounts",
@@ -222,6 +224,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["authsvc.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "authsvc.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "authsvc API",
+    "DESCRIPTION": (
+        "Multi-tenant login and registration. Register a client once, then call the per-client "
+        "endpoints with `Authorization: Bearer <access_key>`. Every error body is "
+        '`{"error": <code>, "detail": <text>}` plus `fields` on validation errors.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LANGUAGE_CODE = "en-us"
