@@ -62,3 +62,19 @@ def tenant(transactional_db) -> Tenant:
 @pytest.fixture
 def other_tenant(transactional_db) -> Tenant:
     return make_tenant("Globex", "E-commerce")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _skip_contrib_rebuild_after_flush(django_db_setup):
+    """Transactional tests flush every table, and Django then rebuilds content types and
+    permissions (post_migrate), which costs ~0.4 s per test on MongoDB. The test database
+    was fully migrated once; superusers need no Permission rows and content types are
+    created on demand, so the rebuild after each flush is skipped.
+    """
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.db.models.signals import post_migrate
+
+    post_migrate.disconnect(create_permissions, dispatch_uid="django.contrib.auth.management.create_permissions")
+    post_migrate.disconnect(create_contenttypes)
+    yield

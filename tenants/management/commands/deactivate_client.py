@@ -1,0 +1,23 @@
+"""manage.py deactivate_client <client_id>"""
+
+from django.core.management.base import BaseCommand
+
+from tenants.management.commands._common import resolve_client, service_errors
+from tenants.services import client_deactivate
+
+
+class Command(BaseCommand):
+    help = "Deactivate a client: its access keys are refused from now on; its users and keys are kept."
+
+    def add_arguments(self, parser):
+        parser.add_argument("client_id")
+
+    def handle(self, *args, **options):
+        client = resolve_client(options["client_id"])
+        was_active = client.is_active
+        with service_errors():
+            client_deactivate(client=client)
+        if was_active:
+            self.stdout.write(self.style.SUCCESS(f"Deactivated client {client.client_name!r} ({client.client_id})."))
+        else:
+            self.stdout.write(f"Client {client.client_name!r} ({client.client_id}) was already inactive.")

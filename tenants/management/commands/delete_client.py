@@ -1,0 +1,27 @@
+"""manage.py delete_client <client_id> --yes"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.management.commands._common import resolve_client, service_errors
+from tenants.services import client_delete
+
+
+class Command(BaseCommand):
+    help = "Delete a client, its access keys and its users collection. Irreversible: needs --yes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("client_id")
+        parser.add_argument("--yes", action="store_true", help="Confirm the deletion; without it nothing is deleted.")
+
+    def handle(self, *args, **options):
+        client = resolve_client(options["client_id"])
+        label = f"{client.client_name!r} ({client.client_id})"
+        if not options["yes"]:
+            raise CommandError(
+                f"Refusing to delete client {label} without --yes: it drops the collection "
+                f"{client.users_table} with all its users, and its access keys. Nothing was deleted."
+            )
+        table = client.users_table
+        with service_errors():
+            client_delete(client=client, confirm=True)
+        self.stdout.write(self.style.SUCCESS(f"Deleted client {label}, its access keys and its collection {table}."))

@@ -1,0 +1,36 @@
+"""manage.py rotate_access_key <client_id> [--revoke-existing]"""
+
+from django.core.management.base import BaseCommand
+
+from tenants.management.commands._common import resolve_client, service_errors
+from tenants.services import access_key_rotate
+
+
+class Command(BaseCommand):
+    help = (
+        "Issue a new access key for a client (shown once). Existing keys keep working, so the client "
+        "can roll over without downtime, unless --revoke-existing is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("client_id")
+        parser.add_argument(
+            "--revoke-existing",
+            action="store_true",
+            help="Revoke every existing key at once (e.g. after a leak); calls with them fail from now on.",
+        )
+
+    def handle(self, *args, **options):
+        client = resolve_client(options["client_id"])
+        revoke = options["revoke_existing"]
+        with service_errors():
+            new_key = access_key_rotate(client=client, revoke_existing=revoke)
+        self.stdout.write(self.style.SUCCESS(f"New access key for {client.client_name!r} ({client.client_id}):"))
+        self.stdout.write(f"access_key: {new_key}")
+        self.stdout.write(
+            self.style.WARNING("The access key is shown only this once and will not be shown again: store it now.")
+        )
+        if revoke:
+            self.stdout.write("Every previous key of this client is revoked.")
+        else:
+            self.stdout.write("Previous keys still work; revoke them with --revoke-existing once the client uses the new one.")
