@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Admin messages carry newly issued access keys once; a signed cookie keeps them out of
+# the session table (the default fallback would store overflow there).
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

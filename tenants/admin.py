@@ -1,0 +1,135 @@
+"""Staff admin for clients. Keys, activation and deletion go through `tenants.services`, like the
+API and the commands; the change form's plain field edits save the row as any admin does
+(there is no `client_update` service yet).
+
+Access keys are shown in plaintext exactly once, in the message that follows the action
+that issued them; only their hash is stored, so they cannot be shown again.
+"""
+
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import router, transaction
+from django.utils.html import format_html
+
+from tenants.forms import ClientForm
+from tenants.models import AccessKey, Client
+from tenants.request_meta import request_meta
+from tenants.selectors import documentation_url, parse_client_id
+from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
+
+ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+CHANGE_FIELDS = (
+    "client_id",
+    "client_name",
+    "industry",
+    "is_active",
+    "require_email_verification",
+    "custom_fields_schema",
+    "documentation",
+    "created_at",
+    "updated_at",
+)
+# is_active is changed only by the Deactivate action, so that the service (and its signal) runs.
+CHANGE_READONLY_FIELDS = ("client_id", "is_active", "documentation", "created_at", "updated_at")
+
+
+def _staff_meta(request):
+    return request_meta(request, key_is_valid=False)
+
+
+def _announce_key(request, client: Client, plaintext: str, *, what: str) -> None:
+    messages.warning(
+        request,
+        f"{what} for {client.client_name} ({client.client_id}): {plaintext} — copy it now; "
+        "it is shown only this once and cannot be recovered.",
+    )
+
+
+class AccessKeyInline(admin.TabularInline):
+    """Key metadata only: the secret's hash stays out of the page, and keys change only through services."""
+
+    model = AccessKey
+    fields = readonly_fields = ("key_id", "created_at", "last_used_at", "revoked_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    form = ClientForm
+    list_display = ("client_name", "client_id", "industry", "is_active", "require_email_verification", "created_at")
+    list_filter = ("industry", "is_active")
+    # client_id is matched whole in get_search_results: django-mongodb-backend refuses
+    # pattern lookups (icontains) on UUIDField.
+    search_fields = ("client_name",)
+    search_help_text = "A part of the client's name, or a whole client_id."
+    actions = ("rotate_access_key", "deactivate")
+    inlines = (AccessKeyInline,)
+
+    def get_search_results(self, request, queryset, search_term):
+        client_id = parse_client_id(search_term.strip())
+        if client_id is not None:
+            return queryset.filter(pk=client_id), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_fields(self, request, obj=None):
+        return ADD_FIELDS if obj is None else CHANGE_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else CHANGE_READONLY_FIELDS
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    @admin.display(description="Documentation")
+    def documentation(self, client: Client) -> str:
+        url = documentation_url(client)
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            plaintext = client_attach_first_key(client=obj, surface="admin")
+            _announce_key(request, obj, plaintext, what="Access key")
+
+    @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
+    def rotate_access_key(self, request, queryset) -> None:
+        meta = _staff_meta(request)
+        for client in queryset:
+            plaintext = access_key_rotate(client=client, request_meta=meta)
+            _announce_key(request, client, plaintext, what="New access key")
+
+    @admin.action(description="Deactivate (the client's API calls are refused)", permissions=["change"])
+    def deactivate(self, request, queryset) -> None:
+        meta = _staff_meta(request)
+        names = [client_deactivate(client=client, request_meta=meta).client_name for client in queryset]
+        self.message_user(request, f"Deactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
+
+    def delete_model(self, request, obj) -> None:
+        self._delete_clients(request, [obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        self._delete_clients(request, list(queryset))
+
+    def _delete_clients(self, request, clients: list[Client]) -> None:
+        """Delete through the service, which drops the users' collection too.
+
+        The admin's delete view runs in a transaction, and SQLite cannot change its schema
+        inside one: the service runs once it commits (at once when there is none).
+        """
+        meta = _staff_meta(request)
+        using = router.db_for_write(Client)
+        for client in clients:
+            transaction.on_commit(
+                partial(client_delete, client=client, confirm=True, request_meta=meta), using=using, robust=False
+            )
