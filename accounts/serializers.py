@@ -93,3 +93,19 @@ class UserListQuery(serializers.Serializer):
     email = StrictCharField(required=False, max_length=254)
     cursor = StrictCharField(required=False, max_length=512)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+# --- email verification and password reset ---------------------------------------------
+
+
+class EmailTokenInput(serializers.Serializer):
+    token = TokenInputField()
+
+
+class EmailOnlyInput(serializers.Serializer):
+    email = EmailInputField()
+
+
+class PasswordResetInput(serializers.Serializer):
+    token = TokenInputField()
+    new_password = PasswordInputField()

@@ -5,6 +5,7 @@ errors (tenants.errors) and announces its outcome with a signal (accounts.signal
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 from functools import lru_cache
@@ -16,9 +17,10 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import signals
+from accounts import emails, signals
+from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_make, email_token_user
 from accounts.models import RefreshToken
-from accounts.selectors import user_find_by_email, user_get
+from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from tenants.errors import (
@@ -32,6 +34,7 @@ from tenants.errors import (
 )
 from tenants.models import AbstractTenantUser, Client
 from tenants.request_meta import RequestMeta
+from tenants.services import rows_delete_in_batches
 from tenants.user_models import user_model_for
 
 REFRESH_HASH_SALT = "authsvc.accounts.refresh_token"
@@ -159,14 +162,19 @@ def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMe
         token_family_revoke(family_id=row.family_id)
         raise InvalidToken()
     pair, next_row = _mint_pair(client=client, user=user, family_id=row.family_id)
+    # The successor is recorded before the spend, so that when two refreshes race, the
+    # loser's family revocation always reaches the winner's new token too.
+    next_row.save(force_insert=True)
     # The conditional update is the atomic spend on every store: of two concurrent
     # refreshes exactly one matches the unspent row; the other is a reuse.
-    claimed = RefreshToken.objects.filter(pk=row.pk, replaced_by__isnull=True, revoked_at__isnull=True).update(
+    RefreshToken.objects.filter(pk=row.pk, replaced_by__isnull=True, revoked_at__isnull=True).update(
         replaced_by=next_row.token_id
     )
-    if claimed != 1:
+    # The winner is the one whose successor the store recorded, not the one the driver's
+    # row count names: that count is per connection, and a connection shared by threads
+    # (Django's live server on in-memory SQLite) can report another thread's count.
+    if not RefreshToken.objects.filter(pk=row.pk, replaced_by=next_row.token_id).exists():
         raise _reuse_detected(client=client, row=row, request_meta=request_meta)
-    next_row.save(force_insert=True)
     signals.token_refreshed.send(
         sender=RefreshToken, client=client, user_id=user.user_id, request_meta=request_meta, metadata={}
     )
@@ -203,14 +211,18 @@ def user_signup(
     except IntegrityError:
         raise EmailTaken() from None
     tokens = None
+    metadata = {"verification_required": client.require_email_verification}
     if not client.require_email_verification:
         tokens = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
+    else:
+        # Announced with the sign-up (one attempt, one record), not as a separate resend.
+        metadata["verification_mailed"] = _mail_verification_link(client=client, user=user)
     signals.user_signed_up.send(
         sender=model,
         client=client,
         user_id=user.user_id,
         request_meta=request_meta,
-        metadata={"verification_required": client.require_email_verification},
+        metadata=metadata,
     )
     return SignupResult(user=user, tokens=tokens)
 
@@ -273,3 +285,139 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
     user_tokens_revoke(client=client, user_id=user_id)
     user.delete()
     signals.user_deleted.send(sender=type(user), client=client, user_id=user_id, request_meta=request_meta, metadata={})
+
+
+# --- email verification and password reset --------------------------------------------
+# Tokens: accounts.email_tokens (signed, 24 h, client-bound, single use by state fingerprint).
+# Requests by email (resend, forgot) answer the same whether or not the email exists, so
+# these services return nothing a view could leak; each attempt is announced exactly once.
+
+
+def _token_refused(*, client: Client, action: str, error: EmailTokenRefused, request_meta: RequestMeta | None) -> EmailTokenRefused:
+    signals.action_failed.send(
+        sender=Client,
+        client=client,
+        user_id=error.user_id,
+        request_meta=request_meta,
+        action=action,
+        reason="invalid_token",
+        metadata={"problem": error.problem},
+    )
+    error.announced = True
+    return error
+
+
+def _user_for_email_token(*, client: Client, token: str, purpose: Purpose, action: str, request_meta: RequestMeta | None) -> AbstractTenantUser:
+    try:
+        return email_token_user(client=client, token=token, purpose=purpose)
+    except EmailTokenRefused as error:
+        raise _token_refused(client=client, action=action, error=error, request_meta=request_meta) from None
+
+
+def _mail_verification_link(*, client: Client, user: AbstractTenantUser) -> bool:
+    token = email_token_make(client=client, user=user, purpose=Purpose.VERIFY_EMAIL)
+    return emails.send_verification_mail(client=client, user=user, token=token)
+
+
+def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
+    """Mail a verification link if `email` is an active, unverified user of this client; else nothing."""
+    user = user_find_by_email(client=client, email=normalize_email(email))
+    mailed = False
+    if user is not None and user.is_active and not user.email_verified:
+        mailed = _mail_verification_link(client=client, user=user)
+    signals.email_verification_sent.send(
+        sender=Client,
+        client=client,
+        user_id=user.user_id if user is not None else None,
+        request_meta=request_meta,
+        metadata={"mailed": mailed},
+    )
+
+
+def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None = None) -> AbstractTenantUser:
+    user = _user_for_email_token(
+        client=client, token=token, purpose=Purpose.VERIFY_EMAIL, action="email_verify", request_meta=request_meta
+    )
+    # The conditional update is the single use: of two concurrent uses only one flips the flag.
+    flipped = type(user).objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
+        email_verified=True, updated_at=timezone.now()
+    )
+    if flipped != 1:
+        error = EmailTokenRefused("used_or_stale", user_id=user.user_id)
+        raise _token_refused(client=client, action="email_verify", error=error, request_meta=request_meta)
+    user.email_verified = True
+    signals.email_verified.send(sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={})
+    return user
+
+
+def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
+    """Mail a reset link if `email` is an active user of this client; else nothing."""
+    user = user_find_by_email(client=client, email=normalize_email(email))
+    mailed = False
+    if user is not None and user.is_active:
+        token = email_token_make(client=client, user=user, purpose=Purpose.RESET_PASSWORD)
+        mailed = emails.send_password_reset_mail(client=client, user=user, token=token)
+    signals.password_reset_requested.send(
+        sender=Client,
+        client=client,
+        user_id=user.user_id if user is not None else None,
+        request_meta=request_meta,
+        metadata={"mailed": mailed},
+    )
+
+
+def password_reset_confirm(
+    *, client: Client, token: str, new_password: str, request_meta: RequestMeta | None = None
+) -> AbstractTenantUser:
+    """Set a new password with a mailed token; the token dies with the old hash, and every session too.
+
+    Following the link proves the mailbox is the user's, so the email counts as verified.
+    """
+    user = _user_for_email_token(
+        client=client, token=token, purpose=Purpose.RESET_PASSWORD, action="password_reset", request_meta=request_meta
+    )
+    try:
+        validate_new_password(new_password, user=user, field="new_password")
+    except ServiceError as error:
+        signals.action_failed.send(
+            sender=Client,
+            client=client,
+            user_id=user.user_id,
+            request_meta=request_meta,
+            action="password_reset",
+            reason=error.code,
+            metadata={"fields": sorted(error.fields or {})},
+        )
+        error.announced = True
+        raise
+    new_hash = make_password(new_password)
+    # Conditional on the old hash: of two concurrent resets with one token only one applies.
+    changed = type(user).objects.filter(pk=user.pk, password_hash=user.password_hash).update(
+        password_hash=new_hash, email_verified=True, updated_at=timezone.now()
+    )
+    if changed != 1:
+        error = EmailTokenRefused("used_or_stale", user_id=user.user_id)
+        raise _token_refused(client=client, action="password_reset", error=error, request_meta=request_meta)
+    user.password_hash, user.email_verified = new_hash, True
+    revoked = user_tokens_revoke(client=client, user_id=user.user_id)
+    signals.password_reset_done.send(
+        sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={"revoked_tokens": revoked}
+    )
+    return user
+
+
+# --- housekeeping ----------------------------------------------------------------------------
+
+
+def tokens_purge(
+    *,
+    revoked_before: datetime,
+    batch_size: int = 1000,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches.
+
+    A live token (unexpired and unrevoked) is never among them; see `tokens_purgeable`.
+    """
+    rows = tokens_purgeable(now=timezone.now(), revoked_before=revoked_before)
+    return rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)

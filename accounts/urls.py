@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import link_pages, views
 
 client_api_urlpatterns = [
     path("signup", views.SignupApi.as_view(), name="signup"),
@@ -10,4 +10,17 @@ client_api_urlpatterns = [
     path("logout", views.LogoutApi.as_view(), name="logout"),
     path("users", views.UserListApi.as_view(), name="user-list"),
     path("users/<uuid:user_id>", views.UserDetailApi.as_view(), name="user-detail"),
+]
+
+client_api_urlpatterns += [
+    path("email/verify", views.EmailVerifyApi.as_view(), name="email-verify"),
+    path("email/resend", views.EmailResendApi.as_view(), name="email-resend"),
+    path("password/forgot", views.PasswordForgotApi.as_view(), name="password-forgot"),
+    path("password/reset", views.PasswordResetApi.as_view(), name="password-reset"),
+]
+
+# The pages our mailed links open (mounted at /links/<uuid:client_id>/ by authsvc.urls).
+link_urlpatterns = [
+    path("verify-email", link_pages.verify_email_page, name="link-verify-email"),
+    path("reset-password", link_pages.reset_password_page, name="link-reset-password"),
 ]

@@ -211,6 +211,7 @@ class EmailResendApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(EmailOnlyInput)
+        self.limit("mail_email", normalize_email(data["email"]))
         services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(RESEND_ACCEPTED, status=202)
 
@@ -220,6 +221,7 @@ class PasswordForgotApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(EmailOnlyInput)
+        self.limit("mail_email", normalize_email(data["email"]))
         services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(FORGOT_ACCEPTED, status=202)
 

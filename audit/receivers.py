@@ -102,6 +102,7 @@ RECEIVERS = [
     (account_signals.token_refreshed, _simple("token_refresh", SUCCESS)),
     (account_signals.token_reuse_detected, _simple("token_reuse", FAILED)),
     (account_signals.email_verified, _simple("email_verify", SUCCESS)),
+    (account_signals.email_verification_sent, _simple("email_resend", SUCCESS)),
     (account_signals.password_reset_requested, _simple("password_forgot", SUCCESS)),
     (account_signals.password_reset_done, _simple("password_reset", SUCCESS)),
     (account_signals.user_updated, _simple("user_update", SUCCESS)),

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -30,8 +31,12 @@ class Tenant:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the (real) cache; each test starts from zero."""
+    """Rate-limit counters live in the (real) cache; each test starts from zero.
+
+    ContentType's in-process cache would otherwise point at rows a previous test's flush deleted.
+    """
     cache.clear()
+    ContentType.objects.clear_cache()
     yield
 
 

@@ -1,0 +1,95 @@
+"""Signed, single-use, client-bound tokens for the links we mail (verify email, reset password).
+
+A token is `django.core.signing` output (HMAC with SECRET_KEY, timestamped, 24 h) over
+client_id, user_id, purpose and a fingerprint of the user's current state. Nothing is stored:
+- bound to the client: the salt includes the client_id, so client B cannot even unsign it;
+- bound to the purpose: the salt includes the purpose too, so a reset token never verifies;
+- single use: the fingerprint covers email, email_verified and password_hash, which the
+  successful use changes (verification flips email_verified, a reset changes the hash), so
+  the same token no longer matches afterwards.
+Tokens are secrets: never log them, never put them in signal metadata.
+"""
+
+import uuid
+from datetime import timedelta
+from enum import StrEnum
+
+from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.selectors import user_get
+from tenants.errors import InvalidRequest
+from tenants.models import AbstractTenantUser, Client
+
+EMAIL_TOKEN_MAX_AGE = timedelta(hours=24)
+MAX_EMAIL_TOKEN_LENGTH = 2048  # a real one is about 250 characters
+
+
+class Purpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class EmailTokenRefused(InvalidRequest):
+    """400 `invalid_request` with `fields.token`; `problem` says why, for audit metadata only."""
+
+    def __init__(self, problem: str, *, user_id: uuid.UUID | None = None):
+        self.problem = problem
+        self.user_id = user_id
+        message = (
+            "The token has expired; request a new link."
+            if problem == "expired"
+            else "The token is invalid or has already been used."
+        )
+        super().__init__("The token is invalid or expired.", fields={"token": [message]})
+
+
+def _salt(*, client_id: uuid.UUID, purpose: Purpose) -> str:
+    return f"authsvc.accounts.email_token.{purpose}.{client_id}"
+
+
+def user_state_fingerprint(user: AbstractTenantUser, *, purpose: Purpose) -> str:
+    state = f"{user.email}\x00{int(user.email_verified)}\x00{user.password_hash}"
+    return salted_hmac(f"authsvc.accounts.email_token.state.{purpose}", state, algorithm="sha256").hexdigest()[:32]
+
+
+def email_token_make(*, client: Client, user: AbstractTenantUser, purpose: Purpose) -> str:
+    payload = {
+        "c": client.client_id.hex,
+        "u": user.user_id.hex,
+        "p": str(purpose),
+        "f": user_state_fingerprint(user, purpose=purpose),
+    }
+    return signing.dumps(payload, salt=_salt(client_id=client.client_id, purpose=purpose), compress=True)
+
+
+def _payload(*, client: Client, token: str, purpose: Purpose) -> dict:
+    if not isinstance(token, str) or not token or len(token) > MAX_EMAIL_TOKEN_LENGTH:
+        raise EmailTokenRefused("malformed")
+    try:
+        payload = signing.loads(token, salt=_salt(client_id=client.client_id, purpose=purpose), max_age=EMAIL_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise EmailTokenRefused("expired") from None
+    except (signing.BadSignature, ValueError, UnicodeError):
+        # Another client's token lands here too: its salt differs, so its signature does.
+        raise EmailTokenRefused("bad_signature") from None
+    # The salt already binds both; checking the payload as well costs nothing.
+    if not isinstance(payload, dict) or payload.get("c") != client.client_id.hex or payload.get("p") != str(purpose):
+        raise EmailTokenRefused("bad_signature")
+    return payload
+
+
+def email_token_user(*, client: Client, token: str, purpose: Purpose) -> AbstractTenantUser:
+    """The user a token of this client and purpose was made for, while it is still usable.
+
+    Raises EmailTokenRefused. Reads only: the services that use a token announce the outcome.
+    """
+    payload = _payload(client=client, token=token, purpose=purpose)
+    user = user_get(client=client, user_id=str(payload.get("u", "")))
+    if user is None:
+        raise EmailTokenRefused("unknown_user")
+    if not user.is_active:
+        raise EmailTokenRefused("account_disabled", user_id=user.user_id)
+    if not constant_time_compare(str(payload.get("f", "")), user_state_fingerprint(user, purpose=purpose)):
+        raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
+    return user
