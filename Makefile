@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-mongodb migrate clean
+.PHONY: run test test-sqlite test-mongodb docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-sqlite: $(VENV)/.dev-deps
 
 test-mongodb: $(VENV)/.dev-deps
 	AUTHSVC_TEST_STORE=mongodb $(PY) -m pytest $(PYTEST_ARGS)
+
+# Renders docs/er-diagram.png from the Mermaid source in docs/architecture.md (needs npm and Chromium).
+docs: $(VENV)/.run-deps
+	npm ci --prefix docs --silent
+	$(PY) docs/render_diagrams.py
 
 clean:
 	rm -rf $(VENV) var
