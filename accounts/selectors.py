@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 
+from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
 
 from tenants.errors import InvalidRequest
@@ -80,3 +81,17 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
         "exp": access["exp"],
         "iat": access["iat"],
     }
+
+
+def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:
+    """Users oldest first, narrowed to emails starting with `email_prefix` (already normalised)."""
+    users = user_model_for(client.client_id).objects.order_by("created_at", "user_id")
+    return users.filter(email__startswith=email_prefix) if email_prefix else users
+
+
+def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[RefreshToken]:
+    """`tokens` rows no refresh can ever accept again: expired, or revoked before `revoked_before`.
+
+    Spent (rotated) rows stay until they expire: presenting one is how reuse is detected.
+    """
+    return RefreshToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lt=revoked_before))

@@ -1,0 +1,262 @@
+"""Staff admin for accounts: the `tokens` table, and a page per client listing its users.
+
+Writes go through `accounts.services`, like the API: revoking a family, deactivating a user
+(which revokes the user's tokens) and deleting a user. Nothing here ever shows a refresh
+token or its hash.
+
+Users live in per-client collections whose model classes are not registered anywhere, so
+their page is a custom admin view, mounted on `admin.site` next to the ModelAdmins.
+"""
+
+import uuid
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+import tenants.admin  # noqa: F401  -- registers ClientAdmin, whose change page links to the users page
+from accounts import selectors, services
+from accounts.models import RefreshToken
+from accounts.validation import normalize_email
+from tenants.errors import NotFound
+from tenants.models import Client
+from tenants.request_meta import request_meta
+from tenants.selectors import client_get
+
+USERS_PER_PAGE = 50
+USER_ACTIONS = {"deactivate": "Deactivate", "delete": "Delete"}
+
+
+def _staff_meta(request):
+    return request_meta(request, key_is_valid=False)
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value.strip())
+    except (AttributeError, ValueError):
+        return None
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+
+class RevokedFilter(admin.SimpleListFilter):
+    title = "revoked"
+    parameter_name = "revoked"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(revoked_at__isnull=self.value() == "no")
+        return queryset
+
+
+TOKEN_FIELDS = (
+    "token_id",
+    "client",
+    "user_id",
+    "family_id",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+    "replaced_by",
+)
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(admin.ModelAdmin):
+    """Read-only: rows change only through services (refresh, logout, revocation)."""
+
+    list_display = TOKEN_FIELDS
+    fields = TOKEN_FIELDS  # token_hash is deliberately absent, here and in the queryset
+    list_filter = ("client", RevokedFilter)
+    list_select_related = ("client",)
+    # Matched whole in get_search_results: django-mongodb-backend refuses pattern lookups
+    # (icontains) on UUIDField, and a fragment of a random id finds nothing useful anyway.
+    search_fields = ("token_id", "user_id", "family_id", "client__client_id")
+    search_help_text = "A whole user_id, family_id, token_id or client_id."
+    actions = ("revoke_family",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("token_hash")
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        wanted = _as_uuid(search_term)
+        if wanted is None:
+            return queryset.none(), False
+        return queryset.filter(Q(user_id=wanted) | Q(family_id=wanted) | Q(pk=wanted) | Q(client_id=wanted)), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.change_refreshtoken")
+
+    @admin.action(description="Revoke family (every token of each selected token's family)", permissions=["revoke"])
+    def revoke_family(self, request, queryset) -> None:
+        families = set(queryset.values_list("family_id", flat=True))
+        revoked = sum(services.token_family_revoke(family_id=family_id) for family_id in families)
+        self.message_user(
+            request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
+        )
+
+
+# --- a client's users --------------------------------------------------------------------
+
+
+def _client_or_404(client_id: uuid.UUID) -> Client:
+    try:
+        return client_get(client_id=client_id)
+    except NotFound:
+        raise Http404("No such client.") from None
+
+
+def _requested_action(request) -> tuple[str, list[str]]:
+    """(action, user ids) from a per-row button (`row_action=<action>:<id>`) or the bulk form."""
+    row_action = request.POST.get("row_action", "")
+    if row_action:
+        action, _, user_id = row_action.partition(":")
+        return action, [user_id]
+    return request.POST.get("action", ""), request.POST.getlist("user_id")
+
+
+def _selected_users(client: Client, user_ids: list[str]) -> list:
+    users = (selectors.user_get(client=client, user_id=user_id) for user_id in dict.fromkeys(user_ids))
+    return [user for user in users if user is not None]
+
+
+def _list_url_to_return_to(request, client: Client) -> str:
+    """The page and search the staff member acted from, if `next` is one of ours."""
+    list_url = reverse("admin:accounts_client_users", args=[client.client_id])
+    wanted = request.POST.get("next", "")
+    safe = wanted.startswith(list_url) and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+    return wanted if safe else list_url
+
+
+def _back_to_list(request, client: Client) -> HttpResponseRedirect:
+    return HttpResponseRedirect(_list_url_to_return_to(request, client))
+
+
+def _page_context(request, client: Client, title: str) -> dict:
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "client": client,
+        "client_change_url": reverse("admin:tenants_client_change", args=[client.client_id]),
+        "users_url": reverse("admin:accounts_client_users", args=[client.client_id]),
+        "opts": Client._meta,
+    }
+
+
+def _deactivate(request, client: Client, users: list) -> None:
+    meta = _staff_meta(request)
+    for user in users:
+        services.user_update(client=client, user=user, is_active=False, request_meta=meta)
+    messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
+
+
+def _delete(request, client: Client, users: list) -> None:
+    meta = _staff_meta(request)
+    for user in users:
+        services.user_delete(client=client, user=user, request_meta=meta)
+    messages.success(request, f"Deleted {len(users)} user(s) and revoked their refresh tokens.")
+
+
+def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
+    context = {
+        **_page_context(request, client, "Delete users?"),
+        "users": users,
+        "next": _list_url_to_return_to(request, client),
+    }
+    return TemplateResponse(request, "admin/accounts/client_users_delete_confirmation.html", context)
+
+
+USER_ACTION_SERVICES = {"deactivate": _deactivate, "delete": _delete}
+
+
+def _act_on_users(request, client: Client):
+    if not request.user.has_perm("tenants.change_client"):
+        raise PermissionDenied
+    action, user_ids = _requested_action(request)
+    if action not in USER_ACTION_SERVICES:
+        messages.error(request, "Choose an action.")
+        return _back_to_list(request, client)
+    users = _selected_users(client, user_ids)
+    if not users:
+        messages.warning(request, "No users were selected (or they no longer exist).")
+        return _back_to_list(request, client)
+    if action == "delete" and request.POST.get("confirm") != "yes":
+        return _confirm_delete(request, client, users)
+    USER_ACTION_SERVICES[action](request, client, users)
+    return _back_to_list(request, client)
+
+
+def _list_users(request, client: Client) -> TemplateResponse:
+    search = normalize_email(request.GET.get("q", ""))[:254]
+    paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        **_page_context(request, client, f"Users of {client.client_name}"),
+        "page": page,
+        "search": search,
+        "actions": USER_ACTIONS,
+        "can_act": request.user.has_perm("tenants.change_client"),
+    }
+    return TemplateResponse(request, "admin/accounts/client_users.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def client_users_view(request, client_id: uuid.UUID):
+    """GET lists the client's users; POST deactivates or (after confirmation) deletes some of them."""
+    if not request.user.has_perm("tenants.view_client"):
+        raise PermissionDenied
+    client = _client_or_404(client_id)
+    if request.method == "POST":
+        return _act_on_users(request, client)
+    return _list_users(request, client)
+
+
+def _mount_user_pages(site: admin.AdminSite) -> None:
+    """Put the users page in front of the site's URLs (before its catch-all)."""
+    if getattr(site, "_accounts_user_pages_mounted", False):
+        return
+    site_urls = site.get_urls
+
+    def get_urls():
+        users_page = path(
+            "accounts/clients/<uuid:client_id>/users/",
+            site.admin_view(client_users_view),
+            name="accounts_client_users",
+        )
+        return [users_page, *site_urls()]
+
+    site.get_urls = get_urls
+    site._accounts_user_pages_mounted = True
+
+
+def _link_users_page_from_client_admin(site: admin.AdminSite) -> None:
+    """The client's change page gets a "Users" button, unless its admin chose a template of its own."""
+    client_admin = site.get_model_admin(Client)
+    if not client_admin.change_form_template:
+        client_admin.change_form_template = "admin/accounts/client_change_form.html"
+
+
+_mount_user_pages(admin.site)
+_link_users_page_from_client_admin(admin.site)

@@ -1,0 +1,141 @@
+"""Fixtures of the accounts tests: calls to a client's API, a signed-up user and its tokens."""
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jwt
+import pytest
+from django.conf import settings
+from django.dispatch import Signal
+from rest_framework.test import APIClient
+
+from accounts import signals as account_signals
+from accounts.models import RefreshToken
+from accounts.signing_keys import keyring
+from tests.conftest import Tenant
+from tenants.user_models import user_model_for
+
+PASSWORD = "Correct-horse-battery-staple-9"
+
+
+def call(tenant: Tenant, path: str, body=None, *, method: str = "POST", api: APIClient | None = None, **extra):
+    """One request to `tenant`'s API with its own access key (JSON body, if any)."""
+    api = api or APIClient()
+    payload = "" if body is None else (body if isinstance(body, (str, bytes)) else json.dumps(body))
+    return api.generic(method, tenant.url(path), payload, content_type="application/json", **{**tenant.auth, **extra})
+
+
+@dataclass
+class SignedUpUser:
+    tenant: Tenant
+    user_id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    def row(self):
+        return user_model_for(self.tenant.client.client_id).objects.filter(pk=self.user_id).first()
+
+
+def sign_up(tenant: Tenant, email: str = "ada@example.com", password: str = PASSWORD, **body) -> SignedUpUser:
+    response = call(tenant, "signup", {"email": email, "password": password, **body})
+    assert response.status_code == 201, response.content
+    data = response.json()
+    return SignedUpUser(tenant, data["user_id"], data["email"], password, data["access_token"], data["refresh_token"])
+
+
+def log_in(user: SignedUpUser) -> SignedUpUser:
+    """A second session (a new token family) of the same user."""
+    response = call(user.tenant, "login", {"email": user.email, "password": user.password})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    return SignedUpUser(user.tenant, user.user_id, user.email, user.password, data["access_token"], data["refresh_token"])
+
+
+@pytest.fixture
+def user(tenant) -> SignedUpUser:
+    return sign_up(tenant)
+
+
+def token_rows(tenant: Tenant) -> list[RefreshToken]:
+    return list(RefreshToken.objects.filter(client=tenant.client).order_by("created_at", "token_id"))
+
+
+def claims_of(token: str) -> dict:
+    """The payload of a JWT, read without any check (to build altered copies of it)."""
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def with_payload(token: str, **changes) -> str:
+    """The same token with changed claims and its ORIGINAL signature: a tampered token."""
+    header, _, signature = token.split(".")
+    payload = {**claims_of(token), **changes}
+    encoded = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return f"{header}.{encoded}.{signature}"
+
+
+def sign_claims(tenant: Tenant, user_id: str, *, token_type: str, exp_offset: int, **extra) -> str:
+    """A token signed with the live keyring, as the service would sign it, but with chosen claims."""
+    now = int(time.time())
+    signing = keyring().current
+    claims = {
+        "token_type": token_type,
+        "jti": uuid.uuid4().hex,
+        "iat": now - 3600,
+        "exp": now + exp_offset,
+        "sub": user_id,
+        "client_id": tenant.client_id,
+        "aud": tenant.client_id,
+        "iss": settings.AUTHSVC_ISSUER,
+        **extra,
+    }
+    return jwt.encode(claims, signing.private_key, algorithm="RS256", headers={"kid": signing.kid})
+
+
+@pytest.fixture
+def counting(monkeypatch) -> Callable[[object, str], list]:
+    """Wrap a pure function of a module so a test can count its calls (the function still runs)."""
+
+    def wrap(module, name: str) -> list:
+        calls: list = []
+        original = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            calls.append(args)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+        return calls
+
+    return wrap
+
+
+@dataclass
+class Sent:
+    signal: str
+    kwargs: dict
+
+
+@pytest.fixture
+def sent_signals():
+    """Every accounts signal sent during the test, in order, as Sent(name, kwargs)."""
+    records: list[Sent] = []
+    connected: list[tuple[Signal, str]] = []
+    for name, signal in vars(account_signals).items():
+        if not isinstance(signal, Signal):
+            continue
+
+        def record(sender, signal, _name=name, **kwargs):
+            records.append(Sent(_name, kwargs))
+
+        uid = f"tests.accounts.sent_signals.{name}"
+        signal.connect(record, weak=False, dispatch_uid=uid)
+        connected.append((signal, uid))
+    yield records
+    for signal, uid in connected:
+        signal.disconnect(dispatch_uid=uid)
