@@ -111,14 +111,17 @@ def write_keyring(path: Path, private_keys: list[rsa.RSAPrivateKey]) -> None:
 class KeyringLoader:
     def __init__(self):
         self._lock = threading.Lock()
-        self._cached: tuple[tuple[str, int], Keyring] | None = None
+        self._cached: tuple[tuple[str, int, int], Keyring] | None = None
 
     def get(self) -> Keyring:
         path = key_file_path()
         with self._lock:
             if not path.exists():
                 self._create(path)
-            stamp = (str(path), path.stat().st_mtime_ns)
+            status = path.stat()
+            # The inode too: every write replaces the file, and a coarse mtime (one second on
+            # some file systems) could otherwise hide a rotation made in the same tick.
+            stamp = (str(path), status.st_mtime_ns, status.st_ino)
             if self._cached is None or self._cached[0] != stamp:
                 self._cached = (stamp, parse_keyring(path.read_bytes()))
             return self._cached[1]

@@ -1,0 +1,154 @@
+"""Tenant isolation on every per-client endpoint: another client's key, tokens or users get nothing."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core import mail
+
+from accounts.email_tokens import Purpose, email_token_make
+from accounts.models import RefreshToken
+from accounts.urls import client_api_urlpatterns
+from tests.accounts.conftest import PASSWORD, SignedUpUser, call, sign_up
+from tests.conftest import Tenant
+from tenants.user_models import user_model_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROUTES = {str(pattern.pattern) for pattern in client_api_urlpatterns}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    route: str  # exactly as in accounts/urls.py
+    body: Callable[[SignedUpUser], dict | None]
+
+    def path(self, user: SignedUpUser) -> str:
+        return self.route.replace("<uuid:user_id>", user.user_id)
+
+
+def email_token(user: SignedUpUser, purpose: Purpose) -> str:
+    return email_token_make(client=user.tenant.client, user=user.row(), purpose=purpose)
+
+
+# Each body is one that would act on the user if the key were right.
+ENDPOINTS = {
+    "signup": Endpoint("POST", "signup", lambda user: {"email": "eve@example.com", "password": PASSWORD}),
+    "login": Endpoint("POST", "login", lambda user: {"email": user.email, "password": user.password}),
+    "token-refresh": Endpoint("POST", "token/refresh", lambda user: {"refresh_token": user.refresh_token}),
+    "token-verify": Endpoint("POST", "token/verify", lambda user: {"token": user.access_token}),
+    "logout": Endpoint("POST", "logout", lambda user: {"refresh_token": user.refresh_token}),
+    "user-list": Endpoint("GET", "users", lambda user: None),
+    "user-get": Endpoint("GET", "users/<uuid:user_id>", lambda user: None),
+    "user-patch": Endpoint("PATCH", "users/<uuid:user_id>", lambda user: {"is_active": False, "custom_fields": {"x": 1}}),
+    "user-delete": Endpoint("DELETE", "users/<uuid:user_id>", lambda user: None),
+    "email-verify": Endpoint("POST", "email/verify", lambda user: {"token": email_token(user, Purpose.VERIFY_EMAIL)}),
+    "email-resend": Endpoint("POST", "email/resend", lambda user: {"email": user.email}),
+    "password-forgot": Endpoint("POST", "password/forgot", lambda user: {"email": user.email}),
+    "password-reset": Endpoint(
+        "POST",
+        "password/reset",
+        lambda user: {"token": email_token(user, Purpose.RESET_PASSWORD), "new_password": "Brand-new-secret-77"},
+    ),
+}
+
+# Endpoints still to be built answer 404 for every key; only the mounted ones are checked
+# (and test_every_mounted_route_is_in_the_table keeps this list complete).
+MOUNTED = {name: endpoint for name, endpoint in ENDPOINTS.items() if endpoint.route in ROUTES}
+
+
+def snapshot(tenant: Tenant) -> tuple[list, list]:
+    """Everything of a client that a request could change: its users and its refresh tokens."""
+    users = [
+        (u.user_id, u.email, u.password_hash, u.custom_fields, u.email_verified, u.is_active, u.updated_at)
+        for u in user_model_for(tenant.client.client_id).objects.order_by("user_id")
+    ]
+    tokens = [
+        (t.token_id, t.revoked_at, t.replaced_by) for t in RefreshToken.objects.filter(client=tenant.client).order_by("token_id")
+    ]
+    return users, tokens
+
+
+def request(tenant: Tenant, endpoint: Endpoint, user: SignedUpUser, *, key_of: Tenant):
+    """`endpoint` on `tenant`'s path with the access key of `key_of`."""
+    return call(tenant, endpoint.path(user), endpoint.body(user), method=endpoint.method, **key_of.auth)
+
+
+def test_every_mounted_route_is_in_the_table():
+    """A new per-client endpoint must join the isolation tests."""
+    assert ROUTES <= {endpoint.route for endpoint in ENDPOINTS.values()}
+
+
+@pytest.mark.parametrize("name", sorted(MOUNTED))
+def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tenant, sent_signals, name):
+    """Client B's key on client A's path: 403 forbidden, no change to A, no account signal, no mail."""
+    endpoint = MOUNTED[name]
+    victim = sign_up(tenant)
+    before = snapshot(tenant)
+    outbox_before = len(mail.outbox)
+    sent_signals.clear()
+
+    response = request(tenant, endpoint, victim, key_of=other_tenant)
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "forbidden"
+    assert snapshot(tenant) == before
+    assert sent_signals == []
+    assert len(mail.outbox) == outbox_before
+
+
+@pytest.mark.parametrize("name", sorted(MOUNTED))
+def test_a_request_without_any_key_gets_401(tenant, name):
+    """No key at all: 401 unauthorized with WWW-Authenticate, whatever the endpoint."""
+    victim = sign_up(tenant)
+    endpoint = MOUNTED[name]
+    response = call(tenant, endpoint.path(victim), endpoint.body(victim), method=endpoint.method, HTTP_AUTHORIZATION="")
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def refused_with(status: int, code: str | None = None, field: str | None = None):
+    def check(response) -> None:
+        assert response.status_code == status, response.content
+        if code:
+            assert response.json()["error"] == code
+        if field:
+            assert field in response.json()["fields"]
+
+    return check
+
+
+def inactive(response) -> None:
+    assert response.status_code == 200
+    assert response.json() == {"active": False}
+
+
+# What client A's tokens, credentials and user ids get on client B's path with B's own key.
+FOREIGN_USE = {
+    "login": refused_with(401, "invalid_credentials"),
+    "token-refresh": refused_with(401, "invalid_token"),
+    "token-verify": inactive,
+    "logout": refused_with(401, "invalid_token"),
+    "user-get": refused_with(404, "not_found"),
+    "user-patch": refused_with(404, "not_found"),
+    "user-delete": refused_with(404, "not_found"),
+    "email-verify": refused_with(400, "invalid_request", "token"),
+    "password-reset": refused_with(400, "invalid_request", "token"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(FOREIGN_USE) & set(MOUNTED)))
+def test_tokens_and_users_of_one_client_are_nothing_on_another(tenant, other_tenant, name):
+    """Client A's tokens, credentials and user ids presented on B with B's key are refused; A is untouched."""
+    endpoint = MOUNTED[name]
+    victim = sign_up(tenant)
+    sign_up(other_tenant, "bob@example.com")
+    before = snapshot(tenant)
+
+    response = request(other_tenant, endpoint, victim, key_of=other_tenant)
+
+    FOREIGN_USE[name](response)
+    assert snapshot(tenant) == before
+    assert call(tenant, "token/refresh", {"refresh_token": victim.refresh_token}).status_code == 200

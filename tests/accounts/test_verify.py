@@ -1,0 +1,103 @@
+"""POST /api/v1/<client_id>/token/verify: RFC 7662-style introspection of access tokens."""
+
+import uuid
+
+import pytest
+
+from tests.accounts.conftest import call, claims_of, sign_claims, with_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+INACTIVE = {"active": False}
+
+
+def verify(tenant, token: str):
+    return call(tenant, "token/verify", {"token": token})
+
+
+def test_a_valid_access_token_is_active_with_the_user_and_its_times(user):
+    """Active: the user's id, email, verification state, custom_fields, exp and iat."""
+    response = verify(user.tenant, user.access_token)
+    assert response.status_code == 200
+    claims = claims_of(user.access_token)
+    assert response.json() == {
+        "active": True,
+        "user_id": user.user_id,
+        "email": user.email,
+        "email_verified": False,
+        "custom_fields": {},
+        "exp": claims["exp"],
+        "iat": claims["iat"],
+    }
+
+
+def test_introspection_reports_the_user_as_it_is_now(user):
+    """custom_fields and email_verified come from the store, not from the token."""
+    type(user.row()).objects.filter(pk=user.user_id).update(custom_fields={"plan": "pro"}, email_verified=True)
+    body = verify(user.tenant, user.access_token).json()
+    assert body["custom_fields"] == {"plan": "pro"}
+    assert body["email_verified"] is True
+
+
+def expired(user) -> str:
+    return sign_claims(user.tenant, user.user_id, token_type="access", exp_offset=-60, email=user.email)
+
+
+def tampered(user) -> str:
+    return with_payload(user.access_token, sub=str(uuid.uuid4()))
+
+
+def unknown_issuer(user) -> str:
+    return sign_claims(user.tenant, user.user_id, token_type="access", exp_offset=600, iss="https://evil.example")
+
+
+def unsigned(user) -> str:
+    header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
+    return header + "." + user.access_token.split(".")[1] + "."
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        expired,
+        tampered,
+        unknown_issuer,
+        unsigned,
+        lambda user: user.refresh_token,
+        lambda user: "garbage",
+        lambda user: "a.b.c",
+    ],
+    ids=["expired", "tampered", "other-issuer", "alg-none", "refresh-token", "garbage", "garbage-parts"],
+)
+def test_a_token_not_valid_for_this_client_is_inactive(user, make_token):
+    """Expired, tampered, foreign-issued, unsigned, refresh or garbage tokens: `{"active": false}` only."""
+    response = verify(user.tenant, make_token(user))
+    assert response.status_code == 200
+    assert response.json() == INACTIVE
+
+
+def test_a_token_of_another_client_is_inactive(user, other_tenant):
+    """Wrong audience: client A's access token is nothing on client B."""
+    response = verify(other_tenant, user.access_token)
+    assert response.status_code == 200
+    assert response.json() == INACTIVE
+
+
+@pytest.mark.parametrize("change", ["delete", "deactivate"])
+def test_a_token_of_a_deleted_or_inactive_user_is_inactive(user, change):
+    """A live signature is not enough: the user must still exist and be active."""
+    users = type(user.row()).objects.filter(pk=user.user_id)
+    users.delete() if change == "delete" else users.update(is_active=False)
+    assert verify(user.tenant, user.access_token).json() == INACTIVE
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"token": 12}, {"token": ["a"]}, {"token": "a" * 9000}],
+    ids=["missing", "number", "list", "too-long"],
+)
+def test_verify_with_an_ill_typed_token_answers_400(user, body):
+    """Malformed input is a validation error naming the token field."""
+    response = call(user.tenant, "token/verify", body)
+    assert response.status_code == 400
+    assert "token" in response.json()["fields"]
