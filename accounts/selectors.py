@@ -95,3 +95,7 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
     Spent (rotated) rows stay until they expire: presenting one is how reuse is detected.
     """
     return RefreshToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lt=revoked_before))
+
+
+def user_count(*, client: Client) -> int:
+    return user_model_for(client.client_id).objects.count()
