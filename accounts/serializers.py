@@ -109,3 +109,32 @@ class EmailOnlyInput(serializers.Serializer):
 class PasswordResetInput(serializers.Serializer):
     token = TokenInputField()
     new_password = PasswordInputField()
+
+
+class SignupResponse(SignupOutput):
+    """Sign-up answer: tokens, or `verification_required` when the client requires email verification."""
+
+    access_token = serializers.CharField(required=False)
+    refresh_token = serializers.CharField(required=False)
+    token_type = serializers.CharField(required=False)
+    expires_in = serializers.IntegerField(required=False)
+    verification_required = serializers.BooleanField(required=False)
+
+
+class UserPageOutput(serializers.Serializer):
+    results = UserOutput(many=True)
+    next = serializers.CharField(allow_null=True, help_text="Cursor of the next page, or null on the last one.")
+
+
+class EmailVerifiedOutput(serializers.Serializer):
+    email_verified = serializers.BooleanField()
+    user_id = serializers.UUIDField()
+
+
+class PasswordResetOutput(serializers.Serializer):
+    password_reset = serializers.BooleanField()
+    user_id = serializers.UUIDField()
+
+
+class AcceptedOutput(serializers.Serializer):
+    detail = serializers.CharField()

@@ -4,20 +4,29 @@ import json
 from functools import cached_property
 
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services, signals
 from accounts.serializers import (
+    AcceptedOutput,
+    EmailOnlyInput,
+    EmailTokenInput,
+    EmailVerifiedOutput,
     IntrospectionOutput,
     LoginInput,
     LoginOutput,
+    PasswordResetInput,
+    PasswordResetOutput,
     RefreshInput,
     SignupInput,
     SignupOutput,
+    SignupResponse,
     TokenPairOutput,
     UserListQuery,
     UserOutput,
+    UserPageOutput,
     UserUpdateInput,
     VerifyInput,
 )
@@ -25,6 +34,7 @@ from accounts.serializers import EmailOnlyInput, EmailTokenInput, PasswordResetI
 from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
 from tenants.authentication import AccessKeyAuthentication
+from tenants.openapi import error_responses
 from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit
@@ -81,6 +91,7 @@ class ClientApi(APIView):
         request._authsvc_permitted = True
 
 
+@extend_schema_view(post=extend_schema(summary="Sign a user up", request=SignupInput, responses={201: SignupResponse, **error_responses(400, 401, 403, 409)}, examples=[OpenApiExample("signup", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery", "custom_fields": {"plan": "pro"}})]))
 class SignupApi(ClientApi):
     action_name = "signup"
 
@@ -96,6 +107,7 @@ class SignupApi(ClientApi):
         return Response(body, status=201)
 
 
+@extend_schema_view(post=extend_schema(summary="Log a user in", request=LoginInput, responses={200: LoginOutput, **error_responses(400, 401, 403)}, examples=[OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})]))
 class LoginApi(ClientApi):
     action_name = "login"
 
@@ -108,6 +120,7 @@ class LoginApi(ClientApi):
         return Response(body)
 
 
+@extend_schema_view(post=extend_schema(summary="Spend a refresh token for a new pair", description="The old refresh token is spent. Presenting a spent one answers 401 token_reused and revokes its whole family.", request=RefreshInput, responses={200: TokenPairOutput, **error_responses(400, 401, 403)}))
 class TokenRefreshApi(ClientApi):
     action_name = "token_refresh"
 
@@ -117,6 +130,7 @@ class TokenRefreshApi(ClientApi):
         return Response(TokenPairOutput(pair).data)
 
 
+@extend_schema_view(post=extend_schema(summary="Introspect an access token (RFC 7662 style)", request=VerifyInput, responses={200: IntrospectionOutput, **error_responses(400, 401, 403)}, examples=[OpenApiExample("inactive", response_only=True, value={"active": False})]))
 class TokenVerifyApi(ClientApi):
     """RFC 7662 style: anything not valid for this client is simply `{"active": false}`."""
 
@@ -130,6 +144,7 @@ class TokenVerifyApi(ClientApi):
         return Response(IntrospectionOutput({"active": True, **introspection}).data)
 
 
+@extend_schema_view(post=extend_schema(summary="Revoke a refresh token's family (idempotent)", request=RefreshInput, responses={204: None, **error_responses(400, 401, 403)}))
 class LogoutApi(ClientApi):
     action_name = "logout"
 
@@ -146,6 +161,7 @@ def jwks_document(request):
     return response
 
 
+@extend_schema_view(get=extend_schema(summary="List users", operation_id="v1_users_list", parameters=[UserListQuery], responses={200: UserPageOutput, **error_responses(400, 401, 403)}))
 class UserListApi(ClientApi):
     action_name = "user_list"
 
@@ -163,6 +179,7 @@ class UserListApi(ClientApi):
         return Response({"results": UserOutput(page.results, many=True).data, "next": page.next_cursor})
 
 
+@extend_schema_view(get=extend_schema(summary="Read a user", responses={200: UserOutput, **error_responses(401, 403, 404)}), patch=extend_schema(summary="Update custom_fields or is_active", request=UserUpdateInput, responses={200: UserOutput, **error_responses(400, 401, 403, 404)}), delete=extend_schema(summary="Delete a user and revoke their tokens", responses={204: None, **error_responses(401, 403, 404)}))
 class UserDetailApi(ClientApi):
     """GET, PATCH (custom_fields, is_active) and DELETE one user of this client."""
 
@@ -197,6 +214,7 @@ RESEND_ACCEPTED = {"detail": "If this email belongs to an unverified account, a 
 FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password reset link is on its way."}
 
 
+@extend_schema_view(post=extend_schema(summary="Verify an email address with the mailed token", request=EmailTokenInput, responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)}))
 class EmailVerifyApi(ClientApi):
     action_name = "email_verify"
 
@@ -206,6 +224,7 @@ class EmailVerifyApi(ClientApi):
         return Response({"email_verified": True, "user_id": str(user.user_id)})
 
 
+@extend_schema_view(post=extend_schema(summary="Mail a new verification link (202 whatever the email)", request=EmailOnlyInput, responses={202: AcceptedOutput, **error_responses(400, 401, 403)}))
 class EmailResendApi(ClientApi):
     action_name = "email_resend"
 
@@ -216,6 +235,7 @@ class EmailResendApi(ClientApi):
         return Response(RESEND_ACCEPTED, status=202)
 
 
+@extend_schema_view(post=extend_schema(summary="Mail a password reset link (202 whatever the email)", request=EmailOnlyInput, responses={202: AcceptedOutput, **error_responses(400, 401, 403)}))
 class PasswordForgotApi(ClientApi):
     action_name = "password_forgot"
 
@@ -226,6 +246,7 @@ class PasswordForgotApi(ClientApi):
         return Response(FORGOT_ACCEPTED, status=202)
 
 
+@extend_schema_view(post=extend_schema(summary="Set a new password with the mailed token", description="Every refresh token of the user is revoked.", request=PasswordResetInput, responses={200: PasswordResetOutput, **error_responses(400, 401, 403)}))
 class PasswordResetApi(ClientApi):
     action_name = "password_reset"
 

@@ -254,6 +254,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at every start without it
+# Serve admin and Swagger UI assets straight from the apps under gunicorn too;
+# `collectstatic` remains the faster option for production.
+WHITENOISE_USE_FINDERS = True
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,8 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from tenants import openapi  # noqa: F401  (registers the access-key security scheme)
+
         if not settings.REDIS_URL:
             logger.warning(
                 "REDIS_URL is not set: rate limits use a per-process memory cache. "

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.authentication import get_authorization_header
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,7 @@ from tenants import services, signals
 from tenants.authentication import AccessKeyAuthentication
 from tenants.errors import NotFound, RateLimited, Unauthorized
 from tenants.models import Client
+from tenants.openapi import error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
 from tenants.request_meta import peer_ip, request_meta
@@ -31,6 +33,16 @@ def _check_registration_token(request) -> None:
         raise Unauthorized("Registration needs Authorization: Bearer <registration token>.")
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Register a client",
+        description="Returns the client_id and its access key. The key is shown once and stored only as a hash.",
+        request=ClientRegisterInput,
+        responses={201: ClientRegisterOutput, **error_responses(400, 401)},
+        examples=[OpenApiExample("register", request_only=True, value={"client_name": "AI Platform", "industry": "AI/ML"})],
+        auth=[],
+    )
+)
 class ClientRegisterApi(APIView):
     """POST /api/v1/clients/register: a new client, its first access key (shown once) and collection."""
 
@@ -79,6 +91,7 @@ class ClientRegisterApi(APIView):
         return response
 
 
+@extend_schema_view(get=extend_schema(summary="The calling client's settings", responses={200: ClientOutput, **error_responses(401, 403)}))
 class ClientDetailApi(APIView):
     """GET /api/v1/<client_id>/: the calling client's own settings; a cheap way to check a key."""
 
