@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditLog
 from tenants.errors import InvalidRequest
@@ -58,3 +58,8 @@ def audit_list(
     rows = list(records[: limit + 1])
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return AuditPage(results=rows[:limit], next_cursor=next_cursor)
+
+
+def audit_older_than(*, before: datetime) -> QuerySet[AuditLog]:
+    """Every client's records written before `before` (what a purge removes)."""
+    return AuditLog.objects.filter(timestamp__lt=before)

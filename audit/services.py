@@ -1,14 +1,17 @@
-"""Writing the audit trail. Only `audit.receivers` calls this."""
+"""Writes of the audit trail: records (only `audit.receivers` writes them) and their purge."""
 
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
 
 from audit.models import AuditLog
+from audit.selectors import audit_older_than
+from tenants.services import rows_delete_in_batches
 
 logger = logging.getLogger("authsvc.audit")
 
@@ -62,3 +65,13 @@ def audit_record_or_log(*, event: AuditEvent) -> AuditLog | None:
             json.dumps(payload, default=str, sort_keys=True),
         )
         return None
+
+
+def audit_purge(
+    *,
+    before: datetime,
+    batch_size: int = 1000,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Delete every record written before `before`, in batches; returns how many."""
+    return rows_delete_in_batches(rows=audit_older_than(before=before), batch_size=batch_size, on_batch=on_batch)

@@ -1,0 +1,136 @@
+"""Staff admin for the audit trail: a read-only list with filters and exact search."""
+
+import uuid
+from datetime import datetime, timezone as dt_timezone
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditLog
+from tests.audit.conftest import write_record
+from tests.conftest import make_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHANGELIST = "/admin/audit/auditlog/"
+LONG_AGO = datetime(2023, 6, 1, 12, 0, tzinfo=dt_timezone.utc)
+USER = uuid.uuid4()
+
+
+def listed(response) -> set[uuid.UUID]:
+    assert response.status_code == 200
+    return {record.audit_id for record in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def trail(transactional_db) -> dict[str, AuditLog]:
+    """Records of two clients: different actions, outcomes, users, addresses and years."""
+    acme, globex = make_tenant("Acme"), make_tenant("Globex", "E-commerce")
+    now = timezone.now()
+    return {
+        "acme_login": write_record(client_id=acme.client_id, timestamp=now, user_id=USER, ip_address="203.0.113.7"),
+        "acme_failed": write_record(client_id=acme.client_id, timestamp=now, status="failed", ip_address="198.51.100.9"),
+        "acme_old_signup": write_record(client_id=acme.client_id, timestamp=LONG_AGO, action="signup", user_id=USER),
+        "globex_logout": write_record(client_id=globex.client_id, timestamp=now, action="logout", ip_address="203.0.113.70"),
+        **{f"{name}_registered": AuditLog.objects.get(client_id=tenant.client_id, action="client_register") for name, tenant in (("acme", acme), ("globex", globex))},
+    }
+
+
+def ids(trail: dict[str, AuditLog], *labels: str) -> set[uuid.UUID]:
+    return {trail[label].audit_id for label in labels}
+
+
+def test_the_list_shows_every_record_with_its_columns(staff_browser, trail):
+    """A superuser sees every record, with action, status, client, user and address but not metadata."""
+    response = staff_browser.get(CHANGELIST)
+    assert listed(response) == ids(trail, *trail)
+    page = response.content.decode()
+    for column in ("column-action", "column-status", "column-reason", "column-client_id", "column-user_id", "column-ip_address", "column-user_agent"):
+        assert column in page
+    assert "column-metadata" not in page
+
+
+def test_a_record_opens_read_only(staff_browser, trail):
+    """The detail page shows the record, metadata included, with no form to save."""
+    response = staff_browser.get(f"{CHANGELIST}{trail['acme_login'].pk}/change/")
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert 'name="_save"' not in response.content.decode()
+
+
+def test_no_delete_action_is_offered(staff_browser, trail):
+    """The bulk delete action is not offered, since nothing may delete records here."""
+    response = staff_browser.get(CHANGELIST)
+    assert "delete_selected" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "page", "body"),
+    [
+        ("get", "add/", None),
+        ("post", "add/", {"action": "login", "status": "success"}),
+        ("post", "{pk}/change/", {"action": "forged", "status": "success"}),
+        ("get", "{pk}/delete/", None),
+        ("post", "{pk}/delete/", {"post": "yes"}),
+    ],
+    ids=["add-page", "add", "change", "delete-page", "delete"],
+)
+def test_adding_changing_and_deleting_are_forbidden_even_to_superusers(staff_browser, trail, method, page, body):
+    """Every write page answers 403 to a superuser, and the trail stays as it was."""
+    before = {record.pk: (record.action, record.status) for record in AuditLog.objects.all()}
+    url = CHANGELIST + page.format(pk=trail["acme_login"].pk)
+    response = getattr(staff_browser, method)(url, body) if body else getattr(staff_browser, method)(url)
+    assert response.status_code == 403
+    assert {record.pk: (record.action, record.status) for record in AuditLog.objects.all()} == before
+
+
+def test_the_client_filter_lists_clients_by_name(staff_browser, trail):
+    """The client filter offers each client by its name."""
+    page = staff_browser.get(CHANGELIST).content.decode()
+    for client_id, name in ((trail["acme_login"].client_id, "Acme"), (trail["globex_logout"].client_id, "Globex")):
+        assert f"?client_id={client_id}" in page
+        assert name in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("client_id={acme}", {"acme_login", "acme_failed", "acme_old_signup", "acme_registered"}),
+        ("client_id=not-a-uuid", set()),
+        ("action__exact=logout", {"globex_logout"}),
+        ("status__exact=failed", {"acme_failed"}),
+        ("timestamp__year=2023", {"acme_old_signup"}),
+        ("timestamp__year=2023&timestamp__month=6&timestamp__day=1", {"acme_old_signup"}),
+    ],
+    ids=["client", "client-garbage", "action", "status", "year", "day"],
+)
+def test_filters_narrow_the_list(staff_browser, trail, query, expected):
+    """Client, action, status and the date hierarchy each narrow the list."""
+    url = f"{CHANGELIST}?{query.format(acme=trail['acme_login'].client_id)}"
+    assert listed(staff_browser.get(url)) == ids(trail, *expected)
+
+
+def test_the_date_hierarchy_offers_the_years_of_the_records(staff_browser, trail):
+    """The date drill-down links to each year that has records."""
+    page = staff_browser.get(CHANGELIST).content.decode()
+    assert "?timestamp__year=2023" in page
+    assert f"?timestamp__year={timezone.now().year}" in page
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        (str(USER), {"acme_login", "acme_old_signup"}),
+        ("{globex}", {"globex_logout", "globex_registered"}),
+        ("203.0.113.7", {"acme_login"}),  # not 203.0.113.70
+        (" 198.51.100.9 ", {"acme_failed"}),
+        ("203.0.113", set()),
+        (str(USER)[:8], set()),
+    ],
+    ids=["user_id", "client_id", "ip", "ip-with-spaces", "partial-ip", "partial-user_id"],
+)
+def test_search_matches_whole_ids_and_addresses(staff_browser, trail, term, expected):
+    """Search finds a whole user_id, client_id or IP address; fragments match nothing."""
+    search = term.format(globex=trail["globex_logout"].client_id)
+    assert listed(staff_browser.get(CHANGELIST, {"q": search})) == ids(trail, *expected)
+
