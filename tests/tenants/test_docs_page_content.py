@@ -1,0 +1,224 @@
+"""What the per-client documentation page teaches: the quickstart works as written, the settings,
+rate limits, links and error codes are this client's and this service's, and unknown pages are 404."""
+
+import html
+import json
+import re
+import shlex
+import uuid
+
+import pytest
+from django.conf import settings
+
+from tenants import errors
+from tenants.client_docs import describe_rate, example_custom_fields
+from tenants.ratelimits import client_rate
+from tests.conftest import make_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PUBLIC_URL = "https://auth.example.com"
+QUICKSTART = ["signup", "login", "refresh", "verify", "logout"]
+PLAN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "plan": {"type": "string", "enum": ["free", "pro"], "description": "Billing plan <b>shown</b> to staff"},
+        "seats": {"type": "integer", "minimum": 1},
+    },
+    "required": ["plan"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _public_url(settings):
+    settings.AUTHSVC_PUBLIC_URL = PUBLIC_URL
+
+
+def docs_page(api, client_id: str) -> str:
+    response = api.get(f"/docs/clients/{client_id}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def step_command(page: str, step: str) -> str:
+    """The shell command of one quickstart step, as a reader would copy it."""
+    match = re.search(rf'<li id="step-{step}">.*?<pre>(.*?)</pre>', page, re.S)
+    assert match, f"no quickstart step {step!r}"
+    return html.unescape(match[1])
+
+
+def run_curl(api, command: str, variables: dict[str, str]):
+    """Run a `curl -X POST URL -H ... -d BODY` line through the test client, expanding $VARIABLES."""
+    for name, value in variables.items():
+        command = command.replace(f"${name}", value)
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[:4] == ["curl", "-sS", "-X", "POST"], words
+    url, options = words[4], words[5:]
+    headers = dict(options[i + 1].split(": ", 1) for i in range(0, len(options), 2) if options[i] == "-H")
+    [body] = [options[i + 1] for i in range(0, len(options), 2) if options[i] == "-d"]
+    assert url.startswith(PUBLIC_URL)
+    return api.generic(
+        "POST",
+        url.removeprefix(PUBLIC_URL),
+        body,
+        content_type=headers["Content-Type"],
+        HTTP_AUTHORIZATION=headers["Authorization"],
+    )
+
+
+def table_rows(page: str, section: str) -> list[list[str]]:
+    """Cell texts of the table in the section with this id."""
+    body = re.search(rf'<section id="{section}".*?<tbody>(.*?)</tbody>', page, re.S)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+
+
+@pytest.mark.parametrize("schema", [None, PLAN_SCHEMA], ids=["no-schema", "schema-with-required-field"])
+def test_quickstart_commands_work_as_written(api, schema):
+    """signup → login → refresh → verify → logout, copied from the page, succeed in that order."""
+    tenant = make_tenant("Quickstart Co", custom_fields_schema=schema)
+    page = docs_page(api, tenant.client_id)
+    variables = {"ACCESS_KEY": tenant.access_key}
+
+    assert run_curl(api, step_command(page, "signup"), variables).status_code == 201
+    login = run_curl(api, step_command(page, "login"), variables)
+    assert login.status_code == 200
+    variables |= {"ACCESS_TOKEN": login.json()["access_token"], "REFRESH_TOKEN": login.json()["refresh_token"]}
+    refreshed = run_curl(api, step_command(page, "refresh"), variables)
+    assert refreshed.status_code == 200
+    variables |= {"ACCESS_TOKEN": refreshed.json()["access_token"], "REFRESH_TOKEN": refreshed.json()["refresh_token"]}
+    verified = run_curl(api, step_command(page, "verify"), variables)
+    assert verified.status_code == 200 and verified.json()["active"] is True
+    assert run_curl(api, step_command(page, "logout"), variables).status_code == 204
+
+
+def test_quickstart_is_in_order_with_the_client_id_and_only_a_key_placeholder(api, tenant):
+    """Steps come in the documented order, each a curl line on this client's URL reading $ACCESS_KEY."""
+    page = docs_page(api, tenant.client_id)
+
+    positions = [page.index(f'id="step-{step}"') for step in QUICKSTART]
+    assert positions == sorted(positions)
+    for step in QUICKSTART:
+        command = step_command(page, step)
+        assert f"{PUBLIC_URL}/api/v1/{tenant.client_id}/" in command
+        assert 'Authorization: Bearer $ACCESS_KEY"' in command
+    assert tenant.access_key not in page
+
+
+@pytest.mark.parametrize(
+    ("required", "setting_text", "has_verify_step"),
+    [(True, "Required.", True), (False, "Not required.", False)],
+)
+def test_email_verification_setting_and_its_quickstart_step(api, required, setting_text, has_verify_step):
+    """The page states the client's email verification setting; only then does the quickstart confirm the email."""
+    tenant = make_tenant("Verify Co", require_email_verification=required)
+    page = docs_page(api, tenant.client_id)
+
+    assert f"<strong>{setting_text}</strong>" in page
+    assert ('id="step-email-verify"' in page) is has_verify_step
+    if has_verify_step:
+        assert page.index('id="step-signup"') < page.index('id="step-email-verify"') < page.index('id="step-login"')
+
+
+def test_custom_fields_schema_is_pretty_printed_and_escaped(api):
+    """The schema is shown as indented JSON in a <pre>, its markup escaped, and its fields listed."""
+    tenant = make_tenant("Schema Co", custom_fields_schema=PLAN_SCHEMA)
+    page = docs_page(api, tenant.client_id)
+
+    shown = re.search(r'<pre id="custom-fields-schema">(.*?)</pre>', page, re.S)[1]
+    assert html.unescape(shown) == json.dumps(PLAN_SCHEMA, indent=2)
+    assert "<b>shown</b>" not in page and "&lt;b&gt;shown&lt;/b&gt;" in page
+    fields = {row[0]: row[1:] for row in table_rows(page, "settings")}
+    assert fields["plan"][:2] == ['one of "free", "pro"', "yes"]
+    assert fields["seats"][:2] == ["integer", "no"]
+
+
+def test_page_without_a_schema_says_any_object_is_accepted(api, tenant):
+    """A client with no schema gets a sentence, not an empty <pre>."""
+    page = docs_page(api, tenant.client_id)
+
+    assert 'id="custom-fields-schema"' not in page
+    assert "may be any JSON object" in page
+
+
+def test_example_custom_fields_are_left_out_when_no_simple_guess_passes_the_schema():
+    """A schema that a typed placeholder cannot satisfy yields no example rather than a wrong one."""
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "required": ["code"]}
+
+    assert example_custom_fields(schema) is None
+    assert example_custom_fields(PLAN_SCHEMA) == {"plan": "free", "seats": 1}
+
+
+def test_rate_limits_are_the_clients_effective_ones(api, tenant):
+    """Every configured limit is listed with the client's effective rate and what it counts; overrides are marked."""
+    tenant.client.rate_limits = {"login_ip": "100/5m"}
+    tenant.client.save(update_fields=["rate_limits"])
+    page = docs_page(api, tenant.client_id)
+
+    rows = {row[0]: row[1:] for row in table_rows(page, "rate-limits")}
+    assert list(rows) == list(settings.AUTHSVC_RATE_LIMITS)
+    for name, (rate_text, meaning) in rows.items():
+        assert f"({client_rate(tenant.client, name)}" in rate_text
+        assert meaning
+    assert rows["login_ip"][0] == "100 per 5 minutes (100/5m, set for this client)"
+    assert "set for this client" not in rows["login_email"][0]
+
+
+@pytest.mark.parametrize(
+    ("rate", "readable"),
+    [("10/m", "10 per minute"), ("5/h", "5 per hour"), ("100/5m", "100 per 5 minutes"), ("3/day", "3 per day"), ("odd", "odd")],
+)
+def test_rates_are_described_in_words(rate, readable):
+    """django-ratelimit rates read as words; anything unparsable is shown as given."""
+    assert describe_rate(rate) == readable
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("jwks.json", "/.well-known/jwks.json"),
+        ("Swagger UI", "/api/docs/"),
+        ("Redoc", "/api/redoc/"),
+        ("OpenAPI 3 schema", "/api/schema/"),
+    ],
+)
+def test_reference_links_lead_to_pages_that_answer(api, tenant, label, path):
+    """The JWKS and OpenAPI links are on the page and their targets answer 200."""
+    page = docs_page(api, tenant.client_id)
+
+    assert re.search(rf'<a href="{re.escape(path)}">[^<]*{re.escape(label)}', page)
+    assert api.get(path).status_code == 200
+
+
+def test_error_table_lists_every_error_code_with_its_status(api, tenant):
+    """Each code the API can answer with (one per error class) has a row with its HTTP status and a meaning."""
+    page = docs_page(api, tenant.client_id)
+
+    rows = {row[1]: (int(row[0]), row[2]) for row in table_rows(page, "errors")}
+    error_classes = [value for value in vars(errors).values() if isinstance(value, type) and issubclass(value, errors.ServiceError)]
+    for error in error_classes:
+        status, meaning = rows[error.code]
+        assert status == error.status_code and meaning
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    ["not-a-uuid", "00000000-0000-0000-0000-00000000000", "{uuid}", "{uuid_hex}", "{uuid_upper}"],
+    ids=["junk", "short", "unknown", "hex-spelling", "upper-case-spelling"],
+)
+def test_unknown_or_malformed_client_gets_an_html_404_page(api, tenant, client_id):
+    """Anything but a registered client's canonical id answers the 404 page, in HTML."""
+    client_id = client_id.format(uuid=uuid.uuid4(), uuid_hex=tenant.client.client_id.hex, uuid_upper=tenant.client_id.upper())
+    response = api.get(f"/docs/clients/{client_id}/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert "Page not found" in response.content.decode()
+
+
+def test_api_paths_still_answer_json_404(api):
+    """The HTML 404 page does not reach /api/: an unknown API path keeps the JSON error envelope."""
+    response = api.get(f"/api/v1/{uuid.uuid4()}/no-such-endpoint")
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
