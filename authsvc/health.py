@@ -3,6 +3,7 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import JsonResponse
@@ -17,15 +18,15 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-def _database_ok() -> bool:
+def _database_ok(alias: str) -> bool:
     try:
-        connection = connections["default"]
+        connection = connections[alias]
         with connection.cursor() as cursor:
             connection.introspection.table_names(cursor)
         return True
     except Exception as error:  # any failure means "not ready"; the reason goes to the log
-        logger.warning("readyz: database check failed: %s", error.__class__.__name__)
-        connections["default"].close_if_unusable_or_obsolete()
+        logger.warning("readyz: database %r check failed: %s", alias, error.__class__.__name__)
+        connections[alias].close_if_unusable_or_obsolete()
         return False
 
 
@@ -43,7 +44,10 @@ def _cache_ok() -> bool:
 
 @require_GET
 def readyz(request):
-    checks = {"database": "ok" if _database_ok() else "down", "cache": "ok" if _cache_ok() else "down"}
+    checks = {"database": "ok" if _database_ok("default") else "down"}
+    if settings.AUTHSVC_TENANT_DATABASE != "default":
+        checks["tenant_database"] = "ok" if _database_ok(settings.AUTHSVC_TENANT_DATABASE) else "down"
+    checks["cache"] = "ok" if _cache_ok() else "down"
     ready = all(state == "ok" for state in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     if not ready:

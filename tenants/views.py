@@ -11,7 +11,7 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants import services, signals
+from tenants import client_docs, services, signals
 from tenants.authentication import AccessKeyAuthentication
 from tenants.errors import NotFound, RateLimited, Unauthorized
 from tenants.models import Client
@@ -47,8 +47,9 @@ class ClientRegisterApi(APIView):
     """POST /api/v1/clients/register: a new client, its first access key (shown once) and collection."""
 
     def post(self, request):
-        _check_registration_token(request)
+        # Counted before the token check, so guessing the registration token is limited too.
         self._limit_per_ip(request)
+        _check_registration_token(request)
         data = ClientRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         registered = services.client_register(**data.validated_data, request_meta=request_meta(request, key_is_valid=False))
@@ -128,10 +129,18 @@ def client_docs_page(request, client_id: str):
         client = client_get(client_id=client_id)
     except NotFound:
         raise Http404 from None
+    base_url = api_base_url(client)
     context = {
         "client": client,
-        "base_url": api_base_url(client),
+        "base_url": base_url,
         "public_url": settings.AUTHSVC_PUBLIC_URL,
+        "issuer": settings.AUTHSVC_ISSUER,
         "endpoints": ENDPOINTS,
+        "quickstart": client_docs.quickstart_steps(client, base_url),
+        "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
+        "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
+        "rate_limits": client_docs.rate_limit_rows(client),
+        "error_codes": client_docs.error_code_rows(),
+        "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
     }
     return render(request, "tenants/client_docs.html", context)
