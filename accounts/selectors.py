@@ -1,9 +1,6 @@
 """Reads of the accounts context."""
 
-import base64
-import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -11,9 +8,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
-
-from tenants.errors import InvalidRequest
 from tenants.models import AbstractTenantUser, Client
+from tenants.pagination import Page, keyset_page
 from tenants.user_models import user_model_for
 
 
@@ -29,37 +25,12 @@ def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser 
     return user_model_for(client.client_id).objects.filter(pk=user_id).first()
 
 
-@dataclass(frozen=True)
-class UserPage:
-    results: list[AbstractTenantUser]
-    next_cursor: str | None
-
-
-def _encode_cursor(user: AbstractTenantUser) -> str:
-    raw = json.dumps([user.created_at.isoformat(), str(user.user_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, user_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created_at), uuid.UUID(user_id)
-    except (ValueError, TypeError, UnicodeError):
-        raise InvalidRequest("The cursor is invalid.", fields={"cursor": ["Use the `next` value of a previous page."]}) from None
-
-
-def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> UserPage:
+def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:
     """Users oldest first, in pages; the cursor is the last row's (created_at, user_id)."""
-    users = user_model_for(client.client_id).objects.order_by("created_at", "user_id")
+    users = user_model_for(client.client_id).objects.all()
     if email:
         users = users.filter(email=email)
-    if cursor:
-        created_at, user_id = _decode_cursor(cursor)
-        users = users.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, user_id__gt=user_id))
-    rows = list(users[: limit + 1])
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return UserPage(results=rows[:limit], next_cursor=next_cursor)
+    return keyset_page(users, time_field="created_at", id_field="user_id", cursor=cursor, limit=limit)
 
 
 def access_token_introspect(*, client: Client, token: str) -> dict | None:

@@ -30,7 +30,6 @@ from accounts.serializers import (
     UserUpdateInput,
     VerifyInput,
 )
-from accounts.serializers import EmailOnlyInput, EmailTokenInput, PasswordResetInput
 from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
 from tenants.authentication import AccessKeyAuthentication

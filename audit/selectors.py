@@ -1,35 +1,12 @@
 """Reads of the audit trail."""
 
-import base64
-import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from audit.models import AuditLog
-from tenants.errors import InvalidRequest
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    results: list[AuditLog]
-    next_cursor: str | None
-
-
-def _encode_cursor(record: AuditLog) -> str:
-    raw = json.dumps([record.timestamp.isoformat(), str(record.audit_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        timestamp, audit_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(timestamp), uuid.UUID(audit_id)
-    except (ValueError, TypeError, UnicodeError):
-        raise InvalidRequest("The cursor is invalid.", fields={"cursor": ["Use the `next` value of a previous page."]}) from None
+from tenants.pagination import Page, keyset_page
 
 
 def audit_list(
@@ -41,9 +18,9 @@ def audit_list(
     since: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> AuditPage:
+) -> Page:
     """One client's records, newest first, in pages keyed on (timestamp, audit_id)."""
-    records = AuditLog.objects.filter(client_id=client_id).order_by("-timestamp", "-audit_id")
+    records = AuditLog.objects.filter(client_id=client_id)
     if action:
         records = records.filter(action=action)
     if status:
@@ -52,12 +29,7 @@ def audit_list(
         records = records.filter(user_id=user_id)
     if since:
         records = records.filter(timestamp__gte=since)
-    if cursor:
-        timestamp, audit_id = _decode_cursor(cursor)
-        records = records.filter(Q(timestamp__lt=timestamp) | Q(timestamp=timestamp, audit_id__lt=audit_id))
-    rows = list(records[: limit + 1])
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return AuditPage(results=rows[:limit], next_cursor=next_cursor)
+    return keyset_page(records, time_field="timestamp", id_field="audit_id", cursor=cursor, limit=limit, newest_first=True)
 
 
 def audit_older_than(*, before: datetime) -> QuerySet[AuditLog]:

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from accounts.signing_keys import generate_private_key, keyring, write_keyring
-from tests.accounts.conftest import call, sign_up
+from tests.accounts.conftest import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from audit.dashboard import client_activity, daily_signups_and_logins
 from audit.models import AuditLog
-from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

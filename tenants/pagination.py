@@ -1,0 +1,55 @@
+"""Keyset (cursor) pagination on a (timestamp, uuid) pair, shared by the users and audit lists.
+
+The cursor is the last row's pair, base64url-encoded JSON: opaque to callers, stable under
+inserts (unlike offsets), and cheap on every store (an index range, no count).
+"""
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from tenants.errors import InvalidRequest
+
+Row = TypeVar("Row", bound=Model)
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    results: list[Row]
+    next_cursor: str | None
+
+
+def encode_cursor(moment: datetime, identifier: uuid.UUID) -> str:
+    raw = json.dumps([moment.isoformat(), str(identifier)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, identifier = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(moment), uuid.UUID(identifier)
+    except (ValueError, TypeError, UnicodeError):
+        raise InvalidRequest("The cursor is invalid.", fields={"cursor": ["Use the `next` value of a previous page."]}) from None
+
+
+def keyset_page(
+    rows: QuerySet, *, time_field: str, id_field: str, cursor: str | None, limit: int, newest_first: bool = False
+) -> Page:
+    """One page of `rows` ordered by (time_field, id_field), after the row the cursor names."""
+    direction, order = ("lt", "-") if newest_first else ("gt", "")
+    rows = rows.order_by(f"{order}{time_field}", f"{order}{id_field}")
+    if cursor:
+        moment, identifier = decode_cursor(cursor)
+        rows = rows.filter(
+            Q(**{f"{time_field}__{direction}": moment}) | Q(**{time_field: moment, f"{id_field}__{direction}": identifier})
+        )
+    fetched = list(rows[: limit + 1])
+    last = fetched[limit - 1] if len(fetched) > limit else None
+    next_cursor = encode_cursor(getattr(last, time_field), getattr(last, id_field)) if last is not None else None
+    return Page(results=fetched[:limit], next_cursor=next_cursor)
