@@ -13,7 +13,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django_redis.exceptions import ConnectionInterrupted
 from pymongo.errors import ConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
 from tenants.errors import ServiceError
@@ -34,6 +37,9 @@ CODE_BY_STATUS = {
 }
 
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, ConnectionFailure)
+# The shared cache holds the rate-limit counters: without it no call can be counted, so
+# the answer is the same 503 as for the database (fail closed), not a 500.
+CACHE_UNAVAILABLE = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)
 
 
 def error_response(
@@ -104,7 +110,7 @@ def exception_to_response(exc: Exception) -> JsonResponse | None:
         return error_response(429, "rate_limited", "Too many requests; retry later.", headers={"Retry-After": str(int(exc.wait or 60))})
     if isinstance(exc, RequestDataTooBig):
         return error_response(413, "payload_too_large", "The request body is too large.")
-    if isinstance(exc, STORE_UNAVAILABLE) or (isinstance(exc, DatabaseError) and _looks_unavailable(exc)):
+    if isinstance(exc, STORE_UNAVAILABLE + CACHE_UNAVAILABLE) or (isinstance(exc, DatabaseError) and _looks_unavailable(exc)):
         logger.error("store unavailable: %s", exc.__class__.__name__)
         return error_response(503, "service_unavailable", "The store is temporarily unavailable; retry shortly.", headers={"Retry-After": "5"})
     if isinstance(exc, drf.APIException):
