@@ -21,8 +21,13 @@ def healthz(request):
 def _database_ok(alias: str) -> bool:
     try:
         connection = connections[alias]
-        with connection.cursor() as cursor:
-            connection.introspection.table_names(cursor)
+        # A round trip that costs the same with 10 or 10,000 tenant collections.
+        if connection.vendor == "mongodb":
+            connection.ensure_connection()
+            connection.database.command("ping")
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
         return True
     except Exception as error:  # any failure means "not ready"; the reason goes to the log
         logger.warning("readyz: database %r check failed: %s", alias, error.__class__.__name__)

@@ -30,6 +30,9 @@ def has_unique_email_index(connection, table: str) -> bool:
 
 
 def tenant_table_exists(connection, table: str) -> bool:
+    # Listing every collection would make each provisioning cost grow with the number of clients.
+    if connection.vendor == "mongodb":
+        return bool(connection.database.list_collection_names(filter={"name": table}))
     with connection.cursor() as cursor:
         return table in connection.introspection.table_names(cursor)
 
