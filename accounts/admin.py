@@ -112,7 +112,9 @@ class RefreshTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke family (every token of each selected token's family)", permissions=["revoke"])
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
-        revoked = sum(services.token_family_revoke(family_id=family_id) for family_id in families)
+        revoked = services.token_families_revoke_by_staff(
+            family_ids=families, request_meta=request_meta(request, key_is_valid=False)
+        )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
         )

@@ -117,6 +117,25 @@ def token_family_revoke(*, family_id: uuid.UUID) -> int:
     return RefreshToken.objects.filter(family_id=family_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+def token_families_revoke_by_staff(*, family_ids: set[uuid.UUID], request_meta: RequestMeta | None = None) -> int:
+    """Staff revoke whole families (admin); each family is announced for the audit trail."""
+    total = 0
+    for family_id in family_ids:
+        member = RefreshToken.objects.select_related("client").filter(family_id=family_id).first()
+        if member is None:
+            continue
+        revoked = token_family_revoke(family_id=family_id)
+        total += revoked
+        signals.token_family_revoked.send(
+            sender=RefreshToken,
+            client=member.client,
+            user_id=member.user_id,
+            request_meta=request_meta,
+            metadata={"family_id": str(family_id), "revoked": revoked, "by": "staff"},
+        )
+    return total
+
+
 def user_tokens_revoke(*, client: Client, user_id: uuid.UUID) -> int:
     return RefreshToken.objects.filter(client=client, user_id=user_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

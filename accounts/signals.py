@@ -11,6 +11,7 @@ user_signed_up = Signal()
 user_logged_in = Signal()
 user_login_failed = Signal()  # reason: invalid_credentials, account_disabled, email_not_verified, ...
 user_logged_out = Signal()
+token_family_revoked = Signal()  # by staff, from the admin
 token_refreshed = Signal()
 token_reuse_detected = Signal()
 email_verified = Signal()

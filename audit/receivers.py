@@ -99,6 +99,7 @@ RECEIVERS = [
     (account_signals.user_logged_in, _simple("login", SUCCESS)),
     (account_signals.user_login_failed, _simple("login", FAILED)),
     (account_signals.user_logged_out, _simple("logout", SUCCESS)),
+    (account_signals.token_family_revoked, _simple("token_revoke", SUCCESS)),
     (account_signals.token_refreshed, _simple("token_refresh", SUCCESS)),
     (account_signals.token_reuse_detected, _simple("token_reuse", FAILED)),
     (account_signals.email_verified, _simple("email_verify", SUCCESS)),

@@ -372,3 +372,17 @@ def test_user_actions_need_a_csrf_token(admin_user, tenant, ada):
 def test_users_page_of_an_unknown_client_is_a_404(admin_client):
     """A client_id of no client answers 404."""
     assert admin_client.get(f"/admin/accounts/clients/{uuid.uuid4()}/users/").status_code == 404
+
+
+
+def test_staff_family_revocation_is_audited(admin_client, ada, tenant):
+    """Revoking a family from the admin leaves one `token_revoke` audit record per family."""
+    from audit.models import AuditLog
+
+    row = row_of(ada)
+    before = AuditLog.objects.filter(action="token_revoke").count()
+    admin_client.post(TOKENS, {"action": "revoke_family", "_selected_action": [str(row.pk)]})
+    records = AuditLog.objects.filter(action="token_revoke")
+    assert records.count() == before + 1
+    record = records.order_by("-timestamp").first()
+    assert (record.client_id, str(record.user_id), record.metadata["by"]) == (tenant.client.client_id, ada.user_id, "staff")
