@@ -7,9 +7,11 @@ that issued them; only their hash is stored, so they cannot be shown again.
 """
 
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.db import router, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from tenants.forms import ClientForm
@@ -39,11 +41,35 @@ def _staff_meta(request):
 
 
 def _announce_key(request, client: Client, plaintext: str, *, what: str) -> None:
+    # The key is in the page once only; the copy button (copy_key.js) reads it from the <code>.
+    element_id = f"access-key-{client.client_id}"
     messages.warning(
         request,
-        f"{what} for {client.client_name} ({client.client_id}): {plaintext} — copy it now; "
-        "it is shown only this once and cannot be recovered.",
+        format_html(
+            '{} for {} ({}): <code id="{}" class="access-key">{}</code>'
+            '<button type="button" class="button copy-access-key" data-copy-target="{}">Copy</button>'
+            '<span class="copy-access-key-status" role="status"></span> '
+            "— copy it now; it is shown only this once and cannot be recovered.",
+            what, client.client_name, client.client_id, element_id, plaintext, element_id,
+        ),
     )
+
+
+# The query parameter of the audit admin's client filter (audit.admin.ClientFilter).
+AUDIT_CLIENT_PARAMETER = "client_id"
+
+
+def _client_links(client_id) -> list[tuple[str, str]]:
+    """(label, url) of a client's pages beyond this one; an app that is not installed has no link."""
+    links = []
+    try:
+        audit_list = reverse("admin:audit_auditlog_changelist")
+    except NoReverseMatch:
+        pass
+    else:
+        links.append(("Audit records", f"{audit_list}?{urlencode({AUDIT_CLIENT_PARAMETER: client_id})}"))
+    links.append(("Documentation", reverse("client-docs", args=[str(client_id)])))
+    return links
 
 
 class AccessKeyInline(admin.TabularInline):
@@ -75,6 +101,15 @@ class ClientAdmin(admin.ModelAdmin):
     search_help_text = "A part of the client's name, or a whole client_id."
     actions = ("rotate_access_key", "deactivate")
     inlines = (AccessKeyInline,)
+
+    class Media:
+        css = {"all": ("tenants/admin/access_key.css",)}
+        js = ("tenants/admin/copy_key.js",)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        client_id = parse_client_id(object_id)
+        links = _client_links(client_id) if client_id is not None else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "client_links": links})
 
     def get_search_results(self, request, queryset, search_term):
         client_id = parse_client_id(search_term.strip())

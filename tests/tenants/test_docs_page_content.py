@@ -42,7 +42,7 @@ def docs_page(api, client_id: str) -> str:
 
 def step_command(page: str, step: str) -> str:
     """The shell command of one quickstart step, as a reader would copy it."""
-    match = re.search(rf'<li id="step-{step}">.*?<pre>(.*?)</pre>', page, re.S)
+    match = re.search(rf'<li id="step-{step}">.*?<pre>(.*?)</pre>', page, re.DOTALL)
     assert match, f"no quickstart step {step!r}"
     return html.unescape(match[1])
 
@@ -68,9 +68,9 @@ def run_curl(api, command: str, variables: dict[str, str]):
 
 def table_rows(page: str, section: str) -> list[list[str]]:
     """Cell texts of the table in the section with this id."""
-    body = re.search(rf'<section id="{section}".*?<tbody>(.*?)</tbody>', page, re.S)[1]
-    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+    body = re.search(rf'<section id="{section}".*?<tbody>(.*?)</tbody>', page, re.DOTALL)[1]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)] for row in rows]
 
 
 @pytest.mark.parametrize("schema", [None, PLAN_SCHEMA], ids=["no-schema", "schema-with-required-field"])
@@ -125,7 +125,7 @@ def test_custom_fields_schema_is_pretty_printed_and_escaped(api):
     tenant = make_tenant("Schema Co", custom_fields_schema=PLAN_SCHEMA)
     page = docs_page(api, tenant.client_id)
 
-    shown = re.search(r'<pre id="custom-fields-schema">(.*?)</pre>', page, re.S)[1]
+    shown = re.search(r'<pre id="custom-fields-schema">(.*?)</pre>', page, re.DOTALL)[1]
     assert html.unescape(shown) == json.dumps(PLAN_SCHEMA, indent=2)
     assert "<b>shown</b>" not in page and "&lt;b&gt;shown&lt;/b&gt;" in page
     fields = {row[0]: row[1:] for row in table_rows(page, "settings")}
