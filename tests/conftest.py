@@ -1,15 +1,21 @@
 """Fixtures shared by the whole suite. Servers are started by `tests/stores.py`."""
 
 import json
+import uuid
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 
 from tenants.models import Client
 from tenants.services import client_register
+from tenants.signals import client_registered
+from tenants.user_models import users_table_name
+from tests.stores import STORE
 
 
 @dataclass
@@ -38,6 +44,26 @@ def _fresh_cache():
     cache.clear()
     ContentType.objects.clear_cache()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _drop_tenant_collections_after_test():
+    """Flushes empty the central tables but not the per-client collections. On MongoDB every
+    collection left behind makes the next flush slower (it lists them all), so the ones a test
+    created are dropped when it ends."""
+    created: list[uuid.UUID] = []
+
+    def remember(sender, client=None, **kwargs):
+        if client is not None:
+            created.append(client.client_id)
+
+    client_registered.connect(remember, weak=False, dispatch_uid="tests.remember-clients")
+    yield
+    client_registered.disconnect(dispatch_uid="tests.remember-clients")
+    if STORE == "mongodb" and created:
+        database = connections[settings.AUTHSVC_TENANT_DATABASE].database
+        for client_id in created:
+            database.drop_collection(users_table_name(client_id))
 
 
 @pytest.fixture
