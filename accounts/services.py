@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError
+from django.db import IntegrityError, connections, router
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
@@ -170,6 +171,28 @@ def _reuse_detected(*, client: Client, row: RefreshToken, request_meta: RequestM
     return error
 
 
+def _unspent(row: RefreshToken) -> QuerySet[RefreshToken]:
+    return RefreshToken.objects.filter(pk=row.pk, replaced_by__isnull=True, revoked_at__isnull=True)
+
+
+def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -> bool:
+    """Record `successor` and spend `row` for it; True only for the one refresh that spent it.
+
+    The successor is recorded before the spend, so that when two refreshes race, the loser's
+    family revocation always reaches the winner's new token too. The conditional update is
+    the atomic spend on every store: of two concurrent refreshes exactly one matches the
+    unspent row, and its matched count says which.
+    """
+    successor.save(force_insert=True)
+    spent = _unspent(row).update(replaced_by=successor.token_id)
+    if connections[router.db_for_write(RefreshToken)].allow_thread_sharing:
+        # A connection shared by threads (Django's live server on in-memory SQLite) reports
+        # row counts per connection, so the count can be another thread's: ask the store
+        # whose successor it recorded instead.
+        return RefreshToken.objects.filter(pk=row.pk, replaced_by=successor.token_id).exists()
+    return spent == 1
+
+
 def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> TokenPair:
     row = _decode_refresh(client=client, refresh_token=refresh_token)
     if row.is_spent:
@@ -181,18 +204,7 @@ def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMe
         token_family_revoke(family_id=row.family_id)
         raise InvalidToken()
     pair, next_row = _mint_pair(client=client, user=user, family_id=row.family_id)
-    # The successor is recorded before the spend, so that when two refreshes race, the
-    # loser's family revocation always reaches the winner's new token too.
-    next_row.save(force_insert=True)
-    # The conditional update is the atomic spend on every store: of two concurrent
-    # refreshes exactly one matches the unspent row; the other is a reuse.
-    RefreshToken.objects.filter(pk=row.pk, replaced_by__isnull=True, revoked_at__isnull=True).update(
-        replaced_by=next_row.token_id
-    )
-    # The winner is the one whose successor the store recorded, not the one the driver's
-    # row count names: that count is per connection, and a connection shared by threads
-    # (Django's live server on in-memory SQLite) can report another thread's count.
-    if not RefreshToken.objects.filter(pk=row.pk, replaced_by=next_row.token_id).exists():
+    if not _record_successor_and_spend(row=row, successor=next_row):
         raise _reuse_detected(client=client, row=row, request_meta=request_meta)
     signals.token_refreshed.send(
         sender=RefreshToken, client=client, user_id=user.user_id, request_meta=request_meta, metadata={}
