@@ -46,6 +46,11 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Reusing connections across requests: opening one per request costs more than a login's
+# queries (a MongoClient handshake; SQLite re-reading a schema of thousands of tables).
+CONN_MAX_AGE = env_int("AUTHSVC_DB_CONN_MAX_AGE", 600)
+
+
 def database_from_url(url: str) -> dict:
     """One DATABASES entry from a URL: dj-database-url for SQL stores, pymongo's parser for MongoDB."""
     if url.startswith(("mongodb://", "mongodb+srv://")):
@@ -58,8 +63,15 @@ def database_from_url(url: str) -> dict:
             )
         # pymongo waits 30 s for a server by default; a request should fail fast with a 503.
         options = {} if "serverselectiontimeoutms" in parsed["options"] else {"serverSelectionTimeoutMS": 5000}
-        return {"ENGINE": "django_mongodb_backend", "HOST": url, "NAME": parsed["database"], "OPTIONS": options}
-    config = dj_database_url.parse(url, conn_max_age=0)
+        return {
+            "ENGINE": "django_mongodb_backend",
+            "HOST": url,
+            "NAME": parsed["database"],
+            "OPTIONS": options,
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return config
