@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-mongodb docs clean
+.PHONY: run test test-sqlite test-mongodb docs clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ test-sqlite: $(VENV)/.dev-deps
 
 test-mongodb: $(VENV)/.dev-deps
 	AUTHSVC_TEST_STORE=mongodb $(PY) -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.bench-deps: bench/requirements.txt $(VENV)/.dev-deps
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+# Benchmarks (bench/README.md): ~15 minutes on 2 cores, BENCH_QUICK=1 ~2 minutes; writes bench/results/latest.*.
+bench: $(VENV)/.bench-deps
+	$(PY) bench/run.py
 
 # Renders docs/er-diagram.png from the Mermaid source in docs/architecture.md (needs npm and Chromium).
 docs: $(VENV)/.run-deps

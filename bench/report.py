@@ -1,0 +1,259 @@
+"""latest.md: the tables of a run, goal by goal, store by store (read with bench/README.md)."""
+
+import json
+
+from bench.common import RESULTS_DIR
+
+BEFORE_FILE = RESULTS_DIR / "hotpaths-before.json"
+
+
+def _spread(value: dict | None, unit: str = "") -> str:
+    if not value:
+        return "–"
+    return f"{value['median']}{unit} ({value['min']}–{value['max']}{unit})"
+
+
+def _verdict(met) -> str:
+    return {True: "met", False: "**not met**", None: "not measured"}[met]
+
+
+def _stores(results: dict):
+    return list(results["stores"].items())
+
+
+def goals(results: dict) -> list[str]:
+    stores = _stores(results)
+    lines = ["| goal | " + " | ".join(data["label"] for _, data in stores) + " |", "|---|" + "---|" * len(stores)]
+
+    def row(title: str, cell) -> None:
+        lines.append(f"| {title} | " + " | ".join(cell(data) for _, data in stores) + " |")
+
+    def login_cell(data):
+        figure = data.get("login_overhead")
+        return f"{figure['12']['ratio']['median']} → {_verdict(figure['goal']['met'])}" if figure else "–"
+
+    def peer_cell(op, goal_key):
+        def cell(data):
+            figure = data.get("peer")
+            return f"{figure[op]['ratio']['median']} → {_verdict(figure['goal'][goal_key])}" if figure else "–"
+
+        return cell
+
+    def scaling_cell(data):
+        goal = (data.get("scaling") or {}).get("goal") or {}
+        if goal.get("met") is None:
+            return "not measured"
+        ratios = ", ".join(f"{op} {value}×" for op, value in goal["latency_ratio"].items())
+        return f"{goal['from_clients']}→{goal['to_clients']} clients: {ratios} → {_verdict(goal['met'])}"
+
+    def load_cell(data):
+        load = data.get("load")
+        if not load or "error" in load:
+            return (load or {}).get("error", "–")
+        return (
+            f"{load['server_errors']} 5xx; {load['audit_records']} records / {load['audited_requests']} audited "
+            f"→ {_verdict(load['goal']['met'])}"
+        )
+
+    row("1. login p50 / check_password p50 at 12 rounds ≤ 1.05", login_cell)
+    row("2. refresh throughput ours/peer ≥ 1.0", peer_cell("refresh", "refresh_met"))
+    row("2. verify throughput ours/peer ≥ 0.8", peer_cell("verify", "verify_met"))
+    row("3. latency at the largest size within 1.1× of at 10 clients", scaling_cell)
+    row("4. zero 5xx, audit records = audited requests", load_cell)
+    return lines
+
+
+def login_section(results: dict) -> list[str]:
+    lines = [
+        "## 1. Login overhead over the bcrypt floor",
+        "",
+        "p50 of a full login through the WSGI stack in-process (access-key auth, rate limits, lookup, bcrypt,",
+        "token issue, refresh row, audit row) over p50 of one `check_password` at the same rounds; login and",
+        "check alternate one by one. Median of the runs (min–max).",
+        "",
+        "| store | rounds | ratio | login p50 ms | check_password p50 ms | overhead ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, data in _stores(results):
+        figure = data.get("login_overhead")
+        if not figure:
+            continue
+        for rounds in ("12", "4"):
+            item = figure[rounds]
+            lines.append(
+                f"| {data['label']} | {rounds} | {_spread(item['ratio'])} | {_spread(item['login_p50_ms'])} | "
+                f"{_spread(item['check_password_p50_ms'])} | {item['overhead_ms']} |"
+            )
+    return lines
+
+
+def peer_section(results: dict) -> list[str]:
+    lines = [
+        "## 2. Refresh and verify against a plain Django + SimpleJWT peer",
+        "",
+        "Sequential requests/s through each project's WSGI stack in-process, each in its own process and",
+        "database on the same store; batches alternate (ours first, then the peer first). Ratio = ours/peer",
+        "per round, median (min–max).",
+        "",
+        "| store | operation | ours req/s | peer req/s | ours/peer | ours p50 ms | peer p50 ms | queries ours / peer |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for _, data in _stores(results):
+        figure = data.get("peer")
+        if not figure:
+            continue
+        for op in ("refresh", "verify"):
+            item = figure[op]
+            queries = f"{figure['queries']['ours'][op]['queries']} / {figure['queries']['peer'][op]['queries']}"
+            lines.append(
+                f"| {data['label']} | {op} | {item['ours_per_second']['median']} | {item['peer_per_second']['median']} | "
+                f"{_spread(item['ratio'])} | {item['ours_p50_ms']['median']} | {item['peer_p50_ms']['median']} | {queries} |"
+            )
+    return lines
+
+
+def hot_path_section(results: dict) -> list[str]:
+    lines = [
+        "## Hot paths: where one refresh and one verify spend their time",
+        "",
+        "cProfile of sequential requests, cumulative ms per request of the function that owns each step",
+        "(profiling inflates Python work more than waiting on a store: read shares, not absolute times).",
+        "Full listings: `bench/results/profile-<store>-<op>.txt` (not committed).",
+        "",
+    ]
+    for _, data in _stores(results):
+        paths = data.get("hot_paths")
+        if not paths:
+            continue
+        for op, item in paths.items():
+            lines.append(f"**{data['label']}, {op}:** " + "; ".join(f"{step} {value}" for step, value in item["breakdown_ms"].items()))
+            lines.append("")
+    if BEFORE_FILE.exists():
+        lines += before_after(results, json.loads(BEFORE_FILE.read_text()))
+    return lines
+
+
+def before_after(results: dict, before: dict) -> list[str]:
+    lines = [
+        "### Before / after the hot-path changes",
+        "",
+        f"Before: `{BEFORE_FILE.name}` ({before.get('note', '')}). After: this run. Throughput ratios against",
+        "the same peer, so that the two runs compare despite a shared, noisy machine.",
+        "",
+        "| store | operation | queries before → after | ours/peer before → after | ours p50 ms before → after |",
+        "|---|---|---|---|---|",
+    ]
+    for store, data in _stores(results):
+        now, then = data.get("peer"), before.get("stores", {}).get(store, {}).get("peer")
+        if not now or not then:
+            continue
+        for op in ("refresh", "verify"):
+            lines.append(
+                f"| {data['label']} | {op} | {then['queries']['ours'][op]['queries']} → {now['queries']['ours'][op]['queries']} | "
+                f"{_spread(then[op]['ratio'])} → {_spread(now[op]['ratio'])} | "
+                f"{then[op]['ours_p50_ms']['median']} → {now[op]['ours_p50_ms']['median']} |"
+            )
+    return lines
+
+
+def scaling_section(results: dict) -> list[str]:
+    lines = [
+        "## 3. Tenant scaling",
+        "",
+        "Clients provisioned through `client_register` (row, key, users collection + unique index, audit).",
+        "At each size, fresh processes touch up to N distinct clients (model + a lookup each) and report RSS",
+        "growth with the model cache at 100 and at 1024 (the default); the 1024 process then times login,",
+        "refresh and verify through the WSGI stack, each sample on a client picked at random (bcrypt 4 rounds).",
+        "",
+    ]
+    for _, data in _stores(results):
+        figure = data.get("scaling")
+        if not figure:
+            continue
+        lines += [
+            f"**{data['label']}**",
+            "",
+            "| clients | provision ms/client (median) | login p50 ms | refresh p50 ms | verify p50 ms | samples | "
+            "touched | RSS growth MB, cache 100 (models) | RSS growth MB, cache 1024 (models) | RSS MB (1024) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in figure["sizes"]:
+            small, large = row["by_cache_size"]["100"], row["by_cache_size"]["1024"]
+            p50s = large["p50_ms"]
+            lines.append(
+                f"| {row['clients']} | {row['provision_ms_per_client']['median']} | {p50s.get('login', '–')} | "
+                f"{p50s.get('refresh', '–')} | {p50s.get('verify', '–')} | {large['samples']} | {large['touched']} | "
+                f"{small['rss_growth_mb']} ({small['models_cached']}) | {large['rss_growth_mb']} ({large['models_cached']}) | "
+                f"{large['rss_mb']} |"
+            )
+        for row in figure["sizes"]:
+            what_if = row.get("persistent_connection_what_if")
+            if what_if:
+                lines += [
+                    "",
+                    f"What-if at {row['clients']} clients, one persistent connection (CONN_MAX_AGE=None, not the "
+                    f"configured default): login {what_if['p50_ms'].get('login')} ms, refresh "
+                    f"{what_if['p50_ms'].get('refresh')} ms, verify {what_if['p50_ms'].get('verify')} ms p50 "
+                    f"({what_if['samples']} samples).",
+                ]
+        for note in figure.get("notes", []):
+            lines += ["", f"Note: {note}"]
+        lines.append("")
+    return lines
+
+
+def load_section(results: dict) -> list[str]:
+    lines = [
+        "## 4. HTTP under load (bench/loadtest.py)",
+        "",
+        "gunicorn, 2 workers, on loopback; a mixed workload from a second process (signup, then rounds of",
+        "login, verify, refresh, verify, then logout per simulated user; bcrypt 4 rounds).",
+        "",
+    ]
+    for _, data in _stores(results):
+        load = data.get("load")
+        if not load:
+            continue
+        if "error" in load:
+            lines += [f"**{data['label']}**: {load['error']}", ""]
+            continue
+        lines += [
+            f"**{data['label']}**: {load['requests']} requests in {load['seconds']} s = {load['requests_per_second']} req/s "
+            f"({load['users']} users × {load['rounds']} rounds, {load['threads']} client threads); p50 {load['p50_ms']} ms, "
+            f"p99 {load['p99_ms']} ms; statuses {load['statuses']}; 5xx: {load['server_errors']}; audit records "
+            f"{load['audit_records']} for {load['audited_requests']} audited requests "
+            f"({'complete' if load['audit_complete'] else 'INCOMPLETE'}).",
+            "",
+            "| endpoint | requests | req/s | p50 ms | p99 ms | statuses |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, item in load["endpoints"].items():
+            lines.append(f"| {name} | {item['requests']} | {item['per_second']} | {item['p50_ms']} | {item['p99_ms']} | {item['statuses']} |")
+        lines.append("")
+    return lines
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [
+        "# Benchmark results (latest run)",
+        "",
+        f"Run {results['started_at']}, mode `{results['mode']}`, {results['seconds']} s; {machine['cpus']} CPUs, "
+        f"Python {machine['python']}; load average {', '.join(f'{x:.1f}' for x in machine['load_average_at_start'])} at "
+        f"start (a shared machine: hence ratios measured side by side). How to read this: `bench/README.md`; "
+        "charts: `latest.png`; raw numbers: `latest.json`.",
+        "",
+        "## Goals",
+        "",
+        *goals(results),
+        "",
+        *login_section(results),
+        "",
+        *peer_section(results),
+        "",
+        *hot_path_section(results),
+        "",
+        *scaling_section(results),
+        *load_section(results),
+    ]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,356 @@
+"""`make bench`: every figure of bench/README.md on SQLite and on MongoDB, then the reports.
+
+    .venv/bin/python bench/run.py            # about 15 minutes on 2 cores
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 2 minutes, fewer samples
+    BENCH_FULL=1 ...                         # every tenant size on every store, however long
+    BENCH_STORES=sqlite ...                  # one store only
+
+Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
+unless MONGODB_URI is set, gunicorn for figure 4) run on loopback ports of this machine
+and stop with the run; every loop is bounded by a count or a time budget.
+"""
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    RESULTS_DIR,
+    ROOT,
+    STORES,
+    Worker,
+    base_env,
+    database_url,
+    full,
+    log,
+    ms,
+    p50,
+    percentile,
+    quick,
+    spread,
+    store_label,
+)
+from tests.stores import start_redis, start_secantus, stop_all  # noqa: E402
+
+DEFAULT_ROUNDS = 12
+LOW_ROUNDS = 4
+
+
+class Plan:
+    """How much of each figure to run: the default (~15 min), quick (~2 min) or full."""
+
+    def __init__(self) -> None:
+        self.quick = quick()
+        self.full = full()
+        q = self.quick
+        # Figure 1: runs of (login, check_password) pairs, interleaved one by one.
+        self.login_runs = 3 if q else 5
+        self.login_pairs = {DEFAULT_ROUNDS: 3 if q else 5, LOW_ROUNDS: 8 if q else 15}
+        # Figure 2: rounds of ours/peer batches, alternating which goes first.
+        self.peer_rounds = 3 if q else 7
+        self.peer_batch = 15 if q else 40
+        # Figure 3.
+        self.sizes = [10, 100] if q else [10, 100, 1000, 10000]
+        self.sweep = 150 if q else 2000
+        self.samples = 4 if q else 15
+        self.sample_budget = 8.0 if q else 25.0
+        self.provision_budget = 40.0 if q else 300.0
+        self.cache_sizes = (100, 1024)
+        # Figure 4.
+        self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)
+        # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load").split(","))
+
+    def sizes_for(self, store: str) -> tuple[list[int], int]:
+        """Sizes to provision, and the largest size whose request latency is measured.
+
+        SecantusDB runs `$lookup` stages before a following `$match` (MongoDB moves the
+        `$match` first), so each access-key lookup there costs O(clients x keys): a request
+        takes ~0.3 s at 100 clients and tens of seconds at 1,000. By default it stops at
+        1,000 clients and measures latency up to 100; BENCH_FULL=1 or MONGODB_URI lifts that.
+        """
+        if self.full or store == "sqlite" or os.environ.get("MONGODB_URI"):
+            return self.sizes, self.sizes[-1]
+        return [size for size in self.sizes if size <= 1000], 100
+
+
+# --- figure 1 and 2 ------------------------------------------------------------------------
+
+
+def login_overhead(ours: Worker, plan: Plan) -> dict:
+    """p50 of a full login through the WSGI stack over p50 of one check_password, same rounds."""
+    figure = {}
+    for rounds in (DEFAULT_ROUNDS, LOW_ROUNDS):
+        ratios, logins, checks = [], [], []
+        for _ in range(plan.login_runs):
+            run_logins, run_checks = [], []
+            for _ in range(plan.login_pairs[rounds]):
+                run_logins += ours.call("login", n=1, rounds=rounds)["latencies"]
+                run_checks += ours.call("check_password", n=1, rounds=rounds)["latencies"]
+            ratios.append(p50(run_logins) / p50(run_checks))
+            logins.append(ms(p50(run_logins)))
+            checks.append(ms(p50(run_checks)))
+        figure[str(rounds)] = {
+            "ratio": spread(ratios),
+            "login_p50_ms": spread(logins, 2),
+            "check_password_p50_ms": spread(checks, 2),
+            "overhead_ms": round(p50(logins) - p50(checks), 2),
+        }
+        log(f"  login/check_password at {rounds} rounds: {figure[str(rounds)]['ratio']}")
+    figure["goal"] = {"rounds": DEFAULT_ROUNDS, "max_ratio": 1.05, "met": figure[str(DEFAULT_ROUNDS)]["ratio"]["median"] <= 1.05}
+    return figure
+
+
+def throughput(latencies: list[float]) -> float:
+    return len(latencies) / sum(latencies)
+
+
+def against_peer(ours: Worker, peer: Worker, plan: Plan) -> dict:
+    """Sequential requests/s of refresh and verify, ours and the peer's, batches interleaved."""
+    figure: dict = {}
+    for op in ("refresh", "verify"):
+        ratios, ours_rps, peer_rps, ours_p50, peer_p50 = [], [], [], [], []
+        for round_number in range(plan.peer_rounds):
+            order = (ours, peer) if round_number % 2 == 0 else (peer, ours)
+            batches = {worker.name: worker.call(op, n=plan.peer_batch)["latencies"] for worker in order}
+            ours_rps.append(throughput(batches["ours"]))
+            peer_rps.append(throughput(batches["peer"]))
+            ratios.append(ours_rps[-1] / peer_rps[-1])
+            ours_p50.append(ms(p50(batches["ours"])))
+            peer_p50.append(ms(p50(batches["peer"])))
+        figure[op] = {
+            "ratio": spread(ratios),
+            "ours_per_second": spread(ours_rps, 1),
+            "peer_per_second": spread(peer_rps, 1),
+            "ours_p50_ms": spread(ours_p50, 2),
+            "peer_p50_ms": spread(peer_p50, 2),
+        }
+        log(f"  {op} ours/peer: {figure[op]['ratio']}")
+    figure["queries"] = {"ours": ours.call("queries"), "peer": peer.call("queries")}
+    figure["goal"] = {
+        "refresh_min_ratio": 1.0,
+        "verify_min_ratio": 0.8,
+        "refresh_met": figure["refresh"]["ratio"]["median"] >= 1.0,
+        "verify_met": figure["verify"]["ratio"]["median"] >= 0.8,
+    }
+    return figure
+
+
+def hot_paths(ours: Worker, store: str, scratch: Path, plan: Plan) -> dict:
+    """cProfile of refresh and verify: where the time of one request goes (profiles kept in bench/results/)."""
+    report = {}
+    for op in ("refresh", "verify"):
+        path = RESULTS_DIR / f"profile-{store}-{op}.txt"
+        answer = ours.call("profile", op=op, n=30 if plan.quick else 100, path=str(path))
+        report[op] = {"breakdown_ms": answer["breakdown_ms"], "profile": str(path.relative_to(ROOT))}
+    return report
+
+
+# --- figure 3 ------------------------------------------------------------------------------
+
+
+def tenant_scaling(store: str, env: dict, scratch: Path, plan: Plan) -> dict:
+    sizes, latency_limit = plan.sizes_for(store)
+    keys_path = str(scratch / f"keys-{store}.jsonl")
+    figure: dict = {"sizes": [], "notes": []}
+    provision_started = time.perf_counter()
+    with Worker("bench.scaling_worker", env, name="provisioner") as provisioner:
+        provisioner.call("migrate")
+        for size in sizes:
+            left = plan.provision_budget - (time.perf_counter() - provision_started)
+            answer = provisioner.call("provision", upto=size, keys_path=keys_path, budget_seconds=max(left, 0.0))
+            seconds = answer["seconds"]
+            row: dict = {
+                "target": size,
+                "clients": answer["clients"],
+                "provision_ms_per_client": {
+                    "median": ms(p50(seconds), 2) if seconds else None,
+                    "mean": ms(sum(seconds) / len(seconds), 2) if seconds else None,
+                    "p99": ms(percentile(seconds, 0.99), 2) if seconds else None,
+                    "provisioned": len(seconds),
+                },
+            }
+            log(f"  {store}: {answer['clients']} clients (+{len(seconds)}, median {row['provision_ms_per_client']['median']} ms each)")
+            row["by_cache_size"] = {}
+            for cache_size in plan.cache_sizes:
+                measure_latency = cache_size == 1024 and answer["clients"] <= latency_limit
+                worker_env = dict(env, AUTHSVC_USER_MODEL_CACHE_SIZE=str(cache_size))
+                with Worker("bench.scaling_worker", worker_env, name=f"measure-{cache_size}") as measurer:
+                    result = measurer.call(
+                        "measure",
+                        keys_path=keys_path,
+                        sweep=answer["clients"] if plan.full else min(plan.sweep, answer["clients"]),
+                        samples=plan.samples if measure_latency else 0,
+                        budget_seconds=plan.sample_budget,
+                    )
+                row["by_cache_size"][str(cache_size)] = summarise_measure(result)
+            if store == "sqlite" and answer["clients"] == sizes[-1] and not plan.quick:
+                # What-if, never the default: the same requests on one persistent connection.
+                with Worker("bench.scaling_worker", env, name="measure-persistent") as measurer:
+                    result = measurer.call(
+                        "measure", keys_path=keys_path, sweep=0, samples=plan.samples, budget_seconds=plan.sample_budget, persistent=True
+                    )
+                row["persistent_connection_what_if"] = summarise_measure(result)
+            figure["sizes"].append(row)
+            if answer["clients"] < size:
+                figure["notes"].append(
+                    f"Provisioning stopped at {answer['clients']} of {size} clients: the {plan.provision_budget:.0f} s "
+                    "budget of this run was spent (BENCH_FULL=1 runs the full size)."
+                )
+                break
+    if latency_limit < sizes[-1]:
+        figure["notes"].append(
+            f"Latency measured up to {latency_limit} clients only: SecantusDB evaluates the access-key lookup's "
+            "$lookup before its $match (MongoDB moves the $match first and uses the key_id index), so each "
+            "request there costs O(clients x keys). Set MONGODB_URI to a real MongoDB, or BENCH_FULL=1, for every size."
+        )
+    if store == "mongodb" and not os.environ.get("MONGODB_URI") and sizes[-1] < 10000:
+        figure["notes"].append(
+            "Provisioned up to 1,000 clients only: SecantusDB's create-collection and listCollections grow "
+            "with the number of collections (~40 ms per client at 1,000). BENCH_FULL=1 goes to 10,000."
+        )
+    figure["goal"] = scaling_goal(figure)
+    return figure
+
+
+def summarise_measure(result: dict) -> dict:
+    latencies = result["latencies"]
+    return {
+        "clients": result["clients"],
+        "cache_size": result["cache_size"],
+        "touched": result["touched"],
+        "models_cached": result["models_cached"],
+        "rss_mb": round(result["rss_after"] / 2**20, 1),
+        "rss_growth_mb": round((result["rss_after"] - result["rss_before"]) / 2**20, 1),
+        "rss_end_mb": round(result["rss_end"] / 2**20, 1),
+        "samples": len(latencies["login"]),
+        "p50_ms": {op: ms(p50(values), 2) for op, values in latencies.items() if values},
+        "min_ms": {op: ms(min(values), 2) for op, values in latencies.items() if values},
+        "max_ms": {op: ms(max(values), 2) for op, values in latencies.items() if values},
+    }
+
+
+def scaling_goal(figure: dict) -> dict:
+    """Latency at the largest measured size over latency at 10 (goal: within 1.1x)."""
+    measured = [row for row in figure["sizes"] if row["by_cache_size"]["1024"]["p50_ms"]]
+    if len(measured) < 2:
+        return {"met": None}
+    first, last = measured[0]["by_cache_size"]["1024"]["p50_ms"], measured[-1]["by_cache_size"]["1024"]["p50_ms"]
+    ratios = {op: round(last[op] / first[op], 2) for op in first}
+    return {
+        "from_clients": measured[0]["clients"],
+        "to_clients": measured[-1]["clients"],
+        "latency_ratio": ratios,
+        "max_ratio": 1.1,
+        "met": all(value <= 1.1 for value in ratios.values()),
+    }
+
+
+# --- figure 4 ------------------------------------------------------------------------------
+
+
+def load_test(store: str, scratch: Path, plan: Plan) -> dict:
+    output = scratch / f"load-{store}.json"
+    command = [
+        sys.executable, str(ROOT / "bench" / "loadtest.py"), "--store", store, "--users", str(plan.load_users),
+        "--rounds", str(plan.load_rounds), "--threads", str(plan.load_threads), "--json", str(output),
+    ]
+    completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, env=dict(os.environ, AUTHSVC_BCRYPT_ROUNDS="4"))
+    if not output.exists():
+        return {"error": f"loadtest.py exited with code {completed.returncode} and no report"}
+    report = json.loads(output.read_text())
+    report["goal"] = {"met": report["server_errors"] == 0 and report["audit_complete"]}
+    log(f"  load: {report['requests_per_second']} req/s, 5xx {report['server_errors']}, audit complete {report['audit_complete']}")
+    return report
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, plan: Plan) -> dict:
+    results: dict = {"label": store_label(store, mongo_uri or ""), "seconds": {}}
+    log(f"{store}: figures 1 and 2 (login overhead, refresh/verify against the peer), hot paths")
+    ours_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_ours"), redis_url=redis_url)
+    peer_env = base_env(
+        scratch=scratch,
+        database=database_url(store, mongo_uri, scratch, "bench_peer"),
+        redis_url=redis_url,
+        settings_module="bench.peer.settings",
+        BENCH_PEER_DIR=str(scratch / "peer"),
+    )
+    started = time.perf_counter()
+    if plan.figures & {"login", "peer"}:
+        with Worker("bench.ours_worker", ours_env, name="ours") as ours, Worker("bench.peer.worker", peer_env, name="peer") as peer:
+            for worker in (ours, peer):
+                worker.call("migrate")
+                worker.call("setup")
+            if "login" in plan.figures:
+                results["login_overhead"] = login_overhead(ours, plan)
+            if "peer" in plan.figures:
+                results["peer"] = against_peer(ours, peer, plan)
+                results["hot_paths"] = hot_paths(ours, store, scratch, plan)
+        results["seconds"]["figures_1_2"] = round(time.perf_counter() - started, 1)
+    if "scaling" in plan.figures:
+        started = time.perf_counter()
+        results["scaling"] = scaling_step(store, mongo_uri, redis_url, scratch, plan)
+        results["seconds"]["figure_3"] = round(time.perf_counter() - started, 1)
+    if "load" in plan.figures:
+        log(f"{store}: figure 4 (HTTP under load, bench/loadtest.py)")
+        started = time.perf_counter()
+        results["load"] = load_test(store, scratch, plan)
+        results["seconds"]["figure_4"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def scaling_step(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, plan: Plan) -> dict:
+    log(f"{store}: figure 3 (tenant scaling)")
+    scaling_env = base_env(
+        scratch=scratch,
+        database=database_url(store, mongo_uri, scratch, "bench_scaling"),
+        redis_url=redis_url,
+        AUTHSVC_BCRYPT_ROUNDS=str(LOW_ROUNDS),
+    )
+    return tenant_scaling(store, scaling_env, scratch, plan)
+
+
+def main() -> int:
+    from bench import charts, report
+
+    plan = Plan()
+    stores = [name.strip() for name in os.environ.get("BENCH_STORES", ",".join(STORES)).split(",") if name.strip()]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="authsvc-bench-"))
+    started = time.perf_counter()
+    results: dict = {
+        "mode": "quick" if plan.quick else ("full" if plan.full else "default"),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_at_start": os.getloadavg()},
+        "stores": {},
+    }
+    try:
+        redis_url = os.environ.get("REDIS_URL") or start_redis()
+        mongo_uri = os.environ.get("MONGODB_URI") or (start_secantus() if "mongodb" in stores else None)
+        for store in stores:
+            results["stores"][store] = run_store(store, mongo_uri, redis_url, scratch, plan)
+    finally:
+        stop_all()
+        shutil.rmtree(scratch, ignore_errors=True)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS_DIR / "latest.md").write_text(report.markdown(results))
+    charts.draw(results, RESULTS_DIR / "latest.png")
+    log(f"done in {results['seconds']} s: bench/results/latest.json, latest.md, latest.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
