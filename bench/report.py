@@ -187,12 +187,12 @@ def scaling_section(results: dict) -> list[str]:
                 f"{large['rss_mb']} |"
             )
         for row in figure["sizes"]:
-            what_if = row.get("persistent_connection_what_if")
-            if what_if:
+            what_if = row.get("connection_per_request_what_if")
+            if what_if and what_if["p50_ms"]:
                 lines += [
                     "",
-                    f"What-if at {row['clients']} clients, one persistent connection (CONN_MAX_AGE=None, not the "
-                    f"configured default): login {what_if['p50_ms'].get('login')} ms, refresh "
+                    f"What-if at {row['clients']} clients, a new connection per request (AUTHSVC_DB_CONN_MAX_AGE=0, "
+                    f"not the configured default): login {what_if['p50_ms'].get('login')} ms, refresh "
                     f"{what_if['p50_ms'].get('refresh')} ms, verify {what_if['p50_ms'].get('verify')} ms p50 "
                     f"({what_if['samples']} samples).",
                 ]

@@ -20,7 +20,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
 
 from accounts.selectors import user_find_by_email  # noqa: E402
 from authsvc.wsgi import application  # noqa: E402
@@ -67,11 +66,7 @@ class Scaling:
                 have += 1
         return {"clients": have, "provisioned": len(seconds), "seconds": seconds}
 
-    def measure(self, keys_path: str, sweep: int, samples: int, budget_seconds: float, persistent: bool = False) -> dict:
-        if persistent:
-            # What-if, never the default: keep the connection across requests.
-            for alias in connections:
-                connections[alias].settings_dict["CONN_MAX_AGE"] = None
+    def measure(self, keys_path: str, sweep: int, samples: int, budget_seconds: float) -> dict:
         with open(keys_path) as keys:
             clients = [json.loads(line) for line in keys]
         self._warm_up(clients[0])

@@ -2,10 +2,10 @@
 
 What a newcomer would build from SimpleJWT's documentation: Django's default middleware,
 `django.contrib.auth` users, TokenRefreshView with ROTATE_REFRESH_TOKENS and
-BLACKLIST_AFTER_ROTATION (the token_blacklist app), TokenVerifyView. It signs with RS256
-and a 2048-bit key like our service, so that both pay the same cryptography. It shares
-nothing with authsvc but the store engine and the machine: DATABASE_URL picks SQLite or
-MongoDB the same way.
+BLACKLIST_AFTER_ROTATION (the token_blacklist app), TokenVerifyView. Like our service it signs
+RS256 with a 2048-bit key and reuses database connections, so that both pay the same
+cryptography and connection costs. It shares nothing with authsvc but the store engine and the
+machine: DATABASE_URL picks SQLite or MongoDB the same way.
 """
 
 import os
@@ -25,15 +25,26 @@ ROOT_URLCONF = "bench.peer.urls"
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 USING_MONGODB = DATABASE_URL.startswith("mongodb")
+# The same connection reuse as our service (AUTHSVC_DB_CONN_MAX_AGE, default 600 s), so that the
+# comparison is of the work per request, not of connection policy.
+CONN_MAX_AGE = int(os.environ.get("AUTHSVC_DB_CONN_MAX_AGE") or 600)
 if USING_MONGODB:
-    DATABASES = {"default": {"ENGINE": "django_mongodb_backend", "HOST": DATABASE_URL, "NAME": parse_uri(DATABASE_URL)["database"]}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django_mongodb_backend",
+            "HOST": DATABASE_URL,
+            "NAME": parse_uri(DATABASE_URL)["database"],
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
     DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
     CONTRIB_APPS = ["bench.peer.apps.MongoAuthConfig", "bench.peer.apps.MongoContentTypesConfig"]
     from bench.peer.apps import give_blacklist_models_object_ids
 
     give_blacklist_models_object_ids()
 else:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
     CONTRIB_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
 
