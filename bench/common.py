@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "bench"
-RESULTS_DIR = BENCH_DIR / "results"
+RESULTS_DIR = ROOT / "bench" / "results"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -196,12 +195,6 @@ def expect(status: int, payload: bytes, wanted: int) -> dict:
 
 
 # --- measurements ------------------------------------------------------------------------
-
-
-def timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def rss_bytes() -> int:

@@ -144,7 +144,7 @@ def against_peer(ours: Worker, peer: Worker, plan: Plan) -> dict:
     return figure
 
 
-def hot_paths(ours: Worker, store: str, scratch: Path, plan: Plan) -> dict:
+def hot_paths(ours: Worker, store: str, plan: Plan) -> dict:
     """cProfile of refresh and verify: where the time of one request goes (profiles kept in bench/results/)."""
     report = {}
     for op in ("refresh", "verify"):
@@ -306,7 +306,7 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
                 results["login_overhead"] = login_overhead(ours, plan)
             if "peer" in plan.figures:
                 results["peer"] = against_peer(ours, peer, plan)
-                results["hot_paths"] = hot_paths(ours, store, scratch, plan)
+                results["hot_paths"] = hot_paths(ours, store, plan)
         results["seconds"]["figures_1_2"] = round(time.perf_counter() - started, 1)
     if "scaling" in plan.figures:
         started = time.perf_counter()
