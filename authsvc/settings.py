@@ -51,6 +51,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 CONN_MAX_AGE = env_int("AUTHSVC_DB_CONN_MAX_AGE", 600)
 
 
+# A served SQLite file is read by several workers while one writes: WAL lets readers go on
+# during a write, and in WAL mode synchronous=NORMAL syncs at checkpoints rather than on every
+# commit (each login and refresh commits two or three rows). The cost: a power cut can undo the
+# last commits, never corrupt the file. MongoDB is the production store; this is the default.
+SQLITE_FILE_PRAGMAS = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+
+
 def database_from_url(url: str) -> dict:
     """One DATABASES entry from a URL: dj-database-url for SQL stores, pymongo's parser for MongoDB."""
     if url.startswith(("mongodb://", "mongodb+srv://")):
@@ -74,6 +81,7 @@ def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config.setdefault("OPTIONS", {}).setdefault("init_command", SQLITE_FILE_PRAGMAS)
     return config
 
 
@@ -99,6 +107,9 @@ AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)
 AUTHSVC_TRUSTED_PROXIES = env_int("AUTHSVC_TRUSTED_PROXIES", 0)
 # Per-client user model classes kept in memory; the rest are rebuilt on demand.
 AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, minimum=1)
+# Seconds a worker may answer from its memory of an access key changed by another process
+# (tenants/key_cache.py); 0 looks every key up on every call.
+AUTHSVC_ACCESS_KEY_CACHE_SECONDS = env_int("AUTHSVC_ACCESS_KEY_CACHE_SECONDS", 5, minimum=0)
 AUTHSVC_REGISTRATION_RATE = os.environ.get("AUTHSVC_REGISTRATION_RATE", "20/h")
 # Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
 AUTHSVC_RATE_LIMITS = {

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 COLOURS = {"sqlite": "#1f77b4", "mongodb": "#2ca02c"}
-OPS = {"login": "o", "refresh": "s", "verify": "^"}
+OPS = {"first_call": "D", "login": "o", "refresh": "s", "verify": "^"}
 
 
 def _bar_with_range(ax, x: float, spread: dict, colour: str, width: float) -> None:

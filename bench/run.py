@@ -73,7 +73,7 @@ class Plan:
         """Sizes to provision, and the largest size whose request latency is measured.
 
         SecantusDB runs `$lookup` stages before a following `$match` (MongoDB moves the
-        `$match` first), so each access-key lookup there costs O(clients x keys): a request
+        `$match` first), so each access-key lookup there costs O(clients x keys): a first call
         takes ~0.3 s at 100 clients and tens of seconds at 1,000. By default it stops at
         1,000 clients and measures latency up to 100; BENCH_FULL=1 or MONGODB_URI lifts that.
         """
@@ -208,8 +208,10 @@ def tenant_scaling(store: str, env: dict, scratch: Path, plan: Plan) -> dict:
     if latency_limit < sizes[-1]:
         figure["notes"].append(
             f"Latency measured up to {latency_limit} clients only: SecantusDB evaluates the access-key lookup's "
-            "$lookup before its $match (MongoDB moves the $match first and uses the key_id index), so each "
-            "request there costs O(clients x keys). Set MONGODB_URI to a real MongoDB, or BENCH_FULL=1, for every size."
+            "$lookup before its $match (MongoDB moves the $match first and uses the key_id index), so a call "
+            "whose key the process does not remember (the first call column) costs O(clients x keys) there. "
+            "tests/test_secantus_differences.py reproduces it. Set MONGODB_URI to a real MongoDB, or "
+            "BENCH_FULL=1, for every size."
         )
     if store == "mongodb" and not os.environ.get("MONGODB_URI") and sizes[-1] < 10000:
         last = figure["sizes"][-1]

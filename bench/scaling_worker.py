@@ -6,7 +6,8 @@ client's id and key to a file that later processes read. `measure` runs in a fre
 process whose model cache size is AUTHSVC_USER_MODEL_CACHE_SIZE: it first touches many
 distinct clients (each one's user model and a lookup in its collection, as every request
 of that client does) and reads the RSS, then times login, refresh and verify through the
-whole WSGI stack, each sample on a client picked at random.
+whole WSGI stack, each sample on a client picked at random, after a first call that
+looks its access key up in the store.
 """
 
 import gc
@@ -24,6 +25,7 @@ from django.core.management import call_command  # noqa: E402
 from accounts.selectors import user_find_by_email  # noqa: E402
 from authsvc.wsgi import application  # noqa: E402
 from bench.common import Channel, expect, rss_bytes, seeded_random, wsgi_call  # noqa: E402
+from tenants.key_cache import access_key_cache  # noqa: E402
 from tenants.models import Client  # noqa: E402
 from tenants.services import client_register  # noqa: E402
 from tenants.user_models import user_model_cache  # noqa: E402
@@ -105,13 +107,24 @@ class Scaling:
         user_find_by_email(client=Client(client_id=uuid.UUID(client["client_id"])), email="nobody@example.com")
 
     def _latencies(self, clients: list[dict], samples: int, budget_seconds: float) -> dict[str, list[float]]:
-        """Login, refresh and verify of a new user of a client picked at random, `samples` times."""
-        latencies: dict[str, list[float]] = {"login": [], "refresh": [], "verify": []}
+        """A first call, then login, refresh and verify of a new user, on a client picked at random.
+
+        The first call (GET /api/v1/<client_id>/) finds the key in the store: the process
+        remembers keys for AUTHSVC_ACCESS_KEY_CACHE_SECONDS, so the calls after it do not.
+        """
+        latencies: dict[str, list[float]] = {"first_call": [], "login": [], "refresh": [], "verify": []}
         started = time.perf_counter()
         while len(latencies["login"]) < samples and (
             len(latencies["login"]) < 3 or time.perf_counter() - started < budget_seconds
         ):
             client = self.random.choice(clients)
+            access_key_cache.clear()
+            began = time.perf_counter()
+            status, payload = wsgi_call(
+                application, "GET", f"/api/v1/{client['client_id']}/", None, {"Authorization": f"Bearer {client['key']}"}
+            )
+            latencies["first_call"].append(time.perf_counter() - began)
+            expect(status, payload, 200)
             email = f"u-{uuid.uuid4().hex[:12]}@example.com"
             _post(client, "signup", {"email": email, "password": PASSWORD}, 201)
             seconds, pair = _timed_post(client, "login", {"email": email, "password": PASSWORD})

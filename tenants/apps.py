@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger("authsvc.tenants")
 
@@ -12,6 +13,12 @@ class TenantsConfig(AppConfig):
 
     def ready(self) -> None:
         from tenants import openapi  # noqa: F401  (registers the access-key security scheme)
+        from tenants.key_cache import forget_saved_or_deleted
+        from tenants.models import AccessKey, Client
+
+        for model in (Client, AccessKey):
+            for event, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(forget_saved_or_deleted, sender=model, dispatch_uid=f"key-cache.{model.__name__}.{event}")
 
         if not settings.REDIS_URL:
             logger.warning(

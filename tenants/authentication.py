@@ -10,7 +10,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from tenants.access_keys import parse_access_key, secret_matches
 from tenants.permissions import announce_refusal
-from tenants.selectors import access_key_find
+from tenants.selectors import access_key_for_request
 from tenants.services import access_key_touch
 
 KEYWORD = b"bearer"
@@ -36,7 +36,7 @@ class AccessKeyAuthentication(BaseAuthentication):
         if parsed is None:
             _refuse(request, "malformed", "The access key is malformed.")
         key_id, secret = parsed
-        key = access_key_find(key_id=key_id)
+        key = access_key_for_request(key_id=key_id)
         if key is None or not secret_matches(secret, key.secret_hash):
             _refuse(request, "unknown", "The access key is not valid.")
         if key.revoked_at is not None:

@@ -30,10 +30,14 @@ def has_unique_email_index(connection, table: str) -> bool:
 
 
 def tenant_table_exists(connection, table: str) -> bool:
-    # Listing every collection would make each provisioning cost grow with the number of clients.
+    # Ask for this one name: listing every collection or table would make each provisioning
+    # cost grow with the number of clients.
     if connection.vendor == "mongodb":
         return bool(connection.database.list_collection_names(filter={"name": table}))
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+            return cursor.fetchone() is not None
         return table in connection.introspection.table_names(cursor)
 
 

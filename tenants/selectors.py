@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from tenants.errors import NotFound
+from tenants.key_cache import access_key_cache
 from tenants.models import AccessKey, Client
 
 
@@ -51,6 +52,11 @@ def live_access_key_counts() -> dict[uuid.UUID, int]:
 
 def access_key_find(*, key_id: str) -> AccessKey | None:
     return AccessKey.objects.select_related("client").filter(key_id=key_id).first()
+
+
+def access_key_for_request(*, key_id: str) -> AccessKey | None:
+    """The key (and its client) an API call presents: remembered for a few seconds per process."""
+    return access_key_cache.get(key_id, lambda: access_key_find(key_id=key_id))
 
 
 def documentation_url(client: Client) -> str:

@@ -115,6 +115,8 @@ def access_key_rotate(
         live = AccessKey.objects.filter(client=client, revoked_at__isnull=True)
         revoked_ids = list(live.values_list("key_id", flat=True))
         live.update(revoked_at=now)
+    # Saving the new key also makes this process forget the client's remembered keys
+    # (tenants/key_cache.py), the ones just revoked included.
     key, plaintext = _issue_key(client)
     signals.access_key_rotated.send(
         sender=Client, client=client, key_id=key.key_id, revoked_key_ids=revoked_ids, request_meta=request_meta

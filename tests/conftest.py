@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
+from tenants.key_cache import access_key_cache
 from tenants.models import Client
 from tenants.services import client_register
 from tenants.signals import client_registered
@@ -39,10 +40,13 @@ class Tenant:
 def _fresh_cache():
     """Rate-limit counters live in the (real) cache; each test starts from zero.
 
+    Keys remembered by the access-key cache belong to rows a previous test's flush deleted.
+
     ContentType's in-process cache would otherwise point at rows a previous test's flush deleted.
     """
     cache.clear()
     ContentType.objects.clear_cache()
+    access_key_cache.clear()
     yield
 
 

@@ -1,0 +1,137 @@
+"""The per-process memory of access keys: fewer lookups, and changes still applied in time."""
+
+import secrets
+from types import SimpleNamespace
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tenants.access_keys import KEY_PATTERN
+from tenants.key_cache import AccessKeyCache, access_key_cache
+from tenants.models import AccessKey, Client
+from tenants.services import access_key_revoke, access_key_rotate, client_deactivate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class FakeClock:
+    """Stands in for time.monotonic, so that a test can let the TTL pass without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(access_key_cache, "clock", fake)
+    return fake
+
+
+def key_id_of(access_key: str) -> str:
+    return KEY_PATTERN.match(access_key)["key_id"]
+
+
+def status_of(api, tenant, access_key: str | None = None) -> int:
+    return api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {access_key or tenant.access_key}").status_code
+
+
+def test_a_second_call_does_not_look_the_key_up_again(api, tenant):
+    """After one authenticated call, the next one with the same key reads no access_keys row."""
+    assert status_of(api, tenant) == 200
+
+    with CaptureQueriesContext(connections["default"]) as captured:
+        assert status_of(api, tenant) == 200
+
+    assert [query["sql"] for query in captured.captured_queries if "access_keys" in query["sql"]] == []
+
+
+def test_a_wrong_secret_is_refused_even_for_a_remembered_key(api, tenant):
+    """The remembered row only saves the lookup; the secret is checked on every call."""
+    assert status_of(api, tenant) == 200
+
+    forged = f"ak_{key_id_of(tenant.access_key)}.{secrets.token_urlsafe(32)}"
+
+    assert status_of(api, tenant, forged) == 401
+
+
+CHANGES_IN_THIS_PROCESS = {
+    "revoke": (lambda tenant: access_key_revoke(client=tenant.client, key_id=key_id_of(tenant.access_key)), 401),
+    "rotate-revoking": (lambda tenant: access_key_rotate(client=tenant.client, revoke_existing=True), 401),
+    "deactivate-client": (lambda tenant: client_deactivate(client=tenant.client), 403),
+    "delete-key-row": (lambda tenant: AccessKey.objects.get(key_id=key_id_of(tenant.access_key)).delete(), 401),
+}
+
+
+@pytest.mark.parametrize(("change", "status"), CHANGES_IN_THIS_PROCESS.values(), ids=CHANGES_IN_THIS_PROCESS.keys())
+def test_a_change_made_in_this_process_applies_to_the_next_call(api, tenant, clock, change, status):
+    """Revoking, rotating, deactivating or deleting here is seen at once, with no time passing."""
+    assert status_of(api, tenant) == 200
+
+    change(tenant)
+
+    assert status_of(api, tenant) == status
+
+
+def test_a_revocation_by_another_process_applies_within_the_ttl(api, tenant, clock, settings):
+    """A revocation written elsewhere (no signal here) is seen once AUTHSVC_ACCESS_KEY_CACHE_SECONDS pass."""
+    settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS = 5
+    assert status_of(api, tenant) == 200
+    AccessKey.objects.filter(key_id=key_id_of(tenant.access_key)).update(revoked_at=timezone.now())
+
+    clock.now += 4.9
+    assert status_of(api, tenant) == 200  # the documented window
+
+    clock.now += 0.2
+    assert status_of(api, tenant) == 401
+
+
+def test_a_client_disabled_by_another_process_is_refused_within_the_ttl(api, tenant, clock):
+    """Deactivation written elsewhere answers 403 once the remembered client expires."""
+    assert status_of(api, tenant) == 200
+    Client.objects.filter(pk=tenant.client.pk).update(is_active=False)
+
+    clock.now += 5.1
+
+    assert status_of(api, tenant) == 403
+
+
+def test_zero_seconds_turns_the_memory_off(api, tenant, settings):
+    """With AUTHSVC_ACCESS_KEY_CACHE_SECONDS=0 every call looks its key up, so a revocation anywhere applies at once."""
+    settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS = 0
+    assert status_of(api, tenant) == 200
+    AccessKey.objects.filter(key_id=key_id_of(tenant.access_key)).update(revoked_at=timezone.now())
+
+    assert status_of(api, tenant) == 401
+    assert len(access_key_cache) == 0
+
+
+def test_unknown_key_ids_are_not_remembered(api, tenant):
+    """Guessed key ids answer 401 and leave nothing behind, so they cannot crowd out real keys."""
+    for _ in range(20):
+        guess = f"ak_{secrets.token_hex(8)}.{secrets.token_urlsafe(32)}"
+        assert status_of(api, tenant, guess) == 401
+
+    assert len(access_key_cache) == 0
+
+
+def test_the_memory_holds_at_most_maxsize_keys_and_drops_the_least_recently_used():
+    """A bounded LRU: the third key pushes out the one used longest ago."""
+    cache = AccessKeyCache(maxsize=2)
+    rows = {name: SimpleNamespace(client_id=name) for name in ("a", "b", "c")}
+    loads: list[str] = []
+
+    def load(name):
+        loads.append(name)
+        return rows[name]
+
+    for name in ("a", "b", "a", "c", "a", "b"):
+        cache.get(name, lambda name=name: load(name))
+
+    assert loads == ["a", "b", "c", "b"]
+    assert len(cache) == 2
