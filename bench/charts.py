@@ -80,7 +80,7 @@ def scaling_latency_panel(ax, store: str, data: dict) -> None:
         ys = [row["by_cache_size"]["1024"]["p50_ms"][op] for row in rows]
         lows = [row["by_cache_size"]["1024"]["min_ms"][op] for row in rows]
         highs = [row["by_cache_size"]["1024"]["max_ms"][op] for row in rows]
-        ax.errorbar(xs, ys, yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]], marker=marker, capsize=3, label=f"{op} p50")
+        ax.errorbar(xs, ys, yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]], marker=marker, capsize=3, label=f"{op.replace('_', ' ')} p50")
     for row in data["scaling"]["sizes"]:
         what_if = row.get("connection_per_request_what_if")
         if what_if and what_if["p50_ms"]:

@@ -100,7 +100,9 @@ class Ours:
             self.refresh_token, self.access_token = body["refresh_token"], body["access_token"]
         return {"latencies": latencies}
 
-    def verify(self, n: int) -> dict:
+    def verify(self, n: int, count_rate_limits: bool = True) -> dict:
+        # count_rate_limits=False is a what-if of figure 2 (django-ratelimit's own switch), never the configuration.
+        settings.RATELIMIT_ENABLE = count_rate_limits
         latencies = []
         for _ in range(n):
             started = time.perf_counter()

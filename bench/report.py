@@ -43,8 +43,11 @@ def goals(results: dict) -> list[str]:
         goal = (data.get("scaling") or {}).get("goal") or {}
         if goal.get("met") is None:
             return "not measured"
-        ratios = ", ".join(f"{op} {value}×" for op, value in goal["latency_ratio"].items())
-        return f"{goal['from_clients']}→{goal['to_clients']} clients: {ratios} → {_verdict(goal['met'])}"
+        named = {op: value for op, value in goal["latency_ratio"].items() if op != "first_call"}
+        ratios = ", ".join(f"{op} {value}×" for op, value in named.items())
+        first_call = goal["latency_ratio"].get("first_call")
+        beside = f" (first call, key looked up: {first_call}×)" if first_call is not None else ""
+        return f"{goal['from_clients']}→{goal['to_clients']} clients: {ratios} → {_verdict(goal['met'])}{beside}"
 
     def load_cell(data):
         load = data.get("load")
@@ -109,6 +112,15 @@ def peer_section(results: dict) -> list[str]:
                 f"| {data['label']} | {op} | {item['ours_per_second']['median']} | {item['peer_per_second']['median']} | "
                 f"{_spread(item['ratio'])} | {item['ours_p50_ms']['median']} | {item['peer_p50_ms']['median']} | {queries} |"
             )
+    for _, data in _stores(results):
+        what_if = (data.get("peer") or {}).get("verify_without_key_counter")
+        if what_if:
+            lines += [
+                "",
+                f"What-if on {data['label']}, not the configuration: verify without the per-key rate-limit counter "
+                f"(two Redis round trips; `RATELIMIT_ENABLE=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
+                f"{what_if['ours_p50_ms']['median']} ms against the peer's {what_if['peer_p50_ms']['median']} ms.",
+            ]
     return lines
 
 

@@ -117,23 +117,12 @@ def against_peer(ours: Worker, peer: Worker, plan: Plan) -> dict:
     """Sequential requests/s of refresh and verify, ours and the peer's, batches interleaved."""
     figure: dict = {}
     for op in ("refresh", "verify"):
-        ratios, ours_rps, peer_rps, ours_p50, peer_p50 = [], [], [], [], []
-        for round_number in range(plan.peer_rounds):
-            order = (ours, peer) if round_number % 2 == 0 else (peer, ours)
-            batches = {worker.name: worker.call(op, n=plan.peer_batch)["latencies"] for worker in order}
-            ours_rps.append(throughput(batches["ours"]))
-            peer_rps.append(throughput(batches["peer"]))
-            ratios.append(ours_rps[-1] / peer_rps[-1])
-            ours_p50.append(ms(p50(batches["ours"])))
-            peer_p50.append(ms(p50(batches["peer"])))
-        figure[op] = {
-            "ratio": spread(ratios),
-            "ours_per_second": spread(ours_rps, 1),
-            "peer_per_second": spread(peer_rps, 1),
-            "ours_p50_ms": spread(ours_p50, 2),
-            "peer_p50_ms": spread(peer_p50, 2),
-        }
+        figure[op] = interleaved(ours, peer, op, plan)
         log(f"  {op} ours/peer: {figure[op]['ratio']}")
+    # What-if, not the configuration: verify without the per-key rate-limit counter (two Redis
+    # round trips), to show how much of the gap to the peer it is.
+    figure["verify_without_key_counter"] = interleaved(ours, peer, "verify", plan, count_rate_limits=False)
+    log(f"  verify ours/peer without the per-key counter: {figure['verify_without_key_counter']['ratio']}")
     figure["queries"] = {"ours": ours.call("queries"), "peer": peer.call("queries")}
     figure["goal"] = {
         "refresh_min_ratio": 1.0,
@@ -142,6 +131,28 @@ def against_peer(ours: Worker, peer: Worker, plan: Plan) -> dict:
         "verify_met": figure["verify"]["ratio"]["median"] >= 0.8,
     }
     return figure
+
+
+def interleaved(ours: Worker, peer: Worker, op: str, plan: Plan, **ours_args) -> dict:
+    ratios, ours_rps, peer_rps, ours_p50, peer_p50 = [], [], [], [], []
+    for round_number in range(plan.peer_rounds):
+        order = (ours, peer) if round_number % 2 == 0 else (peer, ours)
+        batches = {
+            worker.name: worker.call(op, n=plan.peer_batch, **(ours_args if worker is ours else {}))["latencies"]
+            for worker in order
+        }
+        ours_rps.append(throughput(batches["ours"]))
+        peer_rps.append(throughput(batches["peer"]))
+        ratios.append(ours_rps[-1] / peer_rps[-1])
+        ours_p50.append(ms(p50(batches["ours"])))
+        peer_p50.append(ms(p50(batches["peer"])))
+    return {
+        "ratio": spread(ratios),
+        "ours_per_second": spread(ours_rps, 1),
+        "peer_per_second": spread(peer_rps, 1),
+        "ours_p50_ms": spread(ours_p50, 2),
+        "peer_p50_ms": spread(peer_p50, 2),
+    }
 
 
 def hot_paths(ours: Worker, store: str, plan: Plan) -> dict:
@@ -262,8 +273,12 @@ def scaling_goal(figure: dict) -> dict:
         "to_clients": measured[-1]["clients"],
         "latency_ratio": ratios,
         "max_ratio": 1.1,
-        "met": all(value <= 1.1 for value in ratios.values()),
+        # The goal names login, refresh and verify; the first call (key looked up) is reported beside it.
+        "met": all(ratios[op] <= 1.1 for op in GOAL_OPERATIONS),
     }
+
+
+GOAL_OPERATIONS = ("login", "refresh", "verify")
 
 
 # --- figure 4 ------------------------------------------------------------------------------
