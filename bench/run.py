@@ -62,7 +62,7 @@ class Plan:
         self.sweep = 150 if q else 2000
         self.samples = 4 if q else 15
         self.sample_budget = 8.0 if q else 25.0
-        self.provision_budget = 40.0 if q else 240.0
+        self.provision_budget = 40.0 if q else 300.0
         self.cache_sizes = (100, 1024)
         # Figure 4.
         self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)

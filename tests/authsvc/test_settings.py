@@ -106,3 +106,21 @@ def test_models_have_no_missing_migrations(run_django):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
+
+
+def test_a_sqlite_file_database_journals_in_wal_mode(tmp_path, django_db_blocker):
+    """A SQLite file named by DATABASE_URL opens in WAL mode with synchronous=NORMAL, so commits skip the fsync."""
+    from django.db.utils import ConnectionHandler
+
+    from authsvc.settings import database_from_url
+
+    connection = ConnectionHandler({"default": database_from_url(f"sqlite:///{tmp_path}/wal.sqlite3")})["default"]
+    with django_db_blocker.unblock():
+        try:
+            with connection.cursor() as cursor:
+                journal = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+                synchronous = cursor.execute("PRAGMA synchronous").fetchone()[0]
+        finally:
+            connection.close()
+
+    assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL
