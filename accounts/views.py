@@ -1,10 +1,10 @@
-"""Per-client account endpoints (DESIGN §4): thin views over accounts.services."""
+"""Per-client account endpoints: thin views over accounts.services."""
 
 import json
 from functools import cached_property
 
 from django.http import JsonResponse
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,7 +33,7 @@ from accounts.serializers import (
 from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
 from tenants.authentication import AccessKeyAuthentication
-from tenants.openapi import error_responses
+from tenants.openapi import client_operation, error_responses
 from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit
@@ -41,10 +41,11 @@ from tenants.request_meta import request_meta
 
 
 class ClientApi(APIView):
-    """Base of every `/api/v1/<client_id>/...` view: access key of that client required.
-
-    A failed attempt that no service announced is announced here once, as `action_failed`.
-    """
+    # Not a docstring: drf-spectacular would publish it as the description of every
+    # operation that lacks one. Each subclass documents itself with `client_operation`.
+    #
+    # Base of every per-client view: the access key of the path's client is required.
+    # A failed attempt that no service announced is announced here once, as `action_failed`.
 
     authentication_classes = [AccessKeyAuthentication]
     permission_classes = [IsPathClient]
@@ -90,7 +91,32 @@ class ClientApi(APIView):
         request._authsvc_permitted = True
 
 
-@extend_schema_view(post=extend_schema(summary="Sign a user up", request=SignupInput, responses={201: SignupResponse, **error_responses(400, 401, 403, 409)}, examples=[OpenApiExample("signup", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery", "custom_fields": {"plan": "pro"}})]))
+@extend_schema_view(
+    post=client_operation(
+        summary="Sign a user up",
+        description=(
+            "Creates a user of this client with an email, a password and optional `custom_fields` "
+            "(checked against the client's custom fields schema, if it has one). Call it from your "
+            "backend when someone registers on your site.\n\n"
+            "If the client does not require email verification, the answer carries a first "
+            "`access_token` / `refresh_token` pair, so the user is logged in at once. If it does, the "
+            "answer has `verification_required: true` and no tokens, and the user is mailed a "
+            "verification link.\n\n"
+            "Errors: 409 `email_taken` when the email is already registered for this client; 400 "
+            "`invalid_request` for a weak password or custom fields the schema refuses (`fields` says "
+            "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
+        ),
+        request=SignupInput,
+        responses={201: SignupResponse, **error_responses(400, 401, 403, 409)},
+        examples=[
+            OpenApiExample(
+                "signup",
+                request_only=True,
+                value={"email": "ada@example.com", "password": "correct horse battery", "custom_fields": {"plan": "pro"}},
+            )
+        ],
+    )
+)
 class SignupApi(ClientApi):
     action_name = "signup"
 
@@ -106,7 +132,25 @@ class SignupApi(ClientApi):
         return Response(body, status=201)
 
 
-@extend_schema_view(post=extend_schema(summary="Log a user in", request=LoginInput, responses={200: LoginOutput, **error_responses(400, 401, 403)}, examples=[OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})]))
+@extend_schema_view(
+    post=client_operation(
+        summary="Log a user in",
+        description=(
+            "Exchanges a user's email and password for an access token and a refresh token. The "
+            "access token is a short-lived RS256 JWT you can verify offline with the public keys at "
+            "`/.well-known/jwks.json`; keep the refresh token to get new pairs from `token/refresh`.\n\n"
+            "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
+            "answer for both); only after the right password, 403 `account_disabled` (the user was "
+            "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
+            "one email or one end-user IP (`X-End-User-IP`) tries too often."
+        ),
+        request=LoginInput,
+        responses={200: LoginOutput, **error_responses(400, 401, 403)},
+        examples=[
+            OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
+        ],
+    )
+)
 class LoginApi(ClientApi):
     action_name = "login"
 
@@ -119,7 +163,22 @@ class LoginApi(ClientApi):
         return Response(body)
 
 
-@extend_schema_view(post=extend_schema(summary="Spend a refresh token for a new pair", description="The old refresh token is spent. Presenting a spent one answers 401 token_reused and revokes its whole family.", request=RefreshInput, responses={200: TokenPairOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Spend a refresh token for a new pair",
+        description=(
+            "Answers a new access token and a new refresh token. The refresh token you send is spent: "
+            "store the new one and use it next time. Call it when the access token has expired (or "
+            "shortly before).\n\n"
+            "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
+            "of that login (the user must log in again): it means the token was copied. Do not refresh "
+            "one token from two places at once. A malformed, expired, revoked or other client's token "
+            "answers 401 `invalid_token`."
+        ),
+        request=RefreshInput,
+        responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
+    )
+)
 class TokenRefreshApi(ClientApi):
     action_name = "token_refresh"
 
@@ -129,10 +188,24 @@ class TokenRefreshApi(ClientApi):
         return Response(TokenPairOutput(pair).data)
 
 
-@extend_schema_view(post=extend_schema(summary="Introspect an access token (RFC 7662 style)", request=VerifyInput, responses={200: IntrospectionOutput, **error_responses(400, 401, 403)}, examples=[OpenApiExample("inactive", response_only=True, value={"active": False})]))
+@extend_schema_view(
+    post=client_operation(
+        summary="Introspect an access token (RFC 7662 style)",
+        description=(
+            "Tells whether an access token is live for this client and, if so, whose it is: "
+            '`{"active": true, "user_id", "email", "email_verified", "custom_fields", "exp", "iat"}`. '
+            'Anything else (expired, malformed, another client\'s, a deleted or disabled user) is '
+            'simply `{"active": false}` with status 200.\n\n'
+            "Call it when you cannot verify JWTs yourself; verifying them offline with the public keys "
+            "at `/.well-known/jwks.json` saves the round trip. Read-only: it changes nothing and "
+            "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
+        ),
+        request=VerifyInput,
+        responses={200: IntrospectionOutput, **error_responses(400, 401, 403)},
+        examples=[OpenApiExample("inactive", response_only=True, value={"active": False})],
+    )
+)
 class TokenVerifyApi(ClientApi):
-    """RFC 7662 style: anything not valid for this client is simply `{"active": false}`."""
-
     action_name = "token_verify"
 
     def post(self, request, client_id):
@@ -143,7 +216,20 @@ class TokenVerifyApi(ClientApi):
         return Response(IntrospectionOutput({"active": True, **introspection}).data)
 
 
-@extend_schema_view(post=extend_schema(summary="Revoke a refresh token's family (idempotent)", request=RefreshInput, responses={204: None, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Revoke a refresh token's family (idempotent)",
+        description=(
+            "Logs the user out of one login: the refresh token you send, and every token refreshed "
+            "from the same login, stop working. Access tokens already issued stay valid until they "
+            "expire (minutes), so drop them on your side too.\n\n"
+            "Answers 204 also when the token was already spent or revoked, so it is safe to retry. "
+            "A malformed or other client's token answers 401 `invalid_token`."
+        ),
+        request=RefreshInput,
+        responses={204: None, **error_responses(400, 401, 403)},
+    )
+)
 class LogoutApi(ClientApi):
     action_name = "logout"
 
@@ -160,7 +246,21 @@ def jwks_document(request):
     return response
 
 
-@extend_schema_view(get=extend_schema(summary="List users", operation_id="v1_users_list", parameters=[UserListQuery], responses={200: UserPageOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    get=client_operation(
+        summary="List users",
+        operation_id="v1_users_list",
+        description=(
+            "Pages through this client's users, oldest first. `email` finds one user by address "
+            "(case-insensitive); `limit` is 1 to 200 (default 50). When `next` is not null, pass it "
+            "as `cursor` to get the following page.\n\n"
+            "Read-only: leaves an audit record only when the call is refused (bad key, invalid query, "
+            "rate limit)."
+        ),
+        parameters=[UserListQuery],
+        responses={200: UserPageOutput, **error_responses(400, 401, 403)},
+    )
+)
 class UserListApi(ClientApi):
     action_name = "user_list"
 
@@ -178,10 +278,38 @@ class UserListApi(ClientApi):
         return Response({"results": UserOutput(page.results, many=True).data, "next": page.next_cursor})
 
 
-@extend_schema_view(get=extend_schema(summary="Read a user", responses={200: UserOutput, **error_responses(401, 403, 404)}), patch=extend_schema(summary="Update custom_fields or is_active", request=UserUpdateInput, responses={200: UserOutput, **error_responses(400, 401, 403, 404)}), delete=extend_schema(summary="Delete a user and revoke their tokens", responses={204: None, **error_responses(401, 403, 404)}))
+@extend_schema_view(
+    get=client_operation(
+        summary="Read a user",
+        description=(
+            "One user of this client: email, whether it is verified, whether the account is active, "
+            "custom fields and timestamps. 404 `not_found` if this client has no such user. "
+            "Read-only: leaves an audit record only when the call is refused."
+        ),
+        responses={200: UserOutput, **error_responses(401, 403, 404)},
+    ),
+    patch=client_operation(
+        summary="Update custom_fields or is_active",
+        description=(
+            "Replaces the user's `custom_fields` (checked against the client's schema) and/or sets "
+            "`is_active`. Deactivating a user revokes all their refresh tokens, and they can no longer "
+            "log in (403 `account_disabled`) until you set `is_active` back to true. Answers the "
+            "updated user; 404 `not_found` if this client has no such user."
+        ),
+        request=UserUpdateInput,
+        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+    ),
+    delete=client_operation(
+        summary="Delete a user and revoke their tokens",
+        description=(
+            "Deletes the user for good and revokes all their refresh tokens; the email can sign up "
+            "again afterwards. Access tokens already issued stay valid until they expire, but "
+            "`token/verify` reports them inactive at once. 404 `not_found` if this client has no such user."
+        ),
+        responses={204: None, **error_responses(401, 403, 404)},
+    ),
+)
 class UserDetailApi(ClientApi):
-    """GET, PATCH (custom_fields, is_active) and DELETE one user of this client."""
-
     @property
     def action_name(self) -> str:
         return {"PATCH": "user_update", "DELETE": "user_delete"}.get(self.request.method, "user_get")
@@ -213,7 +341,20 @@ RESEND_ACCEPTED = {"detail": "If this email belongs to an unverified account, a 
 FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password reset link is on its way."}
 
 
-@extend_schema_view(post=extend_schema(summary="Verify an email address with the mailed token", request=EmailTokenInput, responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Verify an email address with the mailed token",
+        description=(
+            "Marks the user's email verified, using the token from the link mailed at sign-up or by "
+            "`email/resend`. You need it only if you send users to pages of your own: the mailed link "
+            "opens a page of ours that does this for them.\n\n"
+            "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
+            "`fields.token`."
+        ),
+        request=EmailTokenInput,
+        responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)},
+    )
+)
 class EmailVerifyApi(ClientApi):
     action_name = "email_verify"
 
@@ -223,7 +364,18 @@ class EmailVerifyApi(ClientApi):
         return Response({"email_verified": True, "user_id": str(user.user_id)})
 
 
-@extend_schema_view(post=extend_schema(summary="Mail a new verification link (202 whatever the email)", request=EmailOnlyInput, responses={202: AcceptedOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Mail a new verification link (202 whatever the email)",
+        description=(
+            "Mails a new verification link if the email belongs to an unverified user of this client. "
+            "Answers 202 with the same body whether or not it does, so the answer never reveals which "
+            "emails are registered. 429 when one email asks too often."
+        ),
+        request=EmailOnlyInput,
+        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+    )
+)
 class EmailResendApi(ClientApi):
     action_name = "email_resend"
 
@@ -234,7 +386,18 @@ class EmailResendApi(ClientApi):
         return Response(RESEND_ACCEPTED, status=202)
 
 
-@extend_schema_view(post=extend_schema(summary="Mail a password reset link (202 whatever the email)", request=EmailOnlyInput, responses={202: AcceptedOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Mail a password reset link (202 whatever the email)",
+        description=(
+            "Mails a password reset link if the email belongs to a user of this client. Answers 202 "
+            "with the same body whether or not it does, so the answer never reveals which emails are "
+            "registered. 429 when one email asks too often."
+        ),
+        request=EmailOnlyInput,
+        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+    )
+)
 class PasswordForgotApi(ClientApi):
     action_name = "password_forgot"
 
@@ -245,7 +408,20 @@ class PasswordForgotApi(ClientApi):
         return Response(FORGOT_ACCEPTED, status=202)
 
 
-@extend_schema_view(post=extend_schema(summary="Set a new password with the mailed token", description="Every refresh token of the user is revoked.", request=PasswordResetInput, responses={200: PasswordResetOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    post=client_operation(
+        summary="Set a new password with the mailed token",
+        description=(
+            "Sets a new password with the token from the mailed reset link, and marks the email "
+            "verified (following the link proves the mailbox). Every refresh token of the user is "
+            "revoked, so every session must log in again.\n\n"
+            "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
+            "`fields.token`; a weak password 400 with `fields.new_password`."
+        ),
+        request=PasswordResetInput,
+        responses={200: PasswordResetOutput, **error_responses(400, 401, 403)},
+    )
+)
 class PasswordResetApi(ClientApi):
     action_name = "password_reset"
 

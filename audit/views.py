@@ -1,11 +1,11 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts.views import ClientApi
 from audit.selectors import audit_list
 from audit.serializers import AuditOutput, AuditQuery
-from tenants.openapi import error_responses
+from tenants.openapi import client_operation, error_responses
 
 
 class AuditPageOutput(serializers.Serializer):
@@ -13,9 +13,25 @@ class AuditPageOutput(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
 
 
-@extend_schema_view(get=extend_schema(summary="This client's audit records, newest first", parameters=[AuditQuery], responses={200: AuditPageOutput, **error_responses(400, 401, 403)}))
+@extend_schema_view(
+    get=client_operation(
+        summary="This client's audit records, newest first",
+        description=(
+            "Pages through the audit trail of this client: one record per sign-up, login, refresh, "
+            "logout, email or password step, user change, refused key and rate-limited call, with its "
+            "outcome, reason, end-user IP and agent. Filter by `action`, `status` (success or failed), "
+            "`user_id` or `since` (ISO 8601); `limit` is 1 to 200 (default 50). When `next` is not "
+            "null, pass it as `cursor` for the following page. Records never hold passwords, tokens "
+            "or keys.\n\n"
+            "Read-only: leaves an audit record only when the call is refused (bad key, invalid query, "
+            "rate limit)."
+        ),
+        parameters=[AuditQuery],
+        responses={200: AuditPageOutput, **error_responses(400, 401, 403)},
+    )
+)
 class AuditListApi(ClientApi):
-    """GET /api/v1/<client_id>/audit: this client's own records, newest first."""
+    action_name = "audit_list"
 
     def get(self, request, client_id):
         query = AuditQuery(data=request.query_params)

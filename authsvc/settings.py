@@ -254,14 +254,27 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "authsvc API",
     "DESCRIPTION": (
         "Multi-tenant login and registration. Register a client once, then call the per-client "
-        "endpoints with `Authorization: Bearer <access_key>`. Every error body is "
-        '`{"error": <code>, "detail": <text>}` plus `fields` on validation errors.'
+        "endpoints with the access key it was given: `Authorization: Bearer {access_key}`. Every "
+        'error body is `{"error": "{code}", "detail": "{text}"}` plus `fields` on validation errors. '
+        "Send the end user's address and browser in `X-End-User-IP` and `X-End-User-Agent`: per-IP "
+        "rate limits and audit records use them."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Served pages load nothing from another host: Swagger UI's default validator badge is an
+    # image from validator.swagger.io, and Redoc's default fonts come from Google.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

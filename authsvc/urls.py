@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts.urls import client_api_urlpatterns as account_api
 from accounts.urls import link_urlpatterns as account_links
 from accounts.views import jwks_document
 from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import health
+from authsvc.api_docs import RedocPage, SwaggerPage
 from tenants.urls import api_urlpatterns as tenant_api
 from tenants.urls import docs_urlpatterns as tenant_docs
 
@@ -16,8 +17,8 @@ urlpatterns = [
     path("api/v1/<uuid:client_id>/", include(audit_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="openapi-schema"), name="redoc"),
+    path("api/docs/", SwaggerPage.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("api/redoc/", RedocPage.as_view(url_name="openapi-schema"), name="redoc"),
     path("docs/", include(tenant_docs)),
     path("links/<uuid:client_id>/", include(account_links)),
     path("healthz", health.healthz, name="healthz"),

@@ -1,7 +1,8 @@
 """OpenAPI description shared by every app: the access-key scheme and the error envelope."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 ERROR_CODES = {
@@ -47,6 +48,39 @@ class AccessKeyScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "bearerFormat": "ak_<key_id>.<secret>",
+            "bearerFormat": "ak_{key_id}.{secret}",
             "description": "The client's access key, shown once at registration.",
         }
+
+
+# Sent by the client's backend on behalf of the person in front of it. Without them every
+# end user looks like the backend itself: one shared per-IP bucket, and audit records that
+# name the backend's address instead of the user's.
+END_USER_HEADERS = [
+    OpenApiParameter(
+        "X-End-User-IP",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            "The IP address of the end user your backend is acting for (IPv4 or IPv6). The per-IP rate "
+            "limits (login, sign-up) count it instead of your server's address, and audit records show it. "
+            "Trusted only with a valid access key; an unparsable value is ignored."
+        ),
+    ),
+    OpenApiParameter(
+        "X-End-User-Agent",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            "The end user's browser User-Agent, recorded in audit records instead of your backend's "
+            "(first 512 characters). Trusted only with a valid access key."
+        ),
+    ),
+]
+
+
+def client_operation(*, parameters=(), **kwargs):
+    """`extend_schema` for a per-client operation: the end-user headers are documented on each."""
+    return extend_schema(parameters=[*parameters, *END_USER_HEADERS], **kwargs)

@@ -15,7 +15,7 @@ from tenants import client_docs, services, signals
 from tenants.authentication import AccessKeyAuthentication
 from tenants.errors import NotFound, RateLimited, Unauthorized
 from tenants.models import Client
-from tenants.openapi import error_responses
+from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
 from tenants.request_meta import peer_ip, request_meta
@@ -36,10 +36,22 @@ def _check_registration_token(request) -> None:
 @extend_schema_view(
     post=extend_schema(
         summary="Register a client",
-        description="Returns the client_id and its access key. The key is shown once and stored only as a hash.",
+        description=(
+            "Registers your company as a client and answers its `client_id`, its first access key and "
+            "the URL of its documentation page. Call it once, by hand or from a setup script.\n\n"
+            "The access key is shown only in this answer and stored only as a hash: keep it in your "
+            "backend's secrets. It authenticates every other call as `Authorization: Bearer` followed by "
+            "the key. Staff can issue more keys later.\n\n"
+            "Needs no access key. If the service is configured with a registration token, send it as "
+            "`Authorization: Bearer` followed by that token (else 401 `unauthorized`). An unknown "
+            "`industry` answers 400 with the list of valid ones in `fields.industry`. Registrations are "
+            "rate limited per IP address (429)."
+        ),
         request=ClientRegisterInput,
         responses={201: ClientRegisterOutput, **error_responses(400, 401)},
-        examples=[OpenApiExample("register", request_only=True, value={"client_name": "AI Platform", "industry": "AI/ML"})],
+        examples=[
+            OpenApiExample("register", request_only=True, value={"client_name": "AI Platform", "industry": "AI/ML"})
+        ],
         auth=[],
     )
 )
@@ -92,9 +104,23 @@ class ClientRegisterApi(APIView):
         return response
 
 
-@extend_schema_view(get=extend_schema(summary="The calling client's settings", responses={200: ClientOutput, **error_responses(401, 403)}))
+@extend_schema_view(
+    get=client_operation(
+        summary="The calling client's settings",
+        description=(
+            "Answers the settings of the client the access key belongs to: name, industry, whether it "
+            "is active, whether email verification is required, its custom fields schema and its "
+            "documentation URL. It changes nothing, which makes it the cheap way to check that a key "
+            "works (at start-up, or after a key rotation).\n\n"
+            "401 `unauthorized` for a missing, unknown or revoked key; 403 `forbidden` for another "
+            "client's key or a disabled client. Read-only: leaves an audit record only when refused."
+        ),
+        responses={200: ClientOutput, **error_responses(401, 403)},
+    )
+)
 class ClientDetailApi(APIView):
-    """GET /api/v1/<client_id>/: the calling client's own settings; a cheap way to check a key."""
+    # The calling client's own record. Refusals are audited under this action name.
+    action_name = "client_get"
 
     authentication_classes = [AccessKeyAuthentication]
     permission_classes = [IsPathClient]
