@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,6 +39,11 @@ from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit
 from tenants.request_meta import request_meta
+
+
+def _is_attempt(exc: Exception) -> bool:
+    """A method the path does not take (405) attempted none of its actions: nothing to audit."""
+    return not isinstance(exc, MethodNotAllowed)
 
 
 class ClientApi(APIView):
@@ -74,7 +80,7 @@ class ClientApi(APIView):
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         key_was_accepted = getattr(self.request, "_authsvc_permitted", False)
-        if key_was_accepted and self.action_name and not getattr(exc, "announced", False):
+        if key_was_accepted and self.action_name and not getattr(exc, "announced", False) and _is_attempt(exc):
             signals.action_failed.send(
                 sender=type(self),
                 client=self.client,

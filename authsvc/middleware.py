@@ -4,12 +4,17 @@ DRF views already answer with the envelope. This middleware covers what happens 
 them: Django's resolver 404, 405 from plain views, 400 for a bad Host header, 500 pages
 (even the DEBUG technical page, which would leak a stack trace), and bodies over the size
 limit, which DRF's stream parsing would otherwise read without checking.
+
+It also takes every `/api/` path with or without its trailing slash. Otherwise `POST
+.../signup/` would be a bare 404, and `GET /api/v1/{client_id}` a 301 from APPEND_SLASH with
+an empty body (a client following it would turn a POST into a GET and lose the body).
 """
 
 import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import is_valid_path
 
 from authsvc.exceptions import error_response, exception_to_response
 
@@ -29,6 +34,20 @@ def _declared_length(request: HttpRequest) -> int:
         return 0
 
 
+def _route_other_spelling(request: HttpRequest) -> None:
+    """Route `/api/...` to its other spelling (slash added or dropped) when only that one exists.
+
+    Runs before CommonMiddleware, which then finds a valid path and never redirects.
+    """
+    path = request.path_info
+    if is_valid_path(path):
+        return
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    if is_valid_path(other):
+        request.path_info = other
+        request.path = request.path[: len(request.path) - len(path)] + other
+
+
 class ApiErrorEnvelopeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,6 +55,8 @@ class ApiErrorEnvelopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return error_response(413, "payload_too_large", f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        if _is_api(request):
+            _route_other_spelling(request)
         response = self.get_response(request)
         if _is_api(request) and response.status_code >= 400 and not _is_json(response):
             return error_response(response.status_code)

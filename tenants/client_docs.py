@@ -177,11 +177,20 @@ def example_custom_fields(schema: object) -> dict | None:
     return example if "'" not in json.dumps(example) else None
 
 
-def _curl_post(url: str, body: str) -> str:
+# Where per-end-user limits count and what audit records show: the person in front of the
+# client's backend, not the backend itself.
+END_USER_HEADER_LINES = [
+    '  -H "X-End-User-IP: $END_USER_IP" \\',
+    '  -H "X-End-User-Agent: $END_USER_AGENT" \\',
+]
+
+
+def _curl_post(url: str, body: str, *, end_user: bool = False) -> str:
     return "\n".join(
         [
             f"curl -sS -X POST '{url}' \\",
             '  -H "Authorization: Bearer $ACCESS_KEY" \\',
+            *(END_USER_HEADER_LINES if end_user else []),
             "  -H 'Content-Type: application/json' \\",
             f"  -d {body}",
         ]
@@ -209,7 +218,8 @@ def _signup_step(client: Client, base_url: str) -> QuickstartStep:
         )
     else:
         answer = "Answers 201 with the user and a first access_token / refresh_token pair."
-    return QuickstartStep("signup", "Sign a user up", answer, _curl_post(f"{base_url}signup", _literal_body(body)))
+    answer += " Sign-ups are limited per end-user IP: pass the user's in X-End-User-IP."
+    return QuickstartStep("signup", "Sign a user up", answer, _curl_post(f"{base_url}signup", _literal_body(body), end_user=True))
 
 
 def _email_verify_step(base_url: str) -> QuickstartStep:
@@ -234,8 +244,11 @@ def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
             "login",
             "Log the user in",
             f"Answers 200 with user_id, access_token (valid {access_minutes} min) and refresh_token "
-            f"(valid {refresh_days} days). Keep them as ACCESS_TOKEN and REFRESH_TOKEN.",
-            _curl_post(f"{base_url}login", _literal_body({"email": EXAMPLE_EMAIL, "password": EXAMPLE_PASSWORD})),
+            f"(valid {refresh_days} days). Keep them as ACCESS_TOKEN and REFRESH_TOKEN. Logins are "
+            "limited per end-user IP, which X-End-User-IP names.",
+            _curl_post(
+                f"{base_url}login", _literal_body({"email": EXAMPLE_EMAIL, "password": EXAMPLE_PASSWORD}), end_user=True
+            ),
         ),
         QuickstartStep(
             "refresh",

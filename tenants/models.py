@@ -22,6 +22,13 @@ class Industry(models.TextChoices):
     OTHER = "Other", "Other"
 
 
+def now_in_milliseconds():
+    """Now, to the millisecond: what MongoDB keeps, so an answer built from the unsaved object
+    shows the same `created_at` as every later read, on every store."""
+    now = timezone.now()
+    return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
+
+
 class Client(models.Model):
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
@@ -31,7 +38,7 @@ class Client(models.Model):
     custom_fields_schema = models.JSONField(null=True, blank=True)
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -24,7 +24,10 @@ class StrictBooleanField(serializers.BooleanField):
 
 class ClientRegisterInput(serializers.Serializer):
     client_name = StrictCharField(max_length=200)
-    industry = serializers.ChoiceField(choices=Industry.choices)
+    industry = serializers.ChoiceField(
+        choices=Industry.choices,
+        error_messages={"invalid_choice": '"{input}" is not a valid industry. Choose one of: ' + ", ".join(Industry.values) + "."},
+    )
     require_email_verification = StrictBooleanField(required=False, default=False)
     custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
 

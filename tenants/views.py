@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.authentication import get_authorization_header
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -94,7 +95,8 @@ class ClientRegisterApi(APIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if not getattr(exc, "announced", False):
+        # A method the path does not take (405) attempted no registration: nothing to audit.
+        if not getattr(exc, "announced", False) and not isinstance(exc, MethodNotAllowed):
             signals.registration_failed.send(
                 sender=Client,
                 client=None,

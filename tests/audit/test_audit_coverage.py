@@ -1,0 +1,144 @@
+"""Which calls leave audit records, endpoint by endpoint, as the README lists them.
+
+Calls that change state or check a credential leave exactly one record, success or failure.
+Read-only calls (token/verify, user reads, the client read, the audit read) leave one only
+when they are refused. A method the path does not take (405) attempted nothing and leaves none.
+"""
+
+import uuid
+
+import pytest
+
+from accounts.email_tokens import Purpose, email_token_make
+from tests.accounts.conftest import PASSWORD, call, sign_up
+from tests.audit.conftest import records_written_by, request_as
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNKNOWN_KEY = "Bearer ak_" + "0" * 16 + "." + "A" * 43
+REGISTER = "/api/v1/clients/register"
+SUCCESS, FAILED = "success", "failed"
+
+
+def posting(path: str, body=None, *, method: str = "POST"):
+    """A case that needs nothing prepared: one call to the tenant's `path`."""
+    return lambda tenant: lambda: call(tenant, path, body, method=method)
+
+
+def getting(path: str):
+    return posting(path, method="GET")
+
+
+def registering(body=None, *, method: str = "POST"):
+    return lambda tenant: lambda: request_as(REGISTER, body, authorization=None, method=method)
+
+
+def with_unknown_key(path: str, *, method: str = "GET", body=None):
+    return lambda tenant: lambda: request_as(tenant.url(path), body, authorization=UNKNOWN_KEY, method=method)
+
+
+def login_as_user(password: str):
+    def prepare(tenant):
+        user = sign_up(tenant)
+        return lambda: call(tenant, "login", {"email": user.email, "password": password})
+
+    return prepare
+
+
+def with_refresh_token(path: str):
+    def prepare(tenant):
+        token = sign_up(tenant).refresh_token
+        return lambda: call(tenant, path, {"refresh_token": token})
+
+    return prepare
+
+
+def verify_live_token(tenant):
+    token = sign_up(tenant).access_token
+    return lambda: call(tenant, "token/verify", {"token": token})
+
+
+def with_mailed_token(path: str, purpose: Purpose, **body):
+    def prepare(tenant):
+        user = sign_up(tenant)
+        token = email_token_make(client=tenant.client, user=user.row(), purpose=purpose)
+        return lambda: call(tenant, path, {"token": token, **body})
+
+    return prepare
+
+
+def on_a_user(body=None, *, method: str):
+    def prepare(tenant):
+        path = f"users/{sign_up(tenant).user_id}"
+        return lambda: call(tenant, path, body, method=method)
+
+    return prepare
+
+
+def over_the_key_limit(path: str):
+    def prepare(tenant):
+        tenant.client.rate_limits = {"access_key": "1/m"}
+        tenant.client.save(update_fields=["rate_limits"])
+        assert call(tenant, path, method="GET").status_code == 200
+        return lambda: call(tenant, path, method="GET")
+
+    return prepare
+
+
+NEW_PASSWORD = "Another-horse-battery-7"
+NO_SUCH_USER = f"users/{uuid.uuid4()}"
+
+# case: (prepare, HTTP status, records left as (action, outcome))
+CASES = {
+    # registration
+    "register": (registering({"client_name": "Initech", "industry": "SaaS"}), 201, [("client_register", SUCCESS)]),
+    "register-invalid": (registering({"client_name": "Initech", "industry": "Alchemy"}), 400, [("client_register", FAILED)]),
+    "register-wrong-method": (registering(method="GET"), 405, []),
+    # state-changing or credential-checking: one record, success or failure
+    "signup": (posting("signup", {"email": "new@example.com", "password": PASSWORD}), 201, [("signup", SUCCESS)]),
+    "signup-invalid": (posting("signup", {"email": "not-an-email", "password": PASSWORD}), 400, [("signup", FAILED)]),
+    "signup-wrong-method": (getting("signup"), 405, []),
+    "login": (login_as_user(PASSWORD), 200, [("login", SUCCESS)]),
+    "login-wrong-password": (login_as_user("Wrong-password-42"), 401, [("login", FAILED)]),
+    "refresh": (with_refresh_token("token/refresh"), 200, [("token_refresh", SUCCESS)]),
+    "refresh-invalid": (posting("token/refresh", {"refresh_token": "not-a-token"}), 401, [("token_refresh", FAILED)]),
+    "logout": (with_refresh_token("logout"), 204, [("logout", SUCCESS)]),
+    "logout-invalid": (posting("logout", {"refresh_token": "not-a-token"}), 401, [("logout", FAILED)]),
+    "email-verify": (with_mailed_token("email/verify", Purpose.VERIFY_EMAIL), 200, [("email_verify", SUCCESS)]),
+    "email-verify-invalid": (posting("email/verify", {"token": "not-a-token"}), 400, [("email_verify", FAILED)]),
+    "email-resend": (posting("email/resend", {"email": "nobody@example.com"}), 202, [("email_resend", SUCCESS)]),
+    "email-resend-invalid": (posting("email/resend", {"email": "not-an-email"}), 400, [("email_resend", FAILED)]),
+    "password-forgot": (posting("password/forgot", {"email": "nobody@example.com"}), 202, [("password_forgot", SUCCESS)]),
+    "password-forgot-invalid": (posting("password/forgot", {}), 400, [("password_forgot", FAILED)]),
+    "password-reset": (with_mailed_token("password/reset", Purpose.RESET_PASSWORD, new_password=NEW_PASSWORD), 200, [("password_reset", SUCCESS)]),
+    "password-reset-invalid": (posting("password/reset", {"token": "not-a-token", "new_password": NEW_PASSWORD}), 400, [("password_reset", FAILED)]),
+    "user-update": (on_a_user({"custom_fields": {"plan": "pro"}}, method="PATCH"), 200, [("user_update", SUCCESS)]),
+    "user-update-unknown": (posting(NO_SUCH_USER, {"custom_fields": {}}, method="PATCH"), 404, [("user_update", FAILED)]),
+    "user-delete": (on_a_user(method="DELETE"), 204, [("user_delete", SUCCESS)]),
+    "user-delete-unknown": (posting(NO_SUCH_USER, method="DELETE"), 404, [("user_delete", FAILED)]),
+    # read-only: a record only when the call is refused
+    "verify-active": (verify_live_token, 200, []),
+    "verify-inactive": (posting("token/verify", {"token": "not-a-token"}), 200, []),
+    "verify-invalid": (posting("token/verify", {}), 400, [("token_verify", FAILED)]),
+    "verify-key-refused": (with_unknown_key("token/verify", method="POST", body={"token": "x"}), 401, [("token_verify", FAILED)]),
+    "users": (getting("users"), 200, []),
+    "users-invalid": (getting("users?limit=0"), 400, [("user_list", FAILED)]),
+    "users-rate-limited": (over_the_key_limit("users"), 429, [("rate_limited", FAILED)]),
+    "user": (on_a_user(method="GET"), 200, []),
+    "user-unknown": (getting(NO_SUCH_USER), 404, [("user_get", FAILED)]),
+    "client": (getting(""), 200, []),
+    "client-key-refused": (with_unknown_key(""), 401, [("client_get", FAILED)]),
+    "client-wrong-method": (posting("", {}), 405, []),
+    "audit": (getting("audit"), 200, []),
+    "audit-invalid": (getting("audit?status=maybe"), 400, [("audit_list", FAILED)]),
+    "audit-key-refused": (with_unknown_key("audit"), 401, [("audit_list", FAILED)]),
+}
+
+
+@pytest.mark.parametrize(("prepare", "status", "expected"), CASES.values(), ids=CASES.keys())
+def test_records_left_by_one_call(tenant, prepare, status, expected):
+    """The call answers its status and leaves exactly the listed records (action, outcome)."""
+    send = prepare(tenant)
+    response, records = records_written_by(send)
+    assert response.status_code == status, response.content[:300]
+    assert sorted((record.action, record.status) for record in records) == expected
