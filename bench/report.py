@@ -63,6 +63,19 @@ def goals(results: dict) -> list[str]:
     row("2. verify throughput ours/peer ≥ 0.8", peer_cell("verify", "verify_met"))
     row("3. latency at the largest size within 1.1× of at 10 clients", scaling_cell)
     row("4. zero 5xx, audit records = audited requests", load_cell)
+
+    def mixed_cell(data):
+        item = (data.get("mixed") or {}).get("recommended")
+        if not item or "error" in item:
+            return (item or {}).get("error", "–")
+        endpoints = item["endpoints"]
+        return (
+            f"verify p99 {endpoints.get('verify', {}).get('p99_ms')} ms, refresh p99 {endpoints.get('refresh', {}).get('p99_ms')} ms, "
+            f"logins {item['login_throughput_ratio']}× floor, {item['server_errors']} 5xx, audit "
+            f"{'complete' if item['audit_complete'] else 'INCOMPLETE'} → {_verdict(item['goal']['met'])}"
+        )
+
+    row("5. mixed load, recommended server: verify/refresh p99 ≤ 50 ms, logins ≥ 0.9× cores/bcrypt, 0 5xx, audit", mixed_cell)
     return lines
 
 
@@ -221,8 +234,9 @@ def load_section(results: dict) -> list[str]:
     lines = [
         "## 4. HTTP under load (bench/loadtest.py)",
         "",
-        "gunicorn, 2 workers, on loopback; a mixed workload from a second process (signup, then rounds of",
-        "login, verify, refresh, verify, then logout per simulated user; bcrypt 4 rounds).",
+        "The production configuration (`gunicorn.conf.py`: gthread, one process per core, 8 threads) on",
+        "loopback; a mixed workload from a second process (signup, then rounds of login, verify, refresh,",
+        "verify, then logout per simulated user; bcrypt at the default 12 rounds).",
         "",
     ]
     for _, data in _stores(results):
@@ -248,6 +262,36 @@ def load_section(results: dict) -> list[str]:
     return lines
 
 
+def mixed_section(results: dict) -> list[str]:
+    lines = [
+        "## 5. Mixed load: cheap calls while logins saturate bcrypt (bench/mixed_load.py)",
+        "",
+        "Each server configuration in turn, same store, same load: login threads (twice the cores) log in back",
+        "to back at 12 rounds, so bcrypt fills every core; cheap threads loop verify, refresh, verify at a",
+        "fixed pace, with a logout and a new family every few rounds. `recommended` is `gunicorn.conf.py`",
+        "(gthread, one process per core, 8 threads); `sync` is gunicorn's default worker class with as many",
+        "processes. Login floor = cores / one `check_password` at 12 rounds, measured in the same run.",
+        "",
+        "| store | server | verify p50 / p99 ms | refresh p50 / p99 ms | logout p50 / p99 ms | req/s | logins/s (× floor) | 5xx | audit | goal |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, data in _stores(results):
+        for config, item in (data.get("mixed") or {}).items():
+            if "error" in item:
+                lines.append(f"| {data['label']} | {config} | {item['error']} |||||||")
+                continue
+            cells = []
+            for name in ("verify", "refresh", "logout"):
+                endpoint = item["endpoints"].get(name)
+                cells.append(f"{endpoint['p50_ms']} / {endpoint['p99_ms']}" if endpoint else "–")
+            lines.append(
+                f"| {data['label']} | {config} | {' | '.join(cells)} | {item['requests_per_second']} | "
+                f"{item['login_per_second']} ({item['login_throughput_ratio']}×) | {item['server_errors']} | "
+                f"{item['audit_records']}/{item['audited_requests']} | {_verdict(item['goal']['met'])} |"
+            )
+    return lines
+
+
 def markdown(results: dict) -> str:
     machine = results["machine"]
     lines = [
@@ -270,5 +314,7 @@ def markdown(results: dict) -> str:
         "",
         *scaling_section(results),
         *load_section(results),
+        "",
+        *mixed_section(results),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -66,8 +66,10 @@ class Plan:
         self.cache_sizes = (100, 1024)
         # Figure 4.
         self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)
+        # Figure 5: seconds of mixed load per server configuration.
+        self.mixed_seconds = 10.0 if q else 25.0
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -290,13 +292,41 @@ def load_test(store: str, scratch: Path, plan: Plan) -> dict:
         sys.executable, str(ROOT / "bench" / "loadtest.py"), "--store", store, "--users", str(plan.load_users),
         "--rounds", str(plan.load_rounds), "--threads", str(plan.load_threads), "--json", str(output),
     ]
-    completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, env=dict(os.environ, AUTHSVC_BCRYPT_ROUNDS="4"))
+    completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, env=dict(os.environ, AUTHSVC_BCRYPT_ROUNDS=str(DEFAULT_ROUNDS)))
     if not output.exists():
         return {"error": f"loadtest.py exited with code {completed.returncode} and no report"}
     report = json.loads(output.read_text())
     report["goal"] = {"met": report["server_errors"] == 0 and report["audit_complete"]}
     log(f"  load: {report['requests_per_second']} req/s, 5xx {report['server_errors']}, audit complete {report['audit_complete']}")
     return report
+
+
+# --- figure 5 ------------------------------------------------------------------------------
+
+MIXED_CONFIGS = ("recommended", "sync")
+
+
+def mixed_load(store: str, scratch: Path, plan: Plan) -> dict:
+    """Each server configuration under the same mixed load, one after the other (bench/mixed_load.py)."""
+    figure: dict = {}
+    for config in MIXED_CONFIGS:
+        output = scratch / f"mixed-{store}-{config}.json"
+        command = [
+            sys.executable, str(ROOT / "bench" / "mixed_load.py"), "--store", store, "--config", config,
+            "--seconds", str(plan.mixed_seconds), "--json", str(output),
+        ]
+        completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+        if not output.exists():
+            figure[config] = {"error": f"mixed_load.py exited with code {completed.returncode} and no report"}
+            continue
+        figure[config] = json.loads(output.read_text())
+        item = figure[config]
+        log(
+            f"  {config}: verify p99 {item['endpoints'].get('verify', {}).get('p99_ms')} ms, refresh p99 "
+            f"{item['endpoints'].get('refresh', {}).get('p99_ms')} ms, logins {item['login_throughput_ratio']}x the bcrypt floor, "
+            f"5xx {item['server_errors']}, audit complete {item['audit_complete']}"
+        )
+    return figure
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -334,6 +364,11 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         started = time.perf_counter()
         results["load"] = load_test(store, scratch, plan)
         results["seconds"]["figure_4"] = round(time.perf_counter() - started, 1)
+    if "mixed" in plan.figures:
+        log(f"{store}: figure 5 (mixed load: cheap calls while logins saturate bcrypt, bench/mixed_load.py)")
+        started = time.perf_counter()
+        results["mixed"] = mixed_load(store, scratch, plan)
+        results["seconds"]["figure_5"] = round(time.perf_counter() - started, 1)
     return results
 
 
