@@ -1,6 +1,7 @@
 """Signed, single-use, client-bound tokens for the links we mail (verify email, reset password).
 
-A token is `django.core.signing` output (HMAC with SECRET_KEY, timestamped, 24 h) over
+A token is `django.core.signing` output (HMAC with SECRET_KEY or one of SECRET_KEY_FALLBACKS,
+timestamped, 24 h) over
 client_id, user_id, purpose and a fingerprint of the user's current state. Nothing is stored:
 - bound to the client: the salt includes the client_id, so client B cannot even unsign it;
 - bound to the purpose: the salt includes the purpose too, so a reset token never verifies;
@@ -15,10 +16,10 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.core import signing
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.selectors import user_get
 from tenants.errors import InvalidRequest
+from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 
 EMAIL_TOKEN_MAX_AGE = timedelta(hours=24)
@@ -48,9 +49,24 @@ def _salt(*, client_id: uuid.UUID, purpose: Purpose) -> str:
     return f"authsvc.accounts.email_token.{purpose}.{client_id}"
 
 
+FINGERPRINT_LENGTH = 32
+
+
+def _user_state(user: AbstractTenantUser) -> str:
+    return f"{user.email}\x00{int(user.email_verified)}\x00{user.password_hash}"
+
+
+def _fingerprint_salt(purpose: Purpose) -> str:
+    return f"authsvc.accounts.email_token.state.{purpose}"
+
+
 def user_state_fingerprint(user: AbstractTenantUser, *, purpose: Purpose) -> str:
-    state = f"{user.email}\x00{int(user.email_verified)}\x00{user.password_hash}"
-    return salted_hmac(f"authsvc.accounts.email_token.state.{purpose}", state, algorithm="sha256").hexdigest()[:32]
+    return hmac_digest(_fingerprint_salt(purpose), _user_state(user), length=FINGERPRINT_LENGTH)
+
+
+def user_state_matches(user: AbstractTenantUser, *, purpose: Purpose, fingerprint: str) -> bool:
+    """Under the current HMAC key or a fallback, so a key rotation does not void mailed links."""
+    return hmac_matches(_fingerprint_salt(purpose), _user_state(user), fingerprint, length=FINGERPRINT_LENGTH)
 
 
 def email_token_make(*, client: Client, user: AbstractTenantUser, purpose: Purpose) -> str:
@@ -90,6 +106,6 @@ def email_token_user(*, client: Client, token: str, purpose: Purpose) -> Abstrac
         raise EmailTokenRefused("unknown_user")
     if not user.is_active:
         raise EmailTokenRefused("account_disabled", user_id=user.user_id)
-    if not constant_time_compare(str(payload.get("f", "")), user_state_fingerprint(user, purpose=purpose)):
+    if not user_state_matches(user, purpose=purpose, fingerprint=str(payload.get("f", ""))):
         raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
     return user

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connections, router
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
+from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import emails, signals
@@ -33,6 +33,7 @@ from tenants.errors import (
     ServiceError,
     TokenReused,
 )
+from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.request_meta import RequestMeta
 from tenants.services import rows_delete_in_batches
@@ -80,7 +81,7 @@ def _password_matches(user: AbstractTenantUser, password: str) -> bool:
 
 
 def refresh_token_hash(token: str) -> str:
-    return salted_hmac(REFRESH_HASH_SALT, token, algorithm="sha256").hexdigest()
+    return hmac_digest(REFRESH_HASH_SALT, token)
 
 
 def _mint_pair(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID) -> tuple[TokenPair, RefreshToken]:
@@ -151,7 +152,7 @@ def _decode_refresh(*, client: Client, refresh_token: str) -> RefreshToken:
     except (TokenError, ValueError, KeyError):
         raise InvalidToken() from None
     row = RefreshToken.objects.filter(pk=token_id, client=client).first()
-    if row is None or not constant_time_compare(row.token_hash, refresh_token_hash(refresh_token)):
+    if row is None or not hmac_matches(REFRESH_HASH_SALT, refresh_token, row.token_hash):
         raise InvalidToken()
     return row
 

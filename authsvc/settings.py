@@ -120,6 +120,14 @@ AUTHSVC_RATE_LIMITS = {
     "mail_email": os.environ.get("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
 }
 
+# --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
+# Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
+# the current key, as it was before these settings existed; it is always accepted when verifying.
+AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
+AUTHSVC_HMAC_KEY_FALLBACKS = env_list("AUTHSVC_HMAC_KEY_FALLBACKS")
+# Older SECRET_KEYs that Django's signing (sessions, mailed links) still accepts.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
 # --- storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authsvc.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}

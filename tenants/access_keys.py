@@ -1,8 +1,8 @@
 """Access key format, generation and hashing.
 
 A key reads `ak_<key_id>.<secret>`: `key_id` (16 hex) is public and finds the row;
-`secret` (256 random bits) is stored only as an HMAC keyed with SECRET_KEY, so a copy of
-the database alone cannot be used to check guesses. A fast MAC, not bcrypt, is right
+`secret` (256 random bits) is stored only as an HMAC (tenants/hmac_keys.py: AUTHSVC_HMAC_KEY,
+else SECRET_KEY), so a copy of the database alone cannot be used to check guesses. A fast MAC, not bcrypt, is right
 here: the secret is random, not a human password, and every API call verifies it.
 """
 
@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from django.utils.crypto import constant_time_compare, salted_hmac
+from tenants.hmac_keys import hmac_digest, hmac_matches
 
 KEY_PATTERN = re.compile(r"^ak_(?P<key_id>[0-9a-f]{16})\.(?P<secret>[A-Za-z0-9_-]{43})$")
 HMAC_SALT = "authsvc.tenants.access_key"
@@ -24,7 +24,7 @@ class IssuedKey:
 
 
 def hash_secret(secret: str) -> str:
-    return salted_hmac(HMAC_SALT, secret, algorithm="sha256").hexdigest()
+    return hmac_digest(HMAC_SALT, secret)
 
 
 def generate_access_key() -> IssuedKey:
@@ -42,4 +42,4 @@ def parse_access_key(raw: str) -> tuple[str, str] | None:
 
 
 def secret_matches(secret: str, secret_hash: str) -> bool:
-    return constant_time_compare(hash_secret(secret), secret_hash)
+    return hmac_matches(HMAC_SALT, secret, secret_hash)

@@ -1,7 +1,7 @@
 """DRF authentication by client access key: `Authorization: Bearer ak_<key_id>.<secret>`.
 
-On success `request.user` is the Client and `request.auth` the AccessKey; `request.client`
-is set too, for code that reads better with it. Refusals are announced (for audit) and
+On success `request.user` is the Client (an instance of this request's own) and `request.auth`
+the key's frozen AccessKeySnapshot; `request.client` is set too, for code that reads better with it. Refusals are announced (for audit) and
 answered 401 `unauthorized` with `WWW-Authenticate: Bearer`.
 """
 
@@ -39,11 +39,12 @@ class AccessKeyAuthentication(BaseAuthentication):
         key = access_key_for_request(key_id=key_id)
         if key is None or not secret_matches(secret, key.secret_hash):
             _refuse(request, "unknown", "The access key is not valid.")
-        if key.revoked_at is not None:
+        if key.revoked:
             _refuse(request, "revoked", "The access key has been revoked.")
         access_key_touch(key=key)
-        request._request.client = key.client
-        return key.client, key
+        client = key.client.to_client()
+        request._request.client = client
+        return client, key
 
     def authenticate_header(self, request):
         return 'Bearer realm="authsvc"'

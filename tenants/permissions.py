@@ -4,7 +4,8 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
 from tenants import signals
-from tenants.models import AccessKey, Client
+from tenants.key_cache import AccessKeySnapshot
+from tenants.models import Client
 from tenants.ratelimits import enforce_client_limit
 from tenants.request_meta import request_meta
 
@@ -29,10 +30,10 @@ class IsPathClient(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         key = request.auth
-        if not isinstance(key, AccessKey):
+        if not isinstance(key, AccessKeySnapshot):
             announce_refusal(request, view, reason="missing")
             raise exceptions.NotAuthenticated("A valid access key is required: Authorization: Bearer <access_key>.")
-        client = key.client
+        client = request.user
         if client.client_id != view.kwargs.get("client_id"):
             announce_refusal(request, view, reason="wrong_client", client=client)
             raise exceptions.PermissionDenied("This access key may not act on this client.")

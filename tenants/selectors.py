@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from tenants.errors import NotFound
-from tenants.key_cache import access_key_cache
+from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
 
 
@@ -54,9 +54,14 @@ def access_key_find(*, key_id: str) -> AccessKey | None:
     return AccessKey.objects.select_related("client").filter(key_id=key_id).first()
 
 
-def access_key_for_request(*, key_id: str) -> AccessKey | None:
+def access_key_for_request(*, key_id: str) -> AccessKeySnapshot | None:
     """The key (and its client) an API call presents: remembered for a few seconds per process."""
-    return access_key_cache.get(key_id, lambda: access_key_find(key_id=key_id))
+
+    def load() -> AccessKeySnapshot | None:
+        key = access_key_find(key_id=key_id)
+        return None if key is None else AccessKeySnapshot.of(key)
+
+    return access_key_cache.get(key_id, load)
 
 
 def documentation_url(client: Client) -> str:

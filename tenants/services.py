@@ -14,6 +14,7 @@ from django.utils import timezone
 from tenants import signals
 from tenants.access_keys import generate_access_key
 from tenants.errors import InvalidRequest, NotFound
+from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.request_meta import RequestMeta
@@ -134,12 +135,12 @@ def access_key_revoke(*, client: Client, key_id: str) -> AccessKey:
     return key
 
 
-def access_key_touch(*, key: AccessKey) -> None:
+def access_key_touch(*, key: AccessKeySnapshot) -> None:
     now = timezone.now()
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
         return
     AccessKey.objects.filter(pk=key.pk).update(last_used_at=now)
-    key.last_used_at = now
+    access_key_cache.note_used(key, now)
 
 
 def client_deactivate(*, client: Client, request_meta: RequestMeta | None = None) -> Client:

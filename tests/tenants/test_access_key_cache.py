@@ -1,16 +1,23 @@
 """The per-process memory of access keys: fewer lookups, and changes still applied in time."""
 
 import secrets
+import threading
+from dataclasses import FrozenInstanceError
 from types import SimpleNamespace
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
+from tests.stores import STORE
 from tenants.access_keys import KEY_PATTERN
-from tenants.key_cache import AccessKeyCache, access_key_cache
+from tenants.authentication import AccessKeyAuthentication
+from tenants.key_cache import AccessKeyCache, AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
+from tenants.selectors import access_key_find
 from tenants.services import access_key_revoke, access_key_rotate, client_deactivate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,3 +142,109 @@ def test_the_memory_holds_at_most_maxsize_keys_and_drops_the_least_recently_used
 
     assert loads == ["a", "b", "c", "b"]
     assert len(cache) == 2
+
+
+def authenticated(tenant) -> Request:
+    """A DRF request carrying the tenant's key, authenticated as a view would."""
+    request = Request(
+        APIRequestFactory().get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}"),
+        authenticators=[AccessKeyAuthentication()],
+    )
+    assert request.user is not None
+    return request
+
+
+def test_what_one_request_does_to_its_client_does_not_reach_the_next(api, tenant):
+    """Each request gets a Client of its own: changing one in memory changes nothing for other requests."""
+    first = authenticated(tenant)
+    first.user.is_active = False
+    first.user.rate_limits["access_key"] = "1/h"
+    first.user.client_name = "changed in memory"
+
+    second = authenticated(tenant)
+
+    assert second.user is not first.user
+    assert (second.user.is_active, second.user.rate_limits, second.user.client_name) == (True, {}, "Acme")
+    assert status_of(api, tenant) == 200
+
+
+def test_a_remembered_key_cannot_be_changed(tenant):
+    """What a request reads as `request.auth` is frozen: un-revoking it in memory is impossible."""
+    request = authenticated(tenant)
+
+    with pytest.raises(FrozenInstanceError):
+        request.auth.revoked = True
+    with pytest.raises(FrozenInstanceError):
+        request.auth.client.is_active = False
+
+
+class BlockedLoad:
+    """A load that reads its value at once, then waits until the test releases it."""
+
+    def __init__(self, read) -> None:
+        self.read = read
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        value = self.read()
+        self.started.set()
+        assert self.release.wait(timeout=10), "the test never released the load"
+        return value
+
+
+def get_in_thread(cache: AccessKeyCache, key_id: str, load) -> threading.Thread:
+    def run() -> None:
+        try:
+            cache.get(key_id, load)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert load.started.wait(timeout=10)
+    return thread
+
+
+def test_a_load_that_raced_a_forget_is_not_remembered():
+    """A lookup under way while the client is forgotten is not kept: the next get looks the key up again."""
+    cache = AccessKeyCache()
+    load = BlockedLoad(lambda: SimpleNamespace(client_id="c1", revoked=False))
+    thread = get_in_thread(cache, "k1", load)
+
+    cache.forget_client("c1")
+    load.release.set()
+    thread.join(timeout=10)
+
+    assert len(cache) == 0
+    fresh = SimpleNamespace(client_id="c1", revoked=True)
+    assert cache.get("k1", lambda: fresh) is fresh
+
+
+def test_a_key_read_before_its_revocation_is_not_put_back(api, tenant):
+    """A request that read the key just before another thread revoked it cannot make the key work again."""
+    key_id = key_id_of(tenant.access_key)
+    load = BlockedLoad(lambda: AccessKeySnapshot.of(access_key_find(key_id=key_id)))
+    thread = get_in_thread(access_key_cache, key_id, load)
+
+    access_key_revoke(client=tenant.client, key_id=key_id)
+    load.release.set()
+    thread.join(timeout=10)
+
+    assert status_of(api, tenant) == 401
+
+
+@pytest.mark.skipif(STORE == "mongodb", reason="atomic() is a no-op on django-mongodb-backend: a save is seen at once")
+def test_a_key_remembered_while_its_revocation_was_uncommitted_is_forgotten_at_commit(api, tenant):
+    """Until the revocation commits, other connections still read the key as live; the commit forgets what they found."""
+    key_id = key_id_of(tenant.access_key)
+    as_committed = AccessKeySnapshot.of(access_key_find(key_id=key_id))
+
+    with transaction.atomic():
+        access_key_revoke(client=tenant.client, key_id=key_id)
+        # What a request on another connection would find and remember before the commit.
+        access_key_cache.get(key_id, lambda: as_committed)
+
+    assert status_of(api, tenant) == 401
