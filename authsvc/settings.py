@@ -127,7 +127,10 @@ else:
     AUTHSVC_PUBLIC_URL_SOURCE = "default"
     AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
 AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
-PUBLIC_URL_IS_HTTPS = url_origin("AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL).startswith("https://")
+PUBLIC_URL_ORIGIN = url_origin(
+    str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
+)
+PUBLIC_URL_IS_HTTPS = PUBLIC_URL_ORIGIN.startswith("https://")
 AUTHSVC_ISSUER = os.environ.get("AUTHSVC_ISSUER") or AUTHSVC_PUBLIC_URL
 AUTHSVC_REGISTRATION_TOKEN = os.environ.get("AUTHSVC_REGISTRATION_TOKEN", "")
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
@@ -326,7 +329,7 @@ SESSION_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
 CSRF_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
 # The admin's forms post from the public origin, which a proxy may rewrite.
 CSRF_TRUSTED_ORIGINS = [
-    url_origin("AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL),
+    PUBLIC_URL_ORIGIN,
     *(url_origin("AUTHSVC_CSRF_TRUSTED_ORIGINS", origin) for origin in env_list("AUTHSVC_CSRF_TRUSTED_ORIGINS")),
 ]
 # HSTS is sent on https responses only; preload and subdomains are hard to undo, so opt-in.
