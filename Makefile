@@ -19,11 +19,11 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 	touch $@ $(VENV)/.run-deps
 
 # The embedded default is a development server: DEBUG on unless the caller says otherwise.
-# Links the service hands out (documentation_url, mailed links) follow PORT unless set.
+# prepare_embedded records the URL served here for links other commands print (unless
+# AUTHSVC_PUBLIC_URL is set), starts the embedded Redis (unless REDIS_URL is set) and migrates.
 run: $(VENV)/.run-deps
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} AUTHSVC_PUBLIC_URL=$${AUTHSVC_PUBLIC_URL:-http://127.0.0.1:$(PORT)} \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py prepare_embedded --port $(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-deps
 	@echo "store: sqlite"

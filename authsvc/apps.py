@@ -1,10 +1,17 @@
-"""Contrib app configs for MongoDB, whose collections need ObjectId primary keys."""
+"""The authsvc app (start-up notes, the `prepare_embedded` command) and contrib app configs
+for MongoDB, whose collections need ObjectId primary keys."""
 
+import logging
+
+from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig
 
 OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+
+logger = logging.getLogger("authsvc.settings")
 
 
 class MongoAdminConfig(AdminConfig):
@@ -17,3 +24,33 @@ class MongoAuthConfig(AuthConfig):
 
 class MongoContentTypesConfig(ContentTypesConfig):
     default_auto_field = OBJECT_ID_AUTO_FIELD
+
+
+class AuthsvcConfig(AppConfig):
+    name = "authsvc"
+
+    def ready(self) -> None:
+        log_start_notes()
+
+
+_notes_logged = False
+
+
+def log_start_notes() -> None:
+    """Say once per process where an embedded default stands in for production configuration."""
+    global _notes_logged
+    if _notes_logged or settings.DEBUG:
+        return
+    _notes_logged = True
+    if settings.AUTHSVC_SECRET_KEY_FILE:
+        logger.warning(
+            "DJANGO_SECRET_KEY is not set: using the key generated in %s. Set DJANGO_SECRET_KEY in "
+            "production so that every machine uses the same key.",
+            settings.AUTHSVC_SECRET_KEY_FILE,
+        )
+    if not settings.REDIS_URL:
+        logger.warning(
+            "REDIS_URL is not set: rate limits count in the embedded Redis in %s, shared by the "
+            "processes of this machine only. Set REDIS_URL when running on several machines.",
+            settings.VAR_DIR,
+        )

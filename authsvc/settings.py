@@ -1,18 +1,23 @@
-"""Settings for authsvc, read from the environment in this one place (DESIGN §7).
+"""Settings for authsvc, read from the environment in this one place.
 
 Every variable has a default that makes `make run` work on a fresh machine; combinations
-that cannot be right (production without a secret key, a tenant alias without a URL)
+that cannot be right (production with a guessable secret key, a tenant alias without a URL)
 raise ImproperlyConfigured at start-up instead of failing on the first request.
 """
 
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
+
+from authsvc import embedded_redis
+from authsvc.public_url import recorded_public_url
+from authsvc.secret_key import embedded_secret_key, is_weak, key_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var")
@@ -85,19 +90,47 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-DEV_SECRET_KEY = "django-insecure-authsvc-development-key-do-not-use-in-production"
+def url_origin(name: str, url: str) -> str:
+    """scheme://host[:port] of an absolute http(s) URL, for CSRF_TRUSTED_ORIGINS."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name} must be an absolute http:// or https:// URL, got {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off: refusing to start with the "
-        "development secret key. Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local use)."
-    )
+
+# Unset: a random key generated once into VAR_DIR (0600) and shared by every process there.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if SECRET_KEY:
+    AUTHSVC_SECRET_KEY_FILE = ""
+    if not DEBUG and is_weak(SECRET_KEY):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is weak (fewer than 50 characters, fewer than 5 different ones, or "
+            "a 'django-insecure' key) and DJANGO_DEBUG is off: refusing to start. Generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+else:
+    SECRET_KEY = embedded_secret_key(VAR_DIR)
+    AUTHSVC_SECRET_KEY_FILE = str(key_file(VAR_DIR))
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-AUTHSVC_PUBLIC_URL = os.environ.get("AUTHSVC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The environment, else the URL `make run` recorded for the port it serves, else the default port.
+if os.environ.get("AUTHSVC_PUBLIC_URL"):
+    AUTHSVC_PUBLIC_URL_SOURCE = "environment"
+    AUTHSVC_PUBLIC_URL = os.environ["AUTHSVC_PUBLIC_URL"]
+elif recorded_public_url(VAR_DIR):
+    AUTHSVC_PUBLIC_URL_SOURCE = "file"
+    AUTHSVC_PUBLIC_URL = recorded_public_url(VAR_DIR)
+else:
+    AUTHSVC_PUBLIC_URL_SOURCE = "default"
+    AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
+AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
+PUBLIC_URL_ORIGIN = url_origin(
+    str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
+)
+PUBLIC_URL_IS_HTTPS = PUBLIC_URL_ORIGIN.startswith("https://")
 AUTHSVC_ISSUER = os.environ.get("AUTHSVC_ISSUER") or AUTHSVC_PUBLIC_URL
 AUTHSVC_REGISTRATION_TOKEN = os.environ.get("AUTHSVC_REGISTRATION_TOKEN", "")
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
@@ -180,6 +213,7 @@ INSTALLED_APPS = [
     "tenants",
     "accounts",
     "audit",
+    "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
 ]
 
 MIDDLEWARE = [
@@ -212,7 +246,9 @@ TEMPLATES = [
     },
 ]
 
-# --- cache (readiness checks now, rate limits later) -----------------------------------
+# --- cache (rate limits, readiness) -----------------------------------------------------
+# Always Redis: REDIS_URL, else the embedded redis-server on a socket in VAR_DIR, started by
+# whichever process needs it first (authsvc/embedded_redis.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -223,10 +259,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A per-process cache is only right for the embedded single-process default;
-    # tenants.apps logs a warning at start so it is not mistaken for production.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
 RATELIMIT_USE_CACHE = "default"
 
 # --- mail ------------------------------------------------------------------------------
@@ -311,7 +344,27 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = AUTHSVC_PUBLIC_URL.startswith("https://")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    X_FRAME_OPTIONS = "DENY"
+# --- HTTPS (manage.py check --deploy passes with the production profile in README) --------
+# Behind TLS the browser only ever sees https, so cookies never travel in the clear.
+SESSION_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
+CSRF_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
+# The admin's forms post from the public origin, which a proxy may rewrite.
+CSRF_TRUSTED_ORIGINS = [
+    PUBLIC_URL_ORIGIN,
+    *(url_origin("AUTHSVC_CSRF_TRUSTED_ORIGINS", origin) for origin in env_list("AUTHSVC_CSRF_TRUSTED_ORIGINS")),
+]
+# HSTS is sent on https responses only; preload and subdomains are hard to undo, so opt-in.
+SECURE_HSTS_SECONDS = env_int("AUTHSVC_HSTS_SECONDS", 31536000 if PUBLIC_URL_IS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AUTHSVC_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("AUTHSVC_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("AUTHSVC_SSL_REDIRECT", False)
+if SECURE_SSL_REDIRECT and not PUBLIC_URL_IS_HTTPS:
+    raise ImproperlyConfigured("AUTHSVC_SSL_REDIRECT=1 needs an https:// AUTHSVC_PUBLIC_URL.")
+# A load balancer's health checks speak plain http to the instance.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Only a proxy that sets the header itself (and drops the client's) may be believed.
+if env_bool("AUTHSVC_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

@@ -1,7 +1,6 @@
 import logging
 
 from django.apps import AppConfig
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 logger = logging.getLogger("authsvc.tenants")
@@ -19,9 +18,3 @@ class TenantsConfig(AppConfig):
         for model in (Client, AccessKey):
             for event, signal in (("save", post_save), ("delete", post_delete)):
                 signal.connect(forget_saved_or_deleted, sender=model, dispatch_uid=f"key-cache.{model.__name__}.{event}")
-
-        if not settings.REDIS_URL:
-            logger.warning(
-                "REDIS_URL is not set: rate limits use a per-process memory cache. "
-                "Fine for the embedded default; set REDIS_URL when running several processes."
-            )

@@ -7,10 +7,10 @@ a clean environment (about a second each: keep this list short).
 import json
 import os
 import subprocess
-import sys
 
 import pytest
-from django.conf import settings as django_settings
+
+from tests.authsvc.conftest import STRONG_KEY
 
 PRINT_SETTINGS = """
 import json, django
@@ -25,25 +25,6 @@ print(json.dumps({
 """
 
 
-@pytest.fixture
-def run_django(tmp_path):
-    """Run Python code or manage.py in a fresh process with only the given variables set."""
-
-    def run(*args: str, **variables: str) -> subprocess.CompletedProcess:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "DJANGO_SETTINGS_MODULE": "authsvc.settings",
-            "AUTHSVC_VAR_DIR": str(tmp_path / "var"),
-            "AUTHSVC_LOG_LEVEL": "ERROR",
-            **variables,
-        }
-        return subprocess.run(
-            [sys.executable, *args], cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
-        )
-
-    return run
-
-
 def printed_settings(result: subprocess.CompletedProcess) -> dict:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -52,11 +33,21 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY is not set"),
+        ({"DJANGO_SECRET_KEY": "short-but-not-empty"}, "DJANGO_SECRET_KEY is weak"),
+        ({"DJANGO_SECRET_KEY": "ab" * 40}, "DJANGO_SECRET_KEY is weak"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + STRONG_KEY}, "DJANGO_SECRET_KEY is weak"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_SSL_REDIRECT": "1"}, "needs an https:// AUTHSVC_PUBLIC_URL"),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "mongodb://h/"}, "must name its database"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
     ],
-    ids=["production-without-secret-key", "mongodb-url-without-database", "tenant-alias-without-url"],
+    ids=[
+        "weak-key-too-short",
+        "weak-key-too-few-characters",
+        "weak-key-django-insecure",
+        "ssl-redirect-without-https",
+        "mongodb-url-without-database",
+        "tenant-alias-without-url",
+    ],
 )
 def test_settings_refuse_to_start_when_misconfigured(run_django, variables, message):
     """A configuration that cannot be right stops Django at start-up with ImproperlyConfigured."""
@@ -83,7 +74,7 @@ def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
             "-c",
             PRINT_SETTINGS,
             DJANGO_DEBUG="0",
-            DJANGO_SECRET_KEY="a-real-secret-for-this-test",
+            DJANGO_SECRET_KEY=STRONG_KEY,
             DATABASE_URL="mongodb://127.0.0.1:1/authsvc",
         )
     )
@@ -124,3 +115,91 @@ def test_a_sqlite_file_database_journals_in_wal_mode(tmp_path, django_db_blocker
             connection.close()
 
     assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL
+
+
+# README "Production profile": the variables `manage.py check --deploy` needs to pass clean.
+PRODUCTION_PROFILE = {
+    "DJANGO_SECRET_KEY": STRONG_KEY,
+    "DJANGO_ALLOWED_HOSTS": "auth.example.com",
+    "AUTHSVC_PUBLIC_URL": "https://auth.example.com",
+    "AUTHSVC_SSL_REDIRECT": "1",
+    "AUTHSVC_TRUST_X_FORWARDED_PROTO": "1",
+    "AUTHSVC_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "AUTHSVC_HSTS_PRELOAD": "1",
+}
+
+
+def test_the_production_profile_passes_check_deploy_without_a_warning(run_django):
+    """`manage.py check --deploy --fail-level WARNING` exits 0 and reports nothing with the documented profile."""
+    result = run_django(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **PRODUCTION_PROFILE,
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        REDIS_URL=os.environ["REDIS_URL"],
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_without_secret_key_or_redis_url_production_mode_says_so_once_at_start(run_django):
+    """DEBUG off on the embedded defaults starts, and logs once each that the key file and the Redis are this machine's."""
+    result = run_django("manage.py", "check", AUTHSVC_LOG_LEVEL="INFO")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("DJANGO_SECRET_KEY is not set: using the key generated in") == 1
+    assert result.stderr.count("rate limits count in the embedded Redis") == 1
+    assert "per-process memory cache" not in result.stderr
+
+
+PRINT_HTTPS_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
+    "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
+    "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
+    "COOKIES_SECURE": [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE],
+}))
+"""
+
+
+def test_the_public_url_and_the_origins_list_are_the_trusted_csrf_origins(run_django):
+    """CSRF_TRUSTED_ORIGINS holds the public URL's origin plus AUTHSVC_CSRF_TRUSTED_ORIGINS; https means secure cookies and HSTS."""
+    loaded = printed_settings(
+        run_django(
+            "-c",
+            PRINT_HTTPS_SETTINGS,
+            **{
+                **PRODUCTION_PROFILE,
+                "AUTHSVC_PUBLIC_URL": "https://auth.example.com/base/",
+                "AUTHSVC_CSRF_TRUSTED_ORIGINS": "https://admin.example.com, https://ops.example.com:8443",
+            },
+        )
+    )
+
+    assert loaded == {
+        "CSRF_TRUSTED_ORIGINS": ["https://auth.example.com", "https://admin.example.com", "https://ops.example.com:8443"],
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "SECURE_HSTS_SECONDS": 31536000,
+        "COOKIES_SECURE": [True, True],
+    }
+
+
+@pytest.mark.django_db
+def test_the_https_redirect_spares_the_health_checks(api, settings):
+    """With AUTHSVC_SSL_REDIRECT on, API calls over http are sent to https, a load balancer's /healthz and /readyz are not."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert api.get("/healthz").status_code == 200
+    assert api.get("/readyz").status_code == 200
+    redirected = api.get("/api/v1/clients/register")
+    assert redirected.status_code == 301
+    assert redirected["Location"].startswith("https://")
