@@ -21,7 +21,7 @@ from tenants.request_meta import request_meta
 from tenants.selectors import documentation_url, parse_client_id
 from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
 
-ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits")
 CHANGE_FIELDS = (
     "client_id",
     "client_name",
@@ -29,6 +29,7 @@ CHANGE_FIELDS = (
     "is_active",
     "require_email_verification",
     "custom_fields_schema",
+    "rate_limits",
     "documentation",
     "created_at",
     "updated_at",
