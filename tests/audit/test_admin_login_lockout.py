@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -74,17 +76,28 @@ def test_an_address_spraying_names_is_locked_for_every_name(staff_users):
 
 
 @pytest.mark.parametrize(
-    "command, retry_from",
+    "command, name, retry_from",
     [
-        pytest.param(("axes_reset_ip_username", ATTACKER_IP, "alice"), ATTACKER_IP, id="name-and-address"),
-        pytest.param(("axes_reset_username", "alice"), OTHER_IP, id="name-only"),
+        pytest.param(("axes_reset_ip_username", ATTACKER_IP, "alice"), "alice", ATTACKER_IP, id="name-and-address"),
+        pytest.param(("axes_reset_username", "alice"), "alice", OTHER_IP, id="name-only"),
+        pytest.param(("axes_reset_ip", ATTACKER_IP), "bob", ATTACKER_IP, id="address-only"),
     ],
 )
-def test_staff_reset_lets_the_right_password_in_again(staff_users, command, retry_from):
-    """After `manage.py axes_reset_ip_username` (or `axes_reset_username`, from another address) the right password works."""
+def test_staff_reset_lets_the_right_password_in_again(staff_users, command, name, retry_from):
+    """Each reset command lifts the lock it names: the right password then works where only that lock applied."""
     fail_until_locked("alice")
+    assert attempt(name, PASSWORD, retry_from).status_code == 429
     call_command(*command, stdout=StringIO())
-    assert logged_in(attempt("alice", PASSWORD, retry_from))
+    assert logged_in(attempt(name, PASSWORD, retry_from))
+
+
+def test_the_lockout_ends_by_itself_after_the_cool_off(staff_users, settings):
+    """With a one-second cool-off, the right password works again once it has passed (and not before)."""
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=1)
+    fail_until_locked("alice")
+    assert attempt("alice", PASSWORD).status_code == 429
+    time.sleep(2.1)
+    assert logged_in(attempt("alice", PASSWORD))
 
 
 def test_failed_logins_and_the_lockout_are_audited_without_the_password(staff_users):
