@@ -250,6 +250,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AUTHSVC_ADMIN_LOCKOUT_MINUTES", 1
 # A wrong password during a lockout does not restart the cool-off: a locked-out staff member
 # retrying is not kept out for ever, and an attacker gains nothing by it (every try is refused).
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A staff member who gets in after a typo starts again from zero failures.
 AXES_RESET_ON_SUCCESS = True
 # The same peer address as the rest of the service, X-Forwarded-For only through trusted hops.
 AXES_CLIENT_IP_CALLABLE = "tenants.request_meta.peer_ip"

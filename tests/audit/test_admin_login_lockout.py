@@ -58,6 +58,7 @@ def test_the_right_password_is_refused_after_five_wrong_ones_while_others_log_in
     assert response.status_code == 429
     assert not logged_in(response)
     assert "Too many failed logins" in response.content.decode()
+    assert "refused for 15 minutes after the last failure" in response.content.decode()
     assert logged_in(attempt("bob", PASSWORD, OTHER_IP))
 
 
