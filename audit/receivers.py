@@ -107,8 +107,8 @@ def _record_admin_login(reason: str, request, username) -> None:
 
 
 def record_admin_login_failed(sender, credentials, request=None, **extra):
-    # Axes' backend refuses a locked-out login before any password is checked; that attempt is
-    # recorded by record_admin_locked_out. It marks the request locked and counts no failure.
+    # A login refused for a lockout checked no password, so it is no invalid_credentials: Axes
+    # marks such a request locked without counting a failure, and record_admin_locked_out records it.
     if getattr(request, "axes_locked_out", False) and getattr(request, "axes_failures_since_start", None) is None:
         return
     _record_admin_login("invalid_credentials", request, (credentials or {}).get("username"))

@@ -211,7 +211,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
-    "axes",  # admin login lockouts (the cache handler: no tables of its own are used)
+    "axes",  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
     "accounts",
     "audit",
