@@ -19,6 +19,10 @@ from tenants.models import Client
 
 CLIENTS_SHOWN = 20
 CHART_DAYS = 14
+# A failed login counted on the dashboard is one whose credentials were judged: a malformed
+# body, a wrong method or a refused key says nothing about someone guessing passwords.
+# Rate-limited tries have their own `rate_limited` records and are not counted here.
+LOGIN_FAILURE_REASONS = ("invalid_credentials", "account_disabled", "email_not_verified")
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def _login_counts(since) -> dict:
         .values("client_id")
         .annotate(
             ok=Count("audit_id", filter=Q(status=AuditStatus.SUCCESS)),
-            failed=Count("audit_id", filter=Q(status=AuditStatus.FAILED)),
+            failed=Count("audit_id", filter=Q(status=AuditStatus.FAILED, reason__in=LOGIN_FAILURE_REASONS)),
         )
     )
     return {row["client_id"]: (row["ok"], row["failed"]) for row in rows}

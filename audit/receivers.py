@@ -1,9 +1,13 @@
 """Signal receivers: the only writers of `audit_logs`. Connected in AuditConfig.ready."""
 
+from axes.signals import user_locked_out
+from django.contrib.auth import signals as staff_signals
+
 from accounts import signals as account_signals
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
 from tenants import signals as tenant_signals
+from tenants.request_meta import request_meta
 
 SUCCESS = AuditStatus.SUCCESS
 FAILED = AuditStatus.FAILED
@@ -87,6 +91,33 @@ def record_rate_limited(sender, client=None, request_meta=None, action="", limit
     )
 
 
+# Staff names are short; anything longer is more likely a password typed into the wrong box.
+STAFF_NAME_KEPT = 150
+
+
+def _record_admin_login(reason: str, request, username) -> None:
+    """A refused staff login: the name tried and where from, never the password."""
+    _record(
+        "admin_login",
+        FAILED,
+        request_meta=request_meta(request, key_is_valid=False) if request is not None else None,
+        reason=reason,
+        metadata={"username": str(username or "")[:STAFF_NAME_KEPT]},
+    )
+
+
+def record_admin_login_failed(sender, credentials, request=None, **extra):
+    # A login refused for a lockout checked no password, so it is no invalid_credentials: Axes
+    # marks such a request locked without counting a failure, and record_admin_locked_out records it.
+    if getattr(request, "axes_locked_out", False) and getattr(request, "axes_failures_since_start", None) is None:
+        return
+    _record_admin_login("invalid_credentials", request, (credentials or {}).get("username"))
+
+
+def record_admin_locked_out(sender, request=None, username=None, ip_address=None, **extra):
+    _record_admin_login("locked_out", request, username)
+
+
 RECEIVERS = [
     (tenant_signals.client_registered, record_client_registered),
     (tenant_signals.access_key_rotated, record_access_key_rotated),
@@ -109,6 +140,8 @@ RECEIVERS = [
     (account_signals.user_updated, _simple("user_update", SUCCESS)),
     (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
     (account_signals.action_failed, record_action_failed),
+    (staff_signals.user_login_failed, record_admin_login_failed),
+    (user_locked_out, record_admin_locked_out),
 ]
 
 

@@ -7,6 +7,7 @@ raise ImproperlyConfigured at start-up instead of failing on the first request.
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -210,6 +211,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
+    "axes",  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
     "accounts",
     "audit",
@@ -226,7 +228,37 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns an admin login refused for a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- admin login lockouts (django-axes) --------------------------------------------------
+# Axes' backend refuses a locked-out name or address before Django's backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Counters live in Redis with their cool-off as expiry: nothing to migrate on either store,
+# and every process (and machine) sharing REDIS_URL sees the same count.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+# A name is locked whatever address tries it (a botnet guessing one staff password), and an
+# address is locked whatever names it tries (one host spraying many names).
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AUTHSVC_ADMIN_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AUTHSVC_ADMIN_LOCKOUT_MINUTES", 15, minimum=1))
+# A wrong password during a lockout does not restart the cool-off: a locked-out staff member
+# retrying is not kept out for ever, and an attacker gains nothing by it (every try is refused).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A staff member who gets in after a typo starts again from zero failures.
+AXES_RESET_ON_SUCCESS = True
+# The same peer address as the rest of the service, X-Forwarded-For only through trusted hops.
+AXES_CLIENT_IP_CALLABLE = "tenants.request_meta.peer_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Its admin pages list the database handler's tables, which the cache handler leaves empty.
+AXES_ENABLE_ADMIN = False
 
 ROOT_URLCONF = "authsvc.urls"
 WSGI_APPLICATION = "authsvc.wsgi.application"
@@ -319,9 +351,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Admin messages carry newly issued access keys once; a signed cookie keeps them out of
-# the session table (the default fallback would store overflow there).
-MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+# Messages stay server-side: a cookie is readable by the browser (and its extensions) and
+# outlives the page. Newly issued access keys never go into a message at all (tenants/admin.py).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -2,8 +2,9 @@
 API and the commands; the change form's plain field edits save the row as any admin does
 (there is no `client_update` service yet).
 
-Access keys are shown in plaintext exactly once, in the message that follows the action
-that issued them; only their hash is stored, so they cannot be shown again.
+Access keys are shown in plaintext exactly once, on the admin page that follows the action
+that issued them; only their hash is stored, so they cannot be shown again. Until that page
+is shown the key waits in the (server-side) session, never in a message, which may be a cookie.
 """
 
 from functools import partial
@@ -20,7 +21,7 @@ from tenants.request_meta import request_meta
 from tenants.selectors import documentation_url, parse_client_id
 from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
 
-ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits")
 CHANGE_FIELDS = (
     "client_id",
     "client_name",
@@ -28,6 +29,7 @@ CHANGE_FIELDS = (
     "is_active",
     "require_email_verification",
     "custom_fields_schema",
+    "rate_limits",
     "documentation",
     "created_at",
     "updated_at",
@@ -40,19 +42,24 @@ def _staff_meta(request):
     return request_meta(request, key_is_valid=False)
 
 
+# Session entry holding keys issued by the last action until the next page shows them.
+ISSUED_KEYS = "tenants.admin.issued_access_keys"
+
+
 def _announce_key(request, client: Client, plaintext: str, *, what: str) -> None:
-    # The key is in the page once only; the copy button (copy_key.js) reads it from the <code>.
-    element_id = f"access-key-{client.client_id}"
-    messages.warning(
-        request,
-        format_html(
-            '{} for {} ({}): <code id="{}" class="access-key">{}</code>'
-            '<button type="button" class="button copy-access-key" data-copy-target="{}">Copy</button>'
-            '<span class="copy-access-key-status" role="status"></span> '
-            "— copy it now; it is shown only this once and cannot be recovered.",
-            what, client.client_name, client.client_id, element_id, plaintext, element_id,
-        ),
-    )
+    issued = request.session.get(ISSUED_KEYS, [])
+    issued.append({"what": what, "client_name": client.client_name, "client_id": str(client.client_id), "key": plaintext})
+    request.session[ISSUED_KEYS] = issued
+
+
+def _take_issued_keys(request) -> list[dict]:
+    """The keys waiting to be shown, removed from the session as they are handed to the page.
+
+    Only a GET takes them: a POST answered with a redirect would otherwise swallow them.
+    """
+    if request.method != "GET":
+        return []
+    return request.session.pop(ISSUED_KEYS, [])
 
 
 # The query parameter of the audit admin's client filter (audit.admin.ClientFilter).
@@ -105,6 +112,13 @@ class ClientAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("tenants/admin/access_key.css",)}
         js = ("tenants/admin/copy_key.js",)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "issued_keys": _take_issued_keys(request)})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        context = {**(extra_context or {}), "issued_keys": _take_issued_keys(request)}
+        return super().changeform_view(request, object_id, form_url, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client_id = parse_client_id(object_id)

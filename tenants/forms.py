@@ -1,17 +1,33 @@
 """Admin forms of the tenants context; validation delegates to the services so every surface agrees."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from tenants.errors import InvalidRequest
 from tenants.models import Client
+from tenants.ratelimits import validate_rate_limits
 from tenants.services import validate_custom_fields_schema
+
+
+def _rate_limits_help() -> str:
+    names = ", ".join(settings.AUTHSVC_RATE_LIMITS)
+    return (
+        f'Overrides of the default rates, as a JSON object of limit name to rate, e.g. {{"login_ip": "100/m"}}. '
+        f"Limits: {names}. Empty: every default applies. A change applies at once."
+    )
 
 
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["client_name", "industry", "require_email_verification", "custom_fields_schema"]
+        fields = ["client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits"]
+        widgets = {"rate_limits": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "rate_limits" in self.fields:
+            self.fields["rate_limits"].help_text = _rate_limits_help()
 
     def clean_custom_fields_schema(self):
         schema = self.cleaned_data.get("custom_fields_schema")
@@ -20,3 +36,9 @@ class ClientForm(forms.ModelForm):
         except InvalidRequest as error:
             raise ValidationError((error.fields or {}).get("custom_fields_schema") or error.detail) from None
         return schema
+
+    def clean_rate_limits(self):
+        try:
+            return validate_rate_limits(self.cleaned_data.get("rate_limits"))
+        except InvalidRequest as error:
+            raise ValidationError((error.fields or {}).get("rate_limits") or error.detail) from None

@@ -25,11 +25,26 @@ def _chart(points) -> dict:
     return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "baseline": HEIGHT - PAD, "peak": peak, "bars": bars, "labels": labels}
 
 
-@register.inclusion_tag("admin/authsvc_dashboard.html")
-def authsvc_dashboard():
+def _visible_parts(user) -> tuple[bool, bool]:
+    """(per-client table, chart) this staff member may see.
+
+    The table names clients and counts from the audit trail, so it needs both view permissions;
+    the chart is audit counts alone. Superusers have every permission.
+    """
+    counts = user.has_perm("audit.view_auditlog")
+    return counts and user.has_perm("tenants.view_client"), counts
+
+
+@register.inclusion_tag("admin/authsvc_dashboard.html", takes_context=True)
+def authsvc_dashboard(context):
+    show_clients, show_chart = _visible_parts(context["request"].user)
+    if not show_chart:
+        return {"shown": False}
     points = daily_signups_and_logins()
     return {
-        "activity": client_activity(),
+        "shown": True,
+        "show_clients": show_clients,
+        "activity": client_activity() if show_clients else [],
         "points": points,
         "chart": _chart(points),
         "total_signups": sum(point.signups for point in points),

@@ -2,11 +2,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from audit.dashboard import client_activity, daily_signups_and_logins
 from audit.models import AuditLog
+from tenants.models import Client
+from tests.audit.conftest import request_as
+from tests.test_secantus_differences import DIFFERENCE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,9 +22,24 @@ def staff(client):
     return client
 
 
-def _log(tenant, action, status, *, ago=timedelta(0), count=1):
+def _log(tenant, action, status, *, ago=timedelta(0), count=1, reason=None):
+    if reason is None:
+        reason = "invalid_credentials" if status == "failed" else ""
     for _ in range(count):
-        AuditLog.objects.create(client_id=tenant.client.client_id, action=action, status=status, timestamp=timezone.now() - ago)
+        AuditLog.objects.create(
+            client_id=tenant.client.client_id, action=action, status=status, reason=reason, timestamp=timezone.now() - ago
+        )
+
+
+def _staff_with(client, *codenames: tuple[type, str]):
+    """A staff member (not a superuser) holding exactly the given (model, codename) permissions."""
+    member = User.objects.create_user("helper", "helper@example.com", None, is_staff=True)
+    for model, codename in codenames:
+        content_type = ContentType.objects.get_for_model(model)
+        permission, _ = Permission.objects.get_or_create(codename=codename, content_type=content_type, defaults={"name": codename})
+        member.user_permissions.add(permission)
+    client.force_login(member)
+    return client
 
 
 def test_activity_counts_logins_and_failures_per_window(tenant, other_tenant, api):
@@ -59,3 +78,51 @@ def test_admin_index_shows_the_dashboard_with_an_svg_chart(staff, tenant):
     assert "Activity" in html and tenant.client.client_name in html
     assert "<svg" in html and 'class="logins"' in html
     assert not re.search(r'(src|href)="https?://', html)
+
+
+def test_failed_logins_count_only_judged_credentials(tenant):
+    """A malformed body, a GET (405) and a 405 row of older releases are not counted as failed logins; a wrong password is."""
+    login = tenant.url("login")
+    authorization = tenant.auth["HTTP_AUTHORIZATION"]
+    _log(tenant, "login", "failed", reason="method_not_allowed")  # written by releases that audited 405s
+    sent = [
+        request_as(login, {"email": "not an email"}, authorization=authorization),
+        request_as(login, authorization=authorization, method="GET"),
+        request_as(login, {"email": "nobody@example.com", "password": "wrong guess 12"}, authorization=authorization),
+    ]
+    assert [response.status_code for response in sent] == [400, 405, 401]
+    assert AuditLog.objects.filter(action="login", status="failed", reason="invalid_request").exists()
+    [row] = [row for row in client_activity() if row.client.client_id == tenant.client.client_id]
+    assert (row.failed_24h, row.failed_7d) == (1, 1)
+
+
+def test_dashboard_headers_keep_their_words_on_one_line(staff, tenant):
+    """The admin index's `th { width: 100% }` is overridden so each header stays whole (not one letter per line)."""
+    html = staff.get("/admin/").content.decode()
+    assert ".dashboard .authsvc-dashboard .module table th { width: auto; white-space: nowrap; word-break: normal; }" in html
+    section = html[html.index('<section class="authsvc-dashboard"') : html.index("</section>")]
+    headers = re.findall(r"<th scope=\"col(?:group)?\"[^>]*>([^<]+)</th>", section)
+    assert headers == ["Client", "Users", "Last 24 h", "Last 7 days", "Logins", "Failed", "Logins", "Failed"]
+
+
+ON_SECANTUS_PERMISSIONS_FAIL = pytest.mark.secantus_difference(reason=DIFFERENCE)
+
+
+@pytest.mark.parametrize(
+    "permissions, sees_clients, sees_chart",
+    [
+        pytest.param((), False, False, id="no-permission"),
+        pytest.param(((AuditLog, "view_auditlog"),), False, True, id="audit-only", marks=ON_SECANTUS_PERMISSIONS_FAIL),
+        pytest.param(((Client, "view_client"),), False, False, id="clients-only"),
+        pytest.param(
+            ((Client, "view_client"), (AuditLog, "view_auditlog")), True, True, id="clients-and-audit", marks=ON_SECANTUS_PERMISSIONS_FAIL
+        ),
+    ],
+)
+def test_dashboard_shows_staff_only_what_their_view_permissions_allow(client, tenant, permissions, sees_clients, sees_chart):
+    """Client names need view_client and view_auditlog; the chart needs view_auditlog; without either there is no dashboard."""
+    _log(tenant, "login", "success", count=2)
+    response = _staff_with(client, *permissions).get("/admin/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (tenant.client.client_name in html, 'class="authsvc-chart"' in html) == (sees_clients, sees_chart)

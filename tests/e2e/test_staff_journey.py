@@ -138,6 +138,21 @@ def rotate_key(journey: Journey, client: Client) -> str:
     return key
 
 
+# Line boxes of an element's text: a header broken one letter per line has one per letter.
+TEXT_LINES = "const range = document.createRange(); range.selectNodeContents(arguments[0]); return range.getClientRects().length;"
+
+
+def check_dashboard(journey: Journey) -> None:
+    """The admin index lists the client, and every column header reads on one line."""
+    journey.open("/admin/")
+    assert CLIENT_NAME in journey.find(".authsvc-dashboard table").text
+    headers = journey.driver.find_elements("css selector", ".authsvc-dashboard thead th")
+    assert headers
+    lines = {header.text: journey.driver.execute_script(TEXT_LINES, header) for header in headers}
+    assert all(count == 1 for count in lines.values()), lines
+    journey.screenshot("admin-dashboard")
+
+
 def test_staff_run_a_clients_life_from_the_admin(live_server, browser, superuser, tmp_path):
     """Log in, add a client, rotate its key, then its users, audit records and docs page all show it."""
     journey = Journey(browser, live_server.url, tmp_path)
@@ -178,6 +193,8 @@ def test_staff_run_a_clients_life_from_the_admin(live_server, browser, superuser
     assert first_key not in page and new_key not in page
     journey.screenshot("client-docs-page")
 
+    check_dashboard(journey)
+
     assert [path.name for path in journey.taken] == [
         "01-admin-index.png",
         "02-add-client-form.png",
@@ -187,4 +204,5 @@ def test_staff_run_a_clients_life_from_the_admin(live_server, browser, superuser
         "06-client-users.png",
         "07-client-audit-records.png",
         "08-client-docs-page.png",
+        "09-admin-dashboard.png",
     ]

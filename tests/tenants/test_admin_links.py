@@ -89,3 +89,11 @@ def test_copy_script_and_stylesheet_are_served_locally(staff_client):
         response = staff_client.get(f"/static/{path}")
         assert response.status_code == 200
         assert expected in b"".join(response.streaming_content)
+
+
+def test_view_site_link_leads_to_a_page_that_exists(staff_client):
+    """The admin header's "View site" link opens the API documentation, not a 404."""
+    page = staff_client.get("/admin/").content.decode()
+    [target] = re.findall(r'<a href="([^"]+)">View site</a>', page)
+    assert target == "/api/docs/"
+    assert staff_client.get(target).status_code == 200
