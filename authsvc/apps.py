@@ -1,10 +1,11 @@
-"""The authsvc app (start-up notes, the `prepare_embedded` command) and contrib app configs
-for MongoDB, whose collections need ObjectId primary keys."""
+"""The authsvc app (start-up notes, the `prepare_embedded` command) and the app configs of
+contrib and third-party apps for MongoDB, whose collections need ObjectId primary keys."""
 
 import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from axes.apps import AppConfig as AxesConfig
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig
@@ -23,6 +24,10 @@ class MongoAuthConfig(AuthConfig):
 
 
 class MongoContentTypesConfig(ContentTypesConfig):
+    default_auto_field = OBJECT_ID_AUTO_FIELD
+
+
+class MongoAxesConfig(AxesConfig):
     default_auto_field = OBJECT_ID_AUTO_FIELD
 
 

@@ -189,10 +189,12 @@ if USING_MONGODB:
         "authsvc.apps.MongoAuthConfig",
         "authsvc.apps.MongoContentTypesConfig",
     ]
+    AXES_APP = "authsvc.apps.MongoAxesConfig"
     MIGRATION_MODULES = {
         "admin": "authsvc.mongo_migrations.admin",
         "auth": "authsvc.mongo_migrations.auth",
         "contenttypes": "authsvc.mongo_migrations.contenttypes",
+        "axes": "authsvc.mongo_migrations.axes",
     }
 else:
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -201,6 +203,7 @@ else:
         "django.contrib.auth",
         "django.contrib.contenttypes",
     ]
+    AXES_APP = "axes"
 
 INSTALLED_APPS = [
     *CONTRIB_APPS,
@@ -211,7 +214,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
-    "axes",  # admin login lockouts; with the cache handler its (migrated) tables stay empty
+    AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
     "accounts",
     "audit",

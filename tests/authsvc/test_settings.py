@@ -68,7 +68,7 @@ def test_debug_mode_starts_with_the_embedded_defaults(run_django):
 
 
 def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
-    """A MongoDB DATABASE_URL selects the backend, the Mongo contrib AppConfigs and their migrations."""
+    """A MongoDB DATABASE_URL selects the backend, the Mongo contrib and axes AppConfigs and their migrations."""
     loaded = printed_settings(
         run_django(
             "-c",
@@ -81,13 +81,15 @@ def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
 
     assert loaded["DATABASES"] == {"default": "django_mongodb_backend"}
     assert loaded["DEFAULT_AUTO_FIELD"] == "django_mongodb_backend.fields.ObjectIdAutoField"
-    for config in ("MongoAdminConfig", "MongoAuthConfig", "MongoContentTypesConfig"):
+    for config in ("MongoAdminConfig", "MongoAuthConfig", "MongoContentTypesConfig", "MongoAxesConfig"):
         assert f"authsvc.apps.{config}" in loaded["INSTALLED_APPS"]
     assert "django.contrib.auth" not in loaded["INSTALLED_APPS"]
+    assert "axes" not in loaded["INSTALLED_APPS"]
     assert loaded["MIGRATION_MODULES"] == {
         "admin": "authsvc.mongo_migrations.admin",
         "auth": "authsvc.mongo_migrations.auth",
         "contenttypes": "authsvc.mongo_migrations.contenttypes",
+        "axes": "authsvc.mongo_migrations.axes",
     }
 
 
