@@ -1,4 +1,4 @@
-"""The central `tokens` table: one row per refresh token ever issued (DESIGN §5).
+"""The central `tokens` table: one row per refresh token ever issued (docs/api.md §5).
 
 The token itself is never stored, only an HMAC of it; `token_id` is its `jti`.
 A refresh spends its row (`replaced_by` set) and adds the next one in the same family;

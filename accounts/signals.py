@@ -1,4 +1,4 @@
-"""What `accounts` announces; `audit` listens (DESIGN §6). Nothing here writes rows.
+"""What `accounts` announces; `audit` listens (docs/api.md §9). Nothing here writes rows.
 
 Every signal carries `client` (Client), `user_id` (UUID or None), `request_meta`
 (tenants.request_meta.RequestMeta or None) and, where it applies, `reason` (an error code)

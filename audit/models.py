@@ -1,4 +1,4 @@
-"""The central `audit_logs` table (DESIGN §6), written only by `audit.receivers`."""
+"""The central `audit_logs` table (docs/api.md §9), written only by `audit.receivers`."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""The one place that turns errors into the API's JSON envelope (DESIGN §4).
+"""The one place that turns errors into the API's JSON envelope (docs/api.md §4).
 
 `{"error": <code>, "detail": <text>}` plus `"fields"` on validation errors. DRF views reach
 this through `api_exception_handler`; everything else on `/api/` (Django's own 404, 405,

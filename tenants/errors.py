@@ -1,4 +1,4 @@
-"""The service's own exceptions, one per error code of the API contract (DESIGN §4).
+"""The service's own exceptions, one per error code of the API contract (docs/api.md §4).
 
 They live in `tenants`, the bottom layer, so every app can raise them without importing
 upwards; `authsvc.exceptions` turns them into the JSON error envelope.

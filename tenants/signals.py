@@ -1,4 +1,4 @@
-"""What `tenants` announces; `audit` listens (DESIGN §6). Senders never write audit rows.
+"""What `tenants` announces; `audit` listens (docs/api.md §9). Senders never write audit rows.
 
 Every signal is sent with keyword arguments `client` (a Client, or None when unknown)
 and `request_meta` (a RequestMeta, or None when the event did not come over HTTP).

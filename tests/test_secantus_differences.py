@@ -1,4 +1,4 @@
-"""Reproductions of known differences between SecantusDB and MongoDB (DESIGN §3).
+"""Reproductions of known differences between SecantusDB and MongoDB (README, Storage).
 
 Each test states what Django on a real MongoDB (and on SQLite) does, and is marked
 `secantus_difference`: expected to fail on SecantusDB only, strictly, so that a fixed

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TOKENS = "/admin/accounts/refreshtoken/"
 # A staff member's permissions are read by joining Permission to ContentType (ObjectId
-# primary keys), which SecantusDB gets wrong (DESIGN §3): has_perm is False for every
+# primary keys), which SecantusDB gets wrong (tests/test_secantus_differences.py): has_perm is False for every
 # permission granted, so only superusers get past the permission checks there.
 PERMISSION_JOIN_DIFFERENCE = "Permission -> ContentType join loses the related row, so has_perm is False"
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/<client_id>/login (DESIGN §4): credentials, no enumeration, disabled accounts."""
+"""POST /api/v1/<client_id>/login (docs/api.md §3): credentials, no enumeration, disabled accounts."""
 
 import pytest
 

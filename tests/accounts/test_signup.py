@@ -1,4 +1,4 @@
-"""POST /api/v1/<client_id>/signup (DESIGN §4)."""
+"""POST /api/v1/<client_id>/signup (docs/api.md §3)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The user-management API: `GET users`, `GET/PATCH/DELETE users/<user_id>` (DESIGN §4)."""
+"""The user-management API: `GET users`, `GET/PATCH/DELETE users/<user_id>` (docs/api.md §3)."""
 
 import base64
 import uuid

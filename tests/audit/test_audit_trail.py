@@ -246,7 +246,7 @@ def test_each_rate_limited_login_leaves_one_rate_limited_record(tenant):
         assert record.metadata == {"attempted": "login", "limit": "login_email"}
 
 
-# --- where a request came from (DESIGN §4) ---------------------------------------------------
+# --- where a request came from (docs/api.md §2) ---------------------------------------------------
 
 END_USER = {"HTTP_X_END_USER_IP": "203.0.113.7", "HTTP_X_END_USER_AGENT": "EndUserBrowser/1.0"}
 BACKEND_AGENT = {"HTTP_USER_AGENT": "client-backend/2.0"}

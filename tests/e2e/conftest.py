@@ -53,5 +53,5 @@ def browser(tmp_path):
 
 @pytest.fixture
 def superuser(transactional_db):
-    """A superuser with a password to type: on SecantusDB, staff permission checks fail (DESIGN §3)."""
+    """A superuser with a password to type: on SecantusDB, staff permission checks fail (tests/test_secantus_differences.py)."""
     return get_user_model().objects.create_superuser(STAFF_USERNAME, "staff@example.com", password=STAFF_PASSWORD)

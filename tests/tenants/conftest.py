@@ -9,7 +9,7 @@ from django.test import Client as BrowserClient
 def staff_client(transactional_db) -> BrowserClient:
     """Logged in as a superuser without a password: hashing one (bcrypt) would only slow every test.
 
-    A superuser because, on SecantusDB, a staff member's permission checks fail (DESIGN §3).
+    A superuser because, on SecantusDB, a staff member's permission checks fail (tests/test_secantus_differences.py).
     """
     staff = get_user_model().objects.create_superuser("staff", "staff@example.com", password=None)
     browser = BrowserClient()
