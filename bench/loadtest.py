@@ -46,6 +46,26 @@ class Recorder:
             self.latencies[endpoint].append(seconds)
             self.statuses[endpoint][status] += 1
 
+    def by_endpoint(self, elapsed: float, leave_out: tuple[str, ...] = ()) -> dict:
+        """Requests, requests/s, p50/p99 ms and statuses of each endpoint over `elapsed` seconds."""
+        return {
+            name: {
+                "requests": len(values),
+                "per_second": round(len(values) / elapsed, 1),
+                "p50_ms": round(statistics.median(values) * 1000, 2),
+                "p99_ms": round(percentile(values, 0.99) * 1000, 2),
+                "statuses": dict(self.statuses[name]),
+            }
+            for name, values in sorted(self.latencies.items())
+            if name not in leave_out
+        }
+
+    def status_counts(self) -> Counter:
+        statuses = Counter()
+        for counter in self.statuses.values():
+            statuses.update(counter)
+        return statuses
+
 
 class Api:
     def __init__(self, port: int, recorder: Recorder):
@@ -188,9 +208,7 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
         stop_all()
 
     all_latencies = [value for values in recorder.latencies.values() for value in values]
-    statuses = Counter()
-    for counter in recorder.statuses.values():
-        statuses.update(counter)
+    statuses = recorder.status_counts()
     audited_requests = sum(sum(recorder.statuses[name].values()) for name in AUDITED)
     report = {
         "store": store,
@@ -207,16 +225,7 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
         "server_errors": sum(count for status, count in statuses.items() if status >= 500),
         "p50_ms": round(statistics.median(all_latencies) * 1000, 2),
         "p99_ms": round(percentile(all_latencies, 0.99) * 1000, 2),
-        "endpoints": {
-            name: {
-                "requests": len(values),
-                "per_second": round(len(values) / elapsed, 1),
-                "p50_ms": round(statistics.median(values) * 1000, 2),
-                "p99_ms": round(percentile(values, 0.99) * 1000, 2),
-                "statuses": dict(recorder.statuses[name]),
-            }
-            for name, values in sorted(recorder.latencies.items())
-        },
+        "endpoints": recorder.by_endpoint(elapsed),
         "audited_requests": audited_requests,
         "audit_records": audit_records,
     }

@@ -18,7 +18,6 @@ It reports per-endpoint p50/p99 and requests/s, the login throughput against the
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.loadtest import Api, Recorder, count_audit_records, percentile, start_gunicorn  # noqa: E402
+from bench.loadtest import Api, Recorder, count_audit_records, start_gunicorn  # noqa: E402
 from tests.stores import free_port, start_redis, start_secantus, stop_all, with_database  # noqa: E402
 
 AUDITED = {"register", "signup", "login", "relogin", "refresh", "logout"}
@@ -176,21 +175,8 @@ def run(store: str, config: str, seconds: float, login_threads: int, cheap_threa
 
 def summarise(recorder: Recorder, store: str, config: str, elapsed: float, check_seconds: float, audit_records: int, logins: int) -> dict:
     cores = os.cpu_count() or 1
-    endpoints = {
-        name: {
-            "requests": len(values),
-            "per_second": round(len(values) / elapsed, 1),
-            "p50_ms": round(statistics.median(values) * 1000, 1),
-            "p99_ms": round(percentile(values, 0.99) * 1000, 1),
-            "statuses": dict(recorder.statuses[name]),
-        }
-        for name, values in sorted(recorder.latencies.items())
-        if name not in ("register", "signup")
-    }
-    statuses = {}
-    for counter in recorder.statuses.values():
-        for status, count in counter.items():
-            statuses[status] = statuses.get(status, 0) + count
+    endpoints = recorder.by_endpoint(elapsed, leave_out=("register", "signup"))
+    statuses = recorder.status_counts()
     floor = cores / check_seconds
     login_ratio = round(logins / elapsed / floor, 3)
     audited = sum(sum(recorder.statuses[name].values()) for name in AUDITED)
