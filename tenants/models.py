@@ -80,7 +80,7 @@ class AccessKey(models.Model):
 
 
 class AbstractTenantUser(models.Model):
-    """The schema of every `users_<client_id hex>` collection (DESIGN §3).
+    """The schema of every `users_<client_id hex>` collection (docs/api.md §1).
 
     Concrete classes are built per client by `tenants.user_models`, never declared here,
     so that the global app registry knows nothing of them.

@@ -1,4 +1,4 @@
-"""Who is behind a request: the end user's IP and agent, as DESIGN §4 defines them.
+"""Who is behind a request: the end user's IP and agent (docs/api.md §2).
 
 `X-End-User-IP` / `X-End-User-Agent` come from the client's backend and are trusted only
 once its access key is valid; otherwise the peer address is used, reading
