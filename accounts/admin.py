@@ -5,7 +5,8 @@ Writes go through `accounts.services`, like the API: revoking a family, deactiva
 token or its hash.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
-their page is a custom admin view, mounted on `admin.site` next to the ModelAdmins.
+their page is a custom admin view, `client_users_view`, which the admin site (authsvc.admin)
+mounts next to the ModelAdmins.
 """
 
 import uuid
@@ -20,7 +21,6 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-import tenants.admin  # noqa: F401  -- registers ClientAdmin, whose change page links to the users page
 from accounts import selectors, services
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
@@ -233,32 +233,3 @@ def client_users_view(request, client_id: uuid.UUID):
     if request.method == "POST":
         return _act_on_users(request, client)
     return _list_users(request, client)
-
-
-def _mount_user_pages(site: admin.AdminSite) -> None:
-    """Put the users page in front of the site's URLs (before its catch-all)."""
-    if getattr(site, "_accounts_user_pages_mounted", False):
-        return
-    site_urls = site.get_urls
-
-    def get_urls():
-        users_page = path(
-            "accounts/clients/<uuid:client_id>/users/",
-            site.admin_view(client_users_view),
-            name="accounts_client_users",
-        )
-        return [users_page, *site_urls()]
-
-    site.get_urls = get_urls
-    site._accounts_user_pages_mounted = True
-
-
-def _link_users_page_from_client_admin(site: admin.AdminSite) -> None:
-    """The client's change page gets a "Users" button, unless its admin chose a template of its own."""
-    client_admin = site.get_model_admin(Client)
-    if not client_admin.change_form_template:
-        client_admin.change_form_template = "admin/accounts/client_change_form.html"
-
-
-_mount_user_pages(admin.site)
-_link_users_page_from_client_admin(admin.site)

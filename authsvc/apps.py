@@ -15,7 +15,11 @@ OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 logger = logging.getLogger("authsvc.settings")
 
 
-class MongoAdminConfig(AdminConfig):
+class AuthsvcAdminConfig(AdminConfig):
+    default_site = "authsvc.admin_site.AuthsvcAdminSite"
+
+
+class MongoAdminConfig(AuthsvcAdminConfig):
     default_auto_field = OBJECT_ID_AUTO_FIELD
 
 

@@ -199,7 +199,7 @@ if USING_MONGODB:
 else:
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
     CONTRIB_APPS = [
-        "django.contrib.admin",
+        "authsvc.apps.AuthsvcAdminConfig",
         "django.contrib.auth",
         "django.contrib.contenttypes",
     ]

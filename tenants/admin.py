@@ -8,11 +8,9 @@ is shown the key waits in the (server-side) session, never in a message, which m
 """
 
 from functools import partial
-from urllib.parse import urlencode
-
 from django.contrib import admin, messages
 from django.db import router, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from tenants.forms import ClientForm
@@ -62,23 +60,6 @@ def _take_issued_keys(request) -> list[dict]:
     return request.session.pop(ISSUED_KEYS, [])
 
 
-# The query parameter of the audit admin's client filter (audit.admin.ClientFilter).
-AUDIT_CLIENT_PARAMETER = "client_id"
-
-
-def _client_links(client_id) -> list[tuple[str, str]]:
-    """(label, url) of a client's pages beyond this one; an app that is not installed has no link."""
-    links = []
-    try:
-        audit_list = reverse("admin:audit_auditlog_changelist")
-    except NoReverseMatch:
-        pass
-    else:
-        links.append(("Audit records", f"{audit_list}?{urlencode({AUDIT_CLIENT_PARAMETER: client_id})}"))
-    links.append(("Documentation", reverse("client-docs", args=[str(client_id)])))
-    return links
-
-
 class AccessKeyInline(admin.TabularInline):
     """Key metadata only: the secret's hash stays out of the page, and keys change only through services."""
 
@@ -122,8 +103,12 @@ class ClientAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client_id = parse_client_id(object_id)
-        links = _client_links(client_id) if client_id is not None else []
+        links = self.client_links(client_id) if client_id is not None else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "client_links": links})
+
+    def client_links(self, client_id) -> list[tuple[str, str]]:
+        """(label, url) of the client's pages beyond this one; the admin site adds other apps' pages."""
+        return [("Documentation", reverse("client-docs", args=[str(client_id)]))]
 
     def get_search_results(self, request, queryset, search_term):
         client_id = parse_client_id(search_term.strip())
