@@ -8,8 +8,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
+from core.pagination import Page, keyset_page
 from tenants.models import AbstractTenantUser, Client
-from tenants.pagination import Page, keyset_page
 from tenants.user_models import user_model_for
 
 

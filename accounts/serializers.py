@@ -2,7 +2,7 @@ from django.core.validators import EmailValidator
 from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH
-from tenants.serializers import StrictBooleanField, StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 
 MAX_TOKEN_LENGTH = 8192
 

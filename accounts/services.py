@@ -36,7 +36,7 @@ from tenants.errors import (
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.request_meta import RequestMeta
-from tenants.services import rows_delete_in_batches
+from core.batches import rows_delete_in_batches
 from tenants.user_models import user_model_for
 
 REFRESH_HASH_SALT = "authsvc.accounts.refresh_token"

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from audit.models import AuditLog
-from tenants.pagination import Page, keyset_page
+from core.pagination import Page, keyset_page
 
 
 def audit_list(

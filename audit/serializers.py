@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from audit.models import AuditLog, AuditStatus
-from tenants.serializers import StrictCharField
+from core.fields import StrictCharField
 
 
 class AuditQuery(serializers.Serializer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditLog
 from audit.selectors import audit_older_than
-from tenants.services import rows_delete_in_batches
+from core.batches import rows_delete_in_batches
 
 logger = logging.getLogger("authsvc.audit")
 

@@ -1,25 +1,8 @@
 from rest_framework import serializers
 
+from core.fields import StrictBooleanField, StrictCharField
 from tenants.models import Client, Industry
 from tenants.selectors import documentation_url
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and other non-strings instead of coercing them."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if "\x00" in data:
-            raise serializers.ValidationError("Must not contain NUL characters.")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 class ClientRegisterInput(serializers.Serializer):

@@ -2,13 +2,11 @@
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import jsonschema
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenants import signals
@@ -160,32 +158,3 @@ def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | 
     client.delete()
     user_model_cache.forget(client_id)
     signals.client_deleted.send(sender=Client, client=None, client_id=client_id, request_meta=request_meta)
-
-
-# --- batched deletion (the purge commands of audit and accounts) -----------------------------
-
-
-def rows_delete_in_batches(
-    *, rows: QuerySet, batch_size: int, on_batch: Callable[[int, int], None] | None = None
-) -> int:
-    """Delete `rows` one batch of primary keys at a time; returns how many were deleted.
-
-    Many short deletes instead of one long one, so that a large purge never holds the
-    store (SQLite's write lock, one huge MongoDB write) while requests wait.
-    `on_batch(deleted, total)` reports progress after each batch.
-    """
-    if batch_size < 1:
-        raise InvalidRequest(fields={"batch_size": ["Must be at least 1."]})
-    model = rows.model
-    total = 0
-    while True:
-        batch = list(rows.order_by().values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return total
-        _, per_model = model._base_manager.filter(pk__in=batch).delete()
-        deleted = per_model.get(model._meta.label, 0)
-        if not deleted:  # someone else deleted them first: stop rather than spin
-            return total
-        total += deleted
-        if on_batch is not None:
-            on_batch(deleted, total)

@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.management.commands.purge_tokens import add_batch_size_argument, age, iso, progress_writer
 from audit.selectors import audit_older_than
 from audit.services import audit_purge
+from core.commands import add_batch_size_argument, age, iso, progress_writer
 
 
 class Command(BaseCommand):

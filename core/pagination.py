@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from tenants.errors import InvalidRequest
+from core.errors import InvalidRequest
 
 Row = TypeVar("Row", bound=Model)
 
