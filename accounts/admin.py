@@ -26,7 +26,7 @@ from accounts.models import RefreshToken
 from accounts.validation import normalize_email
 from tenants.errors import NotFound
 from tenants.models import Client
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50

@@ -17,7 +17,7 @@ from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.validation import MAX_PASSWORD_LENGTH
 from tenants.errors import InvalidRequest, NotFound
 from tenants.models import Client
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 from tenants.selectors import client_get
 
 

@@ -35,7 +35,7 @@ from tenants.errors import (
 )
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
-from tenants.request_meta import RequestMeta
+from core.request_meta import RequestMeta
 from core.batches import rows_delete_in_batches
 from tenants.user_models import user_model_for
 

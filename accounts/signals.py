@@ -1,7 +1,7 @@
 """What `accounts` announces; `audit` listens (docs/api.md §9). Nothing here writes rows.
 
 Every signal carries `client` (Client), `user_id` (UUID or None), `request_meta`
-(tenants.request_meta.RequestMeta or None) and, where it applies, `reason` (an error code)
+(core.request_meta.RequestMeta or None) and, where it applies, `reason` (an error code)
 and `metadata` (small, never a password, token or key).
 """
 

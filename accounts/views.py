@@ -38,7 +38,7 @@ from tenants.openapi import client_operation, error_responses
 from tenants.errors import NotFound
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 
 
 def _is_attempt(exc: Exception) -> bool:

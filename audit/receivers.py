@@ -7,7 +7,7 @@ from accounts import signals as account_signals
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
 from tenants import signals as tenant_signals
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 
 SUCCESS = AuditStatus.SUCCESS
 FAILED = AuditStatus.FAILED

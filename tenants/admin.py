@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 from tenants.selectors import documentation_url, parse_client_id
 from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
 

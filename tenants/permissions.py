@@ -7,7 +7,7 @@ from tenants import signals
 from tenants.key_cache import AccessKeySnapshot
 from tenants.models import Client
 from tenants.ratelimits import enforce_client_limit
-from tenants.request_meta import request_meta
+from core.request_meta import request_meta
 
 
 def announce_refusal(request, view, *, reason: str, client: Client | None = None) -> None:

@@ -15,7 +15,7 @@ from django_ratelimit.core import get_usage
 from tenants import signals
 from tenants.errors import InvalidRequest, RateLimited
 from tenants.models import Client
-from tenants.request_meta import RequestMeta
+from core.request_meta import RequestMeta
 
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 

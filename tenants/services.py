@@ -15,7 +15,7 @@ from tenants.errors import InvalidRequest, NotFound
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
-from tenants.request_meta import RequestMeta
+from core.request_meta import RequestMeta
 from tenants.user_models import user_model_cache
 
 logger = logging.getLogger("authsvc.tenants")

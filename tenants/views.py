@@ -19,7 +19,7 @@ from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
-from tenants.request_meta import peer_ip, request_meta
+from core.request_meta import peer_ip, request_meta
 from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
