@@ -7,6 +7,7 @@ import jsonschema
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
+from tenants.client_schema import SchemaTooCostly, SchemaUnusable, schema_errors
 from tenants.errors import InvalidRequest
 
 MAX_PASSWORD_LENGTH = 1024  # far above any real password, far below a hashing DoS
@@ -62,7 +63,12 @@ def validate_custom_fields(custom_fields: Any, *, schema: dict | None) -> dict:
     if problem := _unstorable(custom_fields):
         refuse(problem)
     if schema:
-        errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(custom_fields), key=lambda e: list(e.path))
+        try:
+            errors = sorted(schema_errors(schema, custom_fields), key=lambda e: [str(part) for part in e.path])
+        except SchemaTooCostly:
+            refuse("The client's schema is too costly to check against this value.")
+        except SchemaUnusable:
+            refuse("The client's schema refers outside itself and cannot be used; its owner must replace it.")
         if errors:
             raise InvalidRequest(
                 "custom_fields does not match the client's schema.",

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from tenants.errors import InvalidRequest
 from tenants.models import Client
 from tenants.ratelimits import validate_rate_limits
-from tenants.services import validate_custom_fields_schema
+from tenants.client_schema import validate_client_schema
 
 
 def _rate_limits_help() -> str:
@@ -32,7 +32,7 @@ class ClientForm(forms.ModelForm):
     def clean_custom_fields_schema(self):
         schema = self.cleaned_data.get("custom_fields_schema")
         try:
-            validate_custom_fields_schema(schema)
+            validate_client_schema(schema)
         except InvalidRequest as error:
             raise ValidationError((error.fields or {}).get("custom_fields_schema") or error.detail) from None
         return schema

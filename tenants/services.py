@@ -5,12 +5,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jsonschema
 from django.db import transaction
 from django.utils import timezone
 
 from tenants import signals
 from tenants.access_keys import generate_access_key
+from tenants.client_schema import validate_client_schema
 from tenants.errors import InvalidRequest, NotFound
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
@@ -28,17 +28,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 class ClientWithKey:
     client: Client
     access_key: str  # shown once, never stored
-
-
-def validate_custom_fields_schema(schema: object) -> None:
-    if schema is None:
-        return
-    if not isinstance(schema, dict):
-        raise InvalidRequest(fields={"custom_fields_schema": ["Must be a JSON Schema object."]})
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as error:
-        raise InvalidRequest(fields={"custom_fields_schema": [f"Not a valid JSON Schema: {error.message}"]}) from None
 
 
 def _issue_key(client: Client) -> tuple[AccessKey, str]:
@@ -74,7 +63,7 @@ def client_register(
         raise InvalidRequest(fields={"client_name": ["This field may not be blank."]})
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
-    validate_custom_fields_schema(custom_fields_schema)
+    validate_client_schema(custom_fields_schema)
 
     client = Client.objects.create(
         client_name=client_name,

@@ -113,3 +113,41 @@ def _skip_contrib_rebuild_after_flush(django_db_setup):
     post_migrate.disconnect(create_permissions, dispatch_uid="django.contrib.auth.management.create_permissions")
     post_migrate.disconnect(create_contenttypes)
     yield
+
+
+@dataclass
+class LoopbackListener:
+    """An HTTP server on loopback that records every request it gets (it must get none)."""
+
+    url: str
+    requests: list[str]
+
+
+@pytest.fixture
+def loopback_listener():
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            body = json.dumps({"type": "string", "enum": ["internal-secret-value"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LoopbackListener(url=f"http://127.0.0.1:{server.server_port}/internal.json", requests=requests)
+    finally:
+        server.shutdown()
+        server.server_close()
