@@ -128,7 +128,7 @@ class SignupApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(SignupInput)
-        self.limit("signup_ip", self.meta.ip_address)
+        self.limit("signup_ip", self.meta.end_user_ip_bucket)
         result = services.user_signup(client=self.client, request_meta=self.meta, **data)
         body = dict(SignupOutput(result.user).data)
         if result.tokens is None:
@@ -162,7 +162,7 @@ class LoginApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(LoginInput)
-        self.limit("login_ip", self.meta.ip_address)
+        self.limit("login_ip", self.meta.end_user_ip_bucket)
         self.limit("login_email", normalize_email(data["email"]))
         user, pair = services.user_login(client=self.client, request_meta=self.meta, **data)
         body = LoginOutput({"user_id": user.user_id, **pair.__dict__}).data

@@ -256,7 +256,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A staff member who gets in after a typo starts again from zero failures.
 AXES_RESET_ON_SUCCESS = True
 # The same peer address as the rest of the service, X-Forwarded-For only through trusted hops.
-AXES_CLIENT_IP_CALLABLE = "core.request_meta.peer_ip"
+AXES_CLIENT_IP_CALLABLE = "core.request_meta.peer_ip_bucket"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False

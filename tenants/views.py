@@ -19,7 +19,7 @@ from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
-from core.request_meta import peer_ip, request_meta
+from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
@@ -80,11 +80,11 @@ class ClientRegisterApi(APIView):
         return Response(body, status=201)
 
     def _limit_per_ip(self, request) -> None:
-        ip = peer_ip(request)
-        if ip is None:  # no address we could parse: nothing valid to key a bucket on
+        bucket = ip_bucket(peer_ip(request))
+        if bucket is None:  # no address we could parse: nothing valid to key a bucket on
             return
         try:
-            enforce_rate_limit(request, group="client_register", key=ip, rate=settings.AUTHSVC_REGISTRATION_RATE)
+            enforce_rate_limit(request, group="client_register", key=bucket, rate=settings.AUTHSVC_REGISTRATION_RATE)
         except RateLimited as error:
             signals.rate_limited.send(
                 sender=Client, client=None, request_meta=request_meta(request, key_is_valid=False),
