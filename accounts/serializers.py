@@ -1,17 +1,26 @@
-from django.core.validators import EmailValidator
+from email_validator import EmailNotValidError
 from rest_framework import serializers
 
-from accounts.validation import MAX_PASSWORD_LENGTH
+from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import StrictBooleanField, StrictCharField
 
 MAX_TOKEN_LENGTH = 8192
 
 
 class EmailInputField(StrictCharField):
+    """An address email-validator accepts (syntax, IDNA, no reserved domains such as .invalid)."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 254)
         super().__init__(**kwargs)
-        self.validators.append(EmailValidator(message="Enter a valid email address."))
+        self.validators.append(_deliverable_address)
+
+
+def _deliverable_address(value: str) -> None:
+    try:
+        canonical_email(value)
+    except EmailNotValidError as error:
+        raise serializers.ValidationError(f"Enter a valid email address: {error}") from None
 
 
 class PasswordInputField(StrictCharField):

@@ -6,6 +6,7 @@ from typing import Any
 import jsonschema
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from email_validator import EmailNotValidError, validate_email
 
 from tenants.client_schema import SchemaTooCostly, SchemaUnusable, schema_errors
 from tenants.errors import InvalidRequest
@@ -15,8 +16,23 @@ MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
 MAX_CUSTOM_FIELDS_DEPTH = 5
 
 
+def canonical_email(email: str) -> str:
+    """The one spelling of an address under which it is stored, looked up and rate-limited.
+
+    email-validator normalises the domain (IDNA: `bücher.example` and `xn--bcher-kva.example`
+    are one domain, kept in its Unicode form) and the local part (Unicode NFC); the local
+    part is also lower-cased, as this service always did. Raises EmailNotValidError.
+    """
+    info = validate_email(email.strip(), check_deliverability=False)
+    return f"{info.local_part.lower()}@{info.domain}"
+
+
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """canonical_email, or for text that is no address (a search prefix) the old trim-and-lower."""
+    try:
+        return canonical_email(email)
+    except EmailNotValidError:
+        return email.strip().lower()
 
 
 def validate_new_password(password: str, *, user: Any, field: str = "password") -> None:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.management.commands._common import INDUSTRY_CHOICES, require_industry, service_errors
+from tenants.cli import INDUSTRY_CHOICES, require_industry, service_errors
 from tenants.selectors import documentation_url
 from tenants.services import client_register
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.management.commands._common import resolve_client, service_errors
+from tenants.cli import resolve_client, service_errors
 from tenants.services import client_deactivate
 
 

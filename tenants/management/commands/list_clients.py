@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.management.commands._common import INDUSTRY_CHOICES, require_industry
+from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.models import Client
 from tenants.selectors import client_list, live_access_key_counts
 

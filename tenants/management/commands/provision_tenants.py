@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.management.commands._common import resolve_client
+from tenants.cli import resolve_client
 from tenants.models import Client
 from tenants.provisioning import ProvisionOutcome
 from tenants.selectors import client_list

@@ -1,7 +1,4 @@
-"""Shared by the tenants commands: find a client from the command line, report service errors.
-
-The leading underscore keeps Django from offering this module as a command.
-"""
+"""For management commands of any app: find a client from the command line, report service errors."""
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
