@@ -44,6 +44,9 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
     user = user_get(client=client, user_id=access.get("sub", ""))
     if user is None or not user.is_active:
         return None
+    # Tokens from before the user's last reset, deactivation or reactivation no longer count.
+    if access.get("gen", 0) != user.current_token_generation:
+        return None
     return {
         "user_id": user.user_id,
         "email": user.email,

@@ -92,6 +92,7 @@ def _mint_pair(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID
         token["sub"] = str(user.user_id)
         token["client_id"] = str(client.client_id)
     access["email"] = user.email
+    access["gen"] = user.current_token_generation
     encoded_refresh = str(refresh)
     row = RefreshToken(
         token_id=uuid.UUID(refresh["jti"]),
@@ -301,9 +302,12 @@ def user_update(
         changed.append("custom_fields")
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
+        # Both ways: a reactivated user's tokens from before the deactivation stay dead.
+        user.token_generation = user.current_token_generation + 1
         changed.append("is_active")
     if changed:
-        user.save(update_fields=[*changed, "updated_at"])
+        also = ["token_generation"] if "is_active" in changed else []
+        user.save(update_fields=[*changed, *also, "updated_at"])
     if "is_active" in changed and not user.is_active:
         user_tokens_revoke(client=client, user_id=user.user_id)
     signals.user_updated.send(
@@ -424,13 +428,14 @@ def password_reset_confirm(
         raise
     new_hash = make_password(new_password)
     # Conditional on the old hash: of two concurrent resets with one token only one applies.
+    next_generation = user.current_token_generation + 1
     changed = type(user).objects.filter(pk=user.pk, password_hash=user.password_hash).update(
-        password_hash=new_hash, email_verified=True, updated_at=timezone.now()
+        password_hash=new_hash, email_verified=True, token_generation=next_generation, updated_at=timezone.now()
     )
     if changed != 1:
         error = EmailTokenRefused("used_or_stale", user_id=user.user_id)
         raise _token_refused(client=client, action="password_reset", error=error, request_meta=request_meta)
-    user.password_hash, user.email_verified = new_hash, True
+    user.password_hash, user.email_verified, user.token_generation = new_hash, True, next_generation
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)
     signals.password_reset_done.send(
         sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={"revoked_tokens": revoked}

@@ -94,6 +94,10 @@ class AbstractTenantUser(models.Model):
     custom_fields = models.JSONField(default=dict, blank=True)
     email_verified = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # Raised when earlier tokens must stop counting (password reset, deactivation, reactivation);
+    # access tokens carry the value they were issued under as `gen`. Documents written before
+    # the field existed have none: read as 0 (`token_generation_of`).
+    token_generation = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,3 +107,7 @@ class AbstractTenantUser(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def current_token_generation(self) -> int:
+        return self.token_generation or 0

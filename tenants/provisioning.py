@@ -1,4 +1,6 @@
-"""Creates a client's `users_<client_id hex>` collection and its unique email index.
+"""Creates a client's `users_<client_id hex>` collection and its unique email index, and adds
+the columns a newer release gave the per-client model (the `tenants` migrations run this for
+every client, since `migrate` itself never touches these tables).
 
 Idempotent: it only adds what is missing, so running it again (from the API, admin,
 `create_client` or `provision_tenants`) is harmless and repairs a half-provisioned tenant.
@@ -41,6 +43,16 @@ def tenant_table_exists(connection, table: str) -> bool:
         return table in connection.introspection.table_names(cursor)
 
 
+def missing_columns(connection, model) -> list:
+    """Fields of the model that a table created by an older release lacks (none on MongoDB,
+    where a document without a field reads as that field's absence)."""
+    if connection.vendor == "mongodb":
+        return []
+    with connection.cursor() as cursor:
+        present = {column.name for column in connection.introspection.get_table_description(cursor, model._meta.db_table)}
+    return [field for field in model._meta.local_concrete_fields if field.column not in present]
+
+
 def provision_user_collection(client_id: uuid.UUID) -> ProvisionOutcome:
     model = user_model_for(client_id)
     connection = _tenant_connection(model)
@@ -49,10 +61,15 @@ def provision_user_collection(client_id: uuid.UUID) -> ProvisionOutcome:
         with connection.schema_editor() as editor:
             editor.create_model(model)
         return ProvisionOutcome.CREATED
-    if has_unique_email_index(connection, table):
+    missing = missing_columns(connection, model)
+    has_index = has_unique_email_index(connection, table)
+    if has_index and not missing:
         return ProvisionOutcome.UNCHANGED
     with connection.schema_editor() as editor:
-        editor.add_constraint(model, model._meta.constraints[0])
+        for field in missing:
+            editor.add_field(model, field)
+        if not has_index:
+            editor.add_constraint(model, model._meta.constraints[0])
     return ProvisionOutcome.REPAIRED
 
 

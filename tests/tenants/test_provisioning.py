@@ -108,3 +108,25 @@ def test_two_clients_have_separate_collections(tenant, other_tenant):
     assert user_model_for(a).objects.count() == 1
     assert user_model_for(b).objects.count() == 1
     assert users_table_name(a) != users_table_name(b)
+
+
+def test_a_table_from_an_older_release_gains_the_new_columns(tenant, api):
+    """A users table without `token_generation` (as an older release made it) is repaired by
+    `provision_tenants`: the column is added, old rows read 0, and their tokens verify."""
+    from django.core.management import call_command
+
+    from tests.accounts.conftest import sign_up
+
+    user = sign_up(tenant)
+    model = user_model_for(tenant.client.client_id)
+    field = model._meta.get_field("token_generation")
+    connection = tenant_connection()
+    if connection.vendor == "mongodb":
+        connection.database[users_table_name(tenant.client.client_id)].update_many({}, {"$unset": {"token_generation": ""}})
+    else:
+        with connection.schema_editor() as editor:
+            editor.remove_field(model, field)
+    call_command("provision_tenants", tenant.client_id, verbosity=0)
+    assert model.objects.get(pk=user.user_id).current_token_generation == 0
+    response = api.post(tenant.url("token/verify"), {"token": user.access_token}, format="json", **tenant.auth)
+    assert response.json()["active"] is True

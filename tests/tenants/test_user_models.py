@@ -42,7 +42,8 @@ def test_each_client_gets_its_own_class_and_table():
     assert model_b._meta.db_table == f"users_{b.hex}"
     assert issubclass(model_a, AbstractTenantUser)
     assert [field.name for field in model_a._meta.fields] == [
-        "user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "created_at", "updated_at",
+        "user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation",
+        "created_at", "updated_at",
     ]
 
 
