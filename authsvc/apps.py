@@ -46,11 +46,15 @@ _notes_logged = False
 
 
 def log_start_notes() -> None:
-    """Say once per process where an embedded default stands in for production configuration."""
+    """Say once per process who may register clients, and where an embedded default stands in
+    for production configuration."""
     global _notes_logged
-    if _notes_logged or settings.DEBUG:
+    if _notes_logged:
         return
     _notes_logged = True
+    log_registration_mode()
+    if settings.DEBUG:
+        return
     if settings.AUTHSVC_SECRET_KEY_FILE:
         logger.warning(
             "DJANGO_SECRET_KEY is not set: using the key generated in %s. Set DJANGO_SECRET_KEY in "
@@ -63,3 +67,19 @@ def log_start_notes() -> None:
             "processes of this machine only. Set REDIS_URL when running on several machines.",
             settings.VAR_DIR,
         )
+
+
+REGISTRATION_NOTES = {
+    "token": "Client registration needs AUTHSVC_REGISTRATION_TOKEN (Authorization: Bearer <token>).",
+    "open": "Client registration is OPEN: anyone who reaches this service can register a client.",
+    "closed": "Client registration is closed: staff create clients (admin, manage.py create_client). "
+    "Set AUTHSVC_REGISTRATION_TOKEN or AUTHSVC_OPEN_REGISTRATION=1 to let others register.",
+}
+
+
+def log_registration_mode() -> None:
+    from tenants.selectors import registration_mode  # apps are not loaded when this module imports
+
+    mode = registration_mode()
+    level = logging.WARNING if mode == "open" and not settings.DEBUG else logging.INFO
+    logger.log(level, REGISTRATION_NOTES[mode])

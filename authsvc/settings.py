@@ -134,6 +134,14 @@ PUBLIC_URL_ORIGIN = url_origin(
 PUBLIC_URL_IS_HTTPS = PUBLIC_URL_ORIGIN.startswith("https://")
 AUTHSVC_ISSUER = os.environ.get("AUTHSVC_ISSUER") or AUTHSVC_PUBLIC_URL
 AUTHSVC_REGISTRATION_TOKEN = os.environ.get("AUTHSVC_REGISTRATION_TOKEN", "")
+# Anyone who can register a client can make us mail what its name says: open registration is
+# the development default only, and a production operator must choose it knowingly.
+AUTHSVC_OPEN_REGISTRATION = env_bool("AUTHSVC_OPEN_REGISTRATION", default=DEBUG)
+if AUTHSVC_REGISTRATION_TOKEN and env_bool("AUTHSVC_OPEN_REGISTRATION"):
+    raise ImproperlyConfigured(
+        "AUTHSVC_OPEN_REGISTRATION=1 and AUTHSVC_REGISTRATION_TOKEN contradict each other: "
+        "unset the token to let anyone register, or unset AUTHSVC_OPEN_REGISTRATION to require it."
+    )
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
 AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
 AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)

@@ -70,3 +70,10 @@ def documentation_url(client: Client) -> str:
 
 def api_base_url(client: Client) -> str:
     return f"{settings.AUTHSVC_PUBLIC_URL}/api/v1/{client.client_id}/"
+
+
+def registration_mode() -> str:
+    """`token` (AUTHSVC_REGISTRATION_TOKEN set), `open` (AUTHSVC_OPEN_REGISTRATION) or `closed`."""
+    if settings.AUTHSVC_REGISTRATION_TOKEN:
+        return "token"
+    return "open" if settings.AUTHSVC_OPEN_REGISTRATION else "closed"

@@ -14,20 +14,26 @@ from rest_framework.views import APIView
 
 from tenants import client_docs, services, signals
 from tenants.authentication import AccessKeyAuthentication
-from tenants.errors import NotFound, RateLimited, Unauthorized
+from tenants.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
 from core.request_meta import ip_bucket, peer_ip, request_meta
-from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id
+from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id, registration_mode
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
 
-def _check_registration_token(request) -> None:
-    expected = settings.AUTHSVC_REGISTRATION_TOKEN
-    if not expected:
+def _check_registration_allowed(request) -> None:
+    mode = registration_mode()
+    if mode == "open":
         return
+    if mode == "closed":
+        raise Forbidden(
+            "Registration is closed on this service; its staff create clients "
+            "(admin, or manage.py create_client)."
+        )
+    expected = settings.AUTHSVC_REGISTRATION_TOKEN
     parts = get_authorization_header(request).split()
     presented = parts[1].decode("latin-1") if len(parts) == 2 and parts[0].lower() == b"bearer" else ""
     if not constant_time_compare(presented, expected):
@@ -44,12 +50,13 @@ def _check_registration_token(request) -> None:
             "backend's secrets. It authenticates every other call as `Authorization: Bearer` followed by "
             "the key. Staff can issue more keys later.\n\n"
             "Needs no access key. If the service is configured with a registration token, send it as "
-            "`Authorization: Bearer` followed by that token (else 401 `unauthorized`). An unknown "
+            "`Authorization: Bearer` followed by that token (else 401 `unauthorized`); where the "
+            "operator closed registration it answers 403 `forbidden`. An unknown "
             "`industry` answers 400 with the list of valid ones in `fields.industry`. Registrations are "
             "rate limited per IP address (429)."
         ),
         request=ClientRegisterInput,
-        responses={201: ClientRegisterOutput, **error_responses(400, 401)},
+        responses={201: ClientRegisterOutput, **error_responses(400, 401, 403)},
         examples=[
             OpenApiExample("register", request_only=True, value={"client_name": "AI Platform", "industry": "AI/ML"})
         ],
@@ -62,7 +69,7 @@ class ClientRegisterApi(APIView):
     def post(self, request):
         # Counted before the token check, so guessing the registration token is limited too.
         self._limit_per_ip(request)
-        _check_registration_token(request)
+        _check_registration_allowed(request)
         data = ClientRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         registered = services.client_register(**data.validated_data, request_meta=request_meta(request, key_is_valid=False))

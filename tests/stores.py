@@ -112,6 +112,9 @@ atexit.register(stop_all)
 def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("DJANGO_SECRET_KEY", "tests-" + secrets.token_hex(24))
     os.environ["DJANGO_DEBUG"] = "0"
+    # The suite registers its clients through the API; closed registration has tests of its own.
+    os.environ["AUTHSVC_OPEN_REGISTRATION"] = "1"
+    os.environ.pop("AUTHSVC_REGISTRATION_TOKEN", None)
     # Low rounds keep the suite fast; tests about the hasher raise them explicitly.
     os.environ.setdefault("AUTHSVC_BCRYPT_ROUNDS", "4")
     os.environ.setdefault("AUTHSVC_LOG_LEVEL", "WARNING")
