@@ -8,6 +8,7 @@ from tenants.errors import InvalidRequest
 from tenants.models import Client
 from tenants.ratelimits import validate_rate_limits
 from tenants.client_schema import validate_client_schema
+from tenants.validation import validate_client_name
 
 
 def _rate_limits_help() -> str:
@@ -28,6 +29,12 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "rate_limits" in self.fields:
             self.fields["rate_limits"].help_text = _rate_limits_help()
+
+    def clean_client_name(self):
+        try:
+            return validate_client_name(self.cleaned_data.get("client_name"))
+        except InvalidRequest as error:
+            raise ValidationError((error.fields or {}).get("client_name") or error.detail) from None
 
     def clean_custom_fields_schema(self):
         schema = self.cleaned_data.get("custom_fields_schema")

@@ -17,6 +17,7 @@ from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from core.request_meta import RequestMeta
 from tenants.user_models import user_model_cache
+from tenants.validation import validate_client_name
 
 logger = logging.getLogger("authsvc.tenants")
 
@@ -58,9 +59,7 @@ def client_register(
     surface: str = "api",
     request_meta: RequestMeta | None = None,
 ) -> ClientWithKey:
-    client_name = (client_name or "").strip()
-    if not client_name:
-        raise InvalidRequest(fields={"client_name": ["This field may not be blank."]})
+    client_name = validate_client_name(client_name)
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
     validate_client_schema(custom_fields_schema)

@@ -173,7 +173,7 @@ def wait_unless_the_window_lasts(*, seconds: float, bucket_value: str, period: i
 def test_the_default_login_email_rate_applies_without_any_override(tenant):
     """Ten logins per minute for one email, the eleventh is refused: the real default, not a test rate."""
     limit = int(DOCUMENTED_DEFAULTS["login_email"].split("/")[0])
-    wait_unless_the_window_lasts(seconds=5, bucket_value="ada@example.com", period=60)
+    wait_unless_the_window_lasts(seconds=15, bucket_value="ada@example.com", period=60)
     for n in range(limit):
         assert call(tenant, "login", login("ada@example.com"), **from_ip(f"203.0.113.{n + 10}")).status_code == 401
     assert_rate_limited(call(tenant, "login", login("ada@example.com")), max_retry_after=60)
