@@ -7,7 +7,7 @@ not sent: the caller's answer must not depend on it, or it would reveal which em
 """
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -33,7 +33,12 @@ def _one_line(text: str) -> str:
 
 
 def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, context: dict) -> bool:
-    context = {"client_name": client.client_name, "email": user.email, **context}
+    context = {
+        "client_name": _one_line(client.client_name),
+        "email": user.email,
+        "service_host": urlsplit(settings.AUTHSVC_PUBLIC_URL).netloc,
+        **context,
+    }
     message = EmailMultiAlternatives(
         subject=_one_line(subject),
         body=render_to_string(f"accounts/email/{kind}.txt", context),
@@ -58,7 +63,7 @@ def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, 
 def send_verification_mail(*, client: Client, user: AbstractTenantUser, token: str) -> bool:
     return _send(
         kind="verify_email",
-        subject=f"Verify your email address for {client.client_name}",
+        subject=f'Verify your email address for "{client.client_name}"',
         client=client,
         user=user,
         context={"link": link_url(client=client, page=VERIFY_EMAIL_PAGE, token=token), "valid_hours": VALID_HOURS},
@@ -68,7 +73,7 @@ def send_verification_mail(*, client: Client, user: AbstractTenantUser, token: s
 def send_password_reset_mail(*, client: Client, user: AbstractTenantUser, token: str) -> bool:
     return _send(
         kind="password_reset",
-        subject=f"Reset your {client.client_name} password",
+        subject=f'Reset your password for "{client.client_name}"',
         client=client,
         user=user,
         context={"link": link_url(client=client, page=RESET_PASSWORD_PAGE, token=token), "valid_hours": VALID_HOURS},

@@ -77,6 +77,11 @@ class ClientApi(APIView):
                 self.request, client=self.client, limit=limit, key=key, action=self.action_name, request_meta=self.meta
             )
 
+    def limit_mail(self) -> None:
+        """Count a call that may send a mail in the client's quota, whether or not one is sent
+        (so the answer still reveals nothing about which emails have accounts)."""
+        self.limit("mail_client", str(self.client.client_id))
+
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         key_was_accepted = getattr(self.request, "_authsvc_permitted", False)
@@ -129,6 +134,8 @@ class SignupApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(SignupInput)
         self.limit("signup_ip", self.meta.end_user_ip_bucket)
+        if self.client.require_email_verification:
+            self.limit_mail()
         result = services.user_signup(client=self.client, request_meta=self.meta, **data)
         body = dict(SignupOutput(result.user).data)
         if result.tokens is None:
@@ -388,6 +395,7 @@ class EmailResendApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(EmailOnlyInput)
         self.limit("mail_email", normalize_email(data["email"]))
+        self.limit_mail()
         services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(RESEND_ACCEPTED, status=202)
 
@@ -410,6 +418,7 @@ class PasswordForgotApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(EmailOnlyInput)
         self.limit("mail_email", normalize_email(data["email"]))
+        self.limit_mail()
         services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(FORGOT_ACCEPTED, status=202)
 

@@ -160,6 +160,8 @@ AUTHSVC_RATE_LIMITS = {
     "login_ip": os.environ.get("AUTHSVC_RATE_LOGIN_IP", "30/m"),
     "signup_ip": os.environ.get("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
     "mail_email": os.environ.get("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
+    # All mail-sending calls of one client: bounds what one client can make us mail to strangers.
+    "mail_client": os.environ.get("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
 }
 
 # --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------

@@ -151,3 +151,40 @@ def loopback_listener():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on loopback; `messages` holds what it received, parsed."""
+
+    host: str
+    port: int
+    messages: list
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Mail goes over SMTP to a server of the test's own on 127.0.0.1, not to Django's memory."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from tests.stores import free_port
+
+    messages: list = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield SmtpServer(host="127.0.0.1", port=controller.port, messages=messages)
+    finally:
+        controller.stop()

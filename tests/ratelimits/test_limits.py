@@ -28,6 +28,7 @@ DOCUMENTED_DEFAULTS = {
     "login_ip": "30/m",
     "signup_ip": "30/m",
     "mail_email": "5/h",
+    "mail_client": "200/h",
 }
 
 
