@@ -2,18 +2,25 @@
 
 They let an end user finish the job with nothing built by the client. A GET only shows a
 form (mail scanners prefetch links, so a GET must never use the token); the POST (CSRF
-protected) calls the same services as the API. Pages are never cached and send no Referer,
-since their URL holds the token.
+protected) calls the same services as the API.
+
+As Django's PasswordResetConfirmView does, the mailed URL's token is moved into the session at
+once and the browser is redirected to the same page without it: the address bar, history,
+Referer headers and every later request line (the form's POST included) never hold the token.
+Only the first request carries it, in the query string, which our access log leaves out
+(gunicorn.conf.py). Pages are never cached and send no Referer.
 """
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
+from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
+from accounts.serializers import MAX_TOKEN_LENGTH
 from accounts.validation import MAX_PASSWORD_LENGTH
 from tenants.errors import InvalidRequest, NotFound
 from tenants.models import Client
@@ -63,22 +70,43 @@ def _invalid_link(request: HttpRequest, client: Client, error: EmailTokenRefused
     return _page(request, "invalid_link.html", {"client": client, "problems": error.fields["token"]}, status=400)
 
 
-def _token_of(request: HttpRequest) -> str:
-    return (request.POST if request.method == "POST" else request.GET).get("token", "")
+def _session_key(page: str, client: Client) -> str:
+    return f"accounts.link_token.{page}.{client.client_id}"
+
+
+def _token_free_redirect(request: HttpRequest, page: str, client: Client) -> HttpResponse | None:
+    """A mailed link's first GET: keep its token server-side, send the browser to a clean URL."""
+    if request.method != "GET" or "token" not in request.GET:
+        return None
+    request.session[_session_key(page, client)] = request.GET["token"][:MAX_TOKEN_LENGTH]
+    response = HttpResponseRedirect(request.path)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _token_of(request: HttpRequest, page: str, client: Client) -> str:
+    return request.session.get(_session_key(page, client), "")
+
+
+def _forget_token(request: HttpRequest, page: str, client: Client) -> None:
+    request.session.pop(_session_key(page, client), None)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify_email_page(request: HttpRequest, client_id) -> HttpResponse:
     client = _active_client(client_id)
-    token = _token_of(request)
+    if redirect := _token_free_redirect(request, VERIFY_EMAIL_PAGE, client):
+        return redirect
+    token = _token_of(request, VERIFY_EMAIL_PAGE, client)
     try:
         if request.method == "GET":
             email_token_user(client=client, token=token, purpose=Purpose.VERIFY_EMAIL)
-            return _page(request, "verify_email.html", {"client": client, "token": token})
+            return _page(request, "verify_email.html", {"client": client})
         user = services.email_verify(client=client, token=token, request_meta=request_meta(request, key_is_valid=False))
     except EmailTokenRefused as error:
         return _invalid_link(request, client, error)
+    _forget_token(request, VERIFY_EMAIL_PAGE, client)
     return _page(request, "done.html", {"client": client, "title": "Email address verified", "email": user.email})
 
 
@@ -86,13 +114,15 @@ def verify_email_page(request: HttpRequest, client_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reset_password_page(request: HttpRequest, client_id) -> HttpResponse:
     client = _active_client(client_id)
-    token = _token_of(request)
+    if redirect := _token_free_redirect(request, RESET_PASSWORD_PAGE, client):
+        return redirect
+    token = _token_of(request, RESET_PASSWORD_PAGE, client)
     if request.method == "GET":
         try:
             email_token_user(client=client, token=token, purpose=Purpose.RESET_PASSWORD)
         except EmailTokenRefused as error:
             return _invalid_link(request, client, error)
-        return _page(request, "reset_password.html", {"client": client, "token": token, "form": NewPasswordForm()})
+        return _page(request, "reset_password.html", {"client": client, "form": NewPasswordForm()})
     form = NewPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -108,5 +138,6 @@ def reset_password_page(request: HttpRequest, client_id) -> HttpResponse:
             for message in (error.fields or {}).get("new_password", [error.detail]):
                 form.add_error("new_password", message)
         else:
+            _forget_token(request, RESET_PASSWORD_PAGE, client)
             return _page(request, "done.html", {"client": client, "title": "Password changed", "email": user.email, "signed_out": True})
-    return _page(request, "reset_password.html", {"client": client, "token": token, "form": form}, status=400)
+    return _page(request, "reset_password.html", {"client": client, "form": form}, status=400)
