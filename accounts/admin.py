@@ -17,16 +17,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
+from core.request_meta import request_meta
 from tenants.errors import NotFound
 from tenants.models import Client
-from core.request_meta import request_meta
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50

@@ -7,7 +7,7 @@ errors (tenants.errors) and announces its outcome with a signal (accounts.signal
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
@@ -24,6 +24,8 @@ from accounts.models import RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
+from core.batches import rows_delete_in_batches
+from core.request_meta import RequestMeta
 from tenants.errors import (
     AccountDisabled,
     EmailNotVerified,
@@ -35,8 +37,6 @@ from tenants.errors import (
 )
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
-from core.request_meta import RequestMeta
-from core.batches import rows_delete_in_batches
 from tenants.user_models import user_model_for
 
 REFRESH_HASH_SALT = "authsvc.accounts.refresh_token"
@@ -100,7 +100,7 @@ def _mint_pair(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID
         user_id=user.user_id,
         token_hash=refresh_token_hash(encoded_refresh),
         family_id=family_id,
-        expires_at=datetime.fromtimestamp(refresh["exp"], tz=dt_timezone.utc),
+        expires_at=datetime.fromtimestamp(refresh["exp"], tz=UTC),
     )
     pair = TokenPair(
         access_token=str(access),

@@ -31,14 +31,14 @@ from accounts.serializers import (
     UserUpdateInput,
     VerifyInput,
 )
-from accounts.validation import normalize_email
 from accounts.signing_keys import keyring
+from accounts.validation import normalize_email
+from core.request_meta import request_meta
 from tenants.authentication import AccessKeyAuthentication
-from tenants.openapi import client_operation, error_responses
 from tenants.errors import NotFound
+from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit
-from core.request_meta import request_meta
 
 
 def _is_attempt(exc: Exception) -> bool:

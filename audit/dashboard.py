@@ -6,8 +6,7 @@ collection per client, are only taken for the clients shown.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
@@ -81,7 +80,7 @@ def client_activity(*, now=None, limit: int = CLIENTS_SHOWN) -> list[ClientActiv
 def daily_signups_and_logins(*, today: date | None = None, days: int = CHART_DAYS) -> list[DailyPoint]:
     today = today or timezone.now().date()
     first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, time.min, tzinfo=dt_timezone.utc)
+    since = datetime.combine(first, time.min, tzinfo=UTC)
     rows = (
         AuditLog.objects.filter(action__in=["signup", "login"], status=AuditStatus.SUCCESS, timestamp__gte=since)
         .annotate(day=TruncDate("timestamp"))

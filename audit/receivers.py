@@ -6,8 +6,8 @@ from django.contrib.auth import signals as staff_signals
 from accounts import signals as account_signals
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
-from tenants import signals as tenant_signals
 from core.request_meta import request_meta
+from tenants import signals as tenant_signals
 
 SUCCESS = AuditStatus.SUCCESS
 FAILED = AuditStatus.FAILED

@@ -3,9 +3,9 @@ contrib and third-party apps for MongoDB, whose collections need ObjectId primar
 
 import logging
 
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.conf import settings
-from axes.apps import AppConfig as AxesConfig
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig

@@ -80,7 +80,14 @@ def scaling_latency_panel(ax, store: str, data: dict) -> None:
         ys = [row["by_cache_size"]["1024"]["p50_ms"][op] for row in rows]
         lows = [row["by_cache_size"]["1024"]["min_ms"][op] for row in rows]
         highs = [row["by_cache_size"]["1024"]["max_ms"][op] for row in rows]
-        ax.errorbar(xs, ys, yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]], marker=marker, capsize=3, label=f"{op.replace('_', ' ')} p50")
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=[[y - lo for y, lo in zip(ys, lows, strict=False)], [hi - y for y, hi in zip(ys, highs, strict=False)]],
+            marker=marker,
+            capsize=3,
+            label=f"{op.replace('_', ' ')} p50",
+        )
     for row in data["scaling"]["sizes"]:
         what_if = row.get("connection_per_request_what_if")
         if what_if and what_if["p50_ms"]:
@@ -89,12 +96,23 @@ def scaling_latency_panel(ax, store: str, data: dict) -> None:
             ax.scatter([], [], marker="o", s=60, facecolors="none", edgecolors="black", label="what-if: new connection per request")
             ax.annotate(
                 f"{what_if['p50_ms']['verify']:.0f} ms with a new\nconnection per request",
-                (row["clients"], what_if["p50_ms"]["verify"]), xytext=(-8, -4), textcoords="offset points",
-                ha="right", va="top", fontsize=7,
+                (row["clients"], what_if["p50_ms"]["verify"]),
+                xytext=(-8, -4),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize=7,
             )
     unmeasured = [row["clients"] for row in data["scaling"]["sizes"] if not row["by_cache_size"]["1024"]["p50_ms"]]
     if unmeasured:
-        ax.text(0.02, 0.95, f"latency not measured at {', '.join(map(str, unmeasured))} clients (see latest.md)", transform=ax.transAxes, fontsize=7, va="top")
+        ax.text(
+            0.02,
+            0.95,
+            f"latency not measured at {', '.join(map(str, unmeasured))} clients (see latest.md)",
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]))
@@ -129,12 +147,27 @@ def load_panel(ax, stores: list) -> None:
             continue
         xs = [index + (store_index - (len(stores) - 1) / 2) * width for index in range(len(endpoints))]
         ys = [load["endpoints"].get(name, {}).get("per_second", 0) for name in endpoints]
-        ax.bar(xs, ys, width=width, color=COLOURS[store], label=f"{data['label']}: {load['requests_per_second']} req/s, "
-               f"{load['server_errors']} 5xx, audit {'complete' if load['audit_complete'] else 'INCOMPLETE'}")
-        for x, name in zip(xs, endpoints):
+        ax.bar(
+            xs,
+            ys,
+            width=width,
+            color=COLOURS[store],
+            label=f"{data['label']}: {load['requests_per_second']} req/s, "
+            f"{load['server_errors']} 5xx, audit {'complete' if load['audit_complete'] else 'INCOMPLETE'}",
+        )
+        for x, name in zip(xs, endpoints, strict=False):
             item = load["endpoints"].get(name)
             if item:
-                ax.annotate(f"p99 {item['p99_ms']:.0f}", (x, item["per_second"]), ha="center", va="bottom", fontsize=6, rotation=90, xytext=(0, 2), textcoords="offset points")
+                ax.annotate(
+                    f"p99 {item['p99_ms']:.0f}",
+                    (x, item["per_second"]),
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                    rotation=90,
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                )
     ax.set_xticks(range(len(endpoints)), endpoints, fontsize=8)
     ax.set_ylabel("requests/s (p99 ms on top)")
     ax.set_title("4. HTTP under load: gunicorn.conf.py, bcrypt 12 rounds, loopback", fontsize=9)
@@ -145,8 +178,13 @@ def load_panel(ax, stores: list) -> None:
 def provisioning_panel(ax, stores: list) -> None:
     for store, data in stores:
         sizes = [row for row in (data.get("scaling") or {}).get("sizes", []) if row["provision_ms_per_client"]["median"]]
-        ax.plot([row["clients"] for row in sizes], [row["provision_ms_per_client"]["median"] for row in sizes],
-                marker="o", color=COLOURS[store], label=data["label"])
+        ax.plot(
+            [row["clients"] for row in sizes],
+            [row["provision_ms_per_client"]["median"] for row in sizes],
+            marker="o",
+            color=COLOURS[store],
+            label=data["label"],
+        )
     ax.set_xscale("log")
     ax.set_xlabel("clients after the step")
     ax.set_ylabel("ms per client provisioned (median of the step)")
@@ -165,8 +203,14 @@ def mixed_panel(ax, stores: list) -> None:
     for index, (store, config, item) in enumerate(bars):
         for offset, name in ((-0.2, "verify"), (0.2, "refresh")):
             value = item["endpoints"].get(name, {}).get("p99_ms", 0)
-            ax.bar(index + offset, value, width=0.4, color=COLOURS[store], alpha=1.0 if name == "verify" else 0.55,
-                   hatch="" if config == "recommended" else "//")
+            ax.bar(
+                index + offset,
+                value,
+                width=0.4,
+                color=COLOURS[store],
+                alpha=1.0 if name == "verify" else 0.55,
+                hatch="" if config == "recommended" else "//",
+            )
             ax.annotate(f"{value:.0f}", (index + offset, value), ha="center", va="bottom", fontsize=6)
         labels.append(f"{store}\n{config}\nlogins {item['login_throughput_ratio']}x")
     ax.axhline(50, color="red", linestyle="--", linewidth=1)
@@ -182,8 +226,11 @@ def goals_panel(ax, results: dict) -> None:
     ax.axis("off")
     rows = [line.strip("|").split("|") for line in goals(results)[2:]]
     text = "\n\n".join(
-        f"{cells[0].strip()}\n" + "\n".join(f"   {label}: {cell.strip()}" for label, cell in zip(
-            [data["label"].split(" (")[0] for data in results["stores"].values()], cells[1:]))
+        f"{cells[0].strip()}\n"
+        + "\n".join(
+            f"   {label}: {cell.strip()}"
+            for label, cell in zip([data["label"].split(" (")[0] for data in results["stores"].values()], cells[1:], strict=False)
+        )
         for cells in rows
     )
     ax.text(0, 1, "Goals (details: latest.md)\n\n" + text.replace("**", ""), va="top", fontsize=7.5, family="monospace", wrap=True)
@@ -194,7 +241,7 @@ def draw(results: dict, path: Path) -> None:
     figure, axes = plt.subplots(5, 2, figsize=(13, 23))
     login_panel(axes[0][0], stores)
     peer_panel(axes[0][1], stores)
-    for ax, (store, data) in zip((axes[1][0], axes[1][1]), stores):
+    for ax, (store, data) in zip((axes[1][0], axes[1][1]), stores, strict=False):
         if data.get("scaling"):
             scaling_latency_panel(ax, store, data)
     rss_panel(axes[2][0], stores)

@@ -75,10 +75,16 @@ def request_meta(request: HttpRequest, *, key_is_valid: bool) -> RequestMeta:
     return RequestMeta(
         end_user_ip=ip,
         ip_address=ip or peer_ip(request),
-        user_agent=(agent or request.META.get("HTTP_USER_AGENT", ""))[:MAX_AGENT_LENGTH],
+        user_agent=_printable(agent or request.META.get("HTTP_USER_AGENT", ""))[:MAX_AGENT_LENGTH],
     )
 
 
 def peer_ip_bucket(request: HttpRequest) -> str | None:
     """The peer's rate-limit key (admin login lockouts count per address block, like the API)."""
     return ip_bucket(peer_ip(request))
+
+
+def _printable(text: str) -> str:
+    # NUL and other control characters: PostgreSQL refuses NUL in text, and an audit trail
+    # is read on terminals; a header is the caller's input, kept only as printable text.
+    return "".join(character for character in text if character.isprintable())

@@ -8,14 +8,15 @@ is shown the key waits in the (server-side) session, never in a message, which m
 """
 
 from functools import partial
+
 from django.contrib import admin, messages
 from django.db import router, transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.request_meta import request_meta
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
-from core.request_meta import request_meta
 from tenants.selectors import documentation_url, parse_client_id
 from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
 

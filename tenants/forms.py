@@ -4,10 +4,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from tenants.client_schema import validate_client_schema
 from tenants.errors import InvalidRequest
 from tenants.models import Client
 from tenants.ratelimits import validate_rate_limits
-from tenants.client_schema import validate_client_schema
 from tenants.validation import validate_client_name
 
 

@@ -4,6 +4,7 @@ Primary keys are explicit UUIDs so that one set of migrations serves SQLite, Pos
 and MongoDB alike.
 """
 
+import json
 import uuid
 
 from django.db import models
@@ -29,13 +30,36 @@ def now_in_milliseconds():
     return now.replace(microsecond=now.microsecond - now.microsecond % 1000)
 
 
+class OrderedJSONField(models.JSONField):
+    """A JSONField that gives objects back with their keys in the order they were written.
+
+    PostgreSQL's jsonb sorts object keys; a client's schema is shown back to it (its docs page)
+    as it wrote it, so on PostgreSQL this is a `json` column, sent and read as JSON text.
+    """
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor == "postgresql" and value is not None and not hasattr(value, "resolve_expression"):
+            from psycopg.types.json import Json  # PostgreSQL only; jsonb's adapter would sort the keys
+
+            return Json(value, dumps=lambda data: json.dumps(data, cls=self.encoder))
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def from_db_value(self, value, expression, connection):
+        if value is not None and not isinstance(value, str):  # psycopg already decoded a json column
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class Client(models.Model):
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
     industry = models.CharField(max_length=32, choices=Industry.choices)
     is_active = models.BooleanField(default=True)
     require_email_verification = models.BooleanField(default=False)
-    custom_fields_schema = models.JSONField(null=True, blank=True)
+    custom_fields_schema = OrderedJSONField(null=True, blank=True)
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)

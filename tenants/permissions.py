@@ -3,11 +3,11 @@
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
+from core.request_meta import request_meta
 from tenants import signals
 from tenants.key_cache import AccessKeySnapshot
 from tenants.models import Client
 from tenants.ratelimits import enforce_client_limit
-from core.request_meta import request_meta
 
 
 def announce_refusal(request, view, *, reason: str, client: Client | None = None) -> None:

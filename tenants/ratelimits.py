@@ -12,10 +12,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
+from core.request_meta import RequestMeta
 from tenants import signals
 from tenants.errors import InvalidRequest, RateLimited
 from tenants.models import Client
-from core.request_meta import RequestMeta
 
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 

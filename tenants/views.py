@@ -12,6 +12,7 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants import client_docs, services, signals
 from tenants.authentication import AccessKeyAuthentication
 from tenants.errors import Forbidden, NotFound, RateLimited, Unauthorized
@@ -19,7 +20,6 @@ from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
-from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id, registration_mode
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 

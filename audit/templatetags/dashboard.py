@@ -20,8 +20,22 @@ def _chart(points) -> dict:
         x = PAD + index * slot
         for offset, value, kind in ((0, point.signups, "signups"), (bar + 1, point.logins, "logins")):
             height = value * scale
-            bars.append({"x": round(x + offset, 1), "y": round(HEIGHT - PAD - height, 1), "w": round(bar, 1), "h": round(height, 1), "kind": kind, "value": value, "day": point.day})
-    labels = [{"x": round(PAD + index * slot + bar, 1), "text": point.day.strftime("%d %b")} for index, point in enumerate(points) if index % 2 == 0]
+            bars.append(
+                {
+                    "x": round(x + offset, 1),
+                    "y": round(HEIGHT - PAD - height, 1),
+                    "w": round(bar, 1),
+                    "h": round(height, 1),
+                    "kind": kind,
+                    "value": value,
+                    "day": point.day,
+                }
+            )
+    labels = [
+        {"x": round(PAD + index * slot + bar, 1), "text": point.day.strftime("%d %b")}
+        for index, point in enumerate(points)
+        if index % 2 == 0
+    ]
     return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "baseline": HEIGHT - PAD, "peak": peak, "bars": bars, "labels": labels}
 
 

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from accounts import signals as account_signals
 from accounts.models import RefreshToken
 from accounts.signing_keys import keyring
-from tests.conftest import Tenant
 from tenants.user_models import user_model_for
+from tests.conftest import Tenant
 
 PASSWORD = "Correct-horse-battery-staple-9"
 

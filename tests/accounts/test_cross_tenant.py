@@ -9,9 +9,9 @@ from django.core import mail
 from accounts.email_tokens import Purpose, email_token_make
 from accounts.models import RefreshToken
 from accounts.urls import client_api_urlpatterns
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, sign_up
 from tests.conftest import Tenant
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.validation import normalize_email
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, sign_up
 from tests.ratelimits.test_limits import RATE, assert_rate_limited, login, set_client_rate
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

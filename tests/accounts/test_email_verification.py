@@ -13,9 +13,9 @@ from django.test import Client as BrowserClient
 
 from accounts import services, signals
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import make_tenant
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,9 @@ from django.test import Client as BrowserClient
 
 from accounts import services
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, log_in
 from tests.conftest import make_tenant
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -285,7 +285,7 @@ def browser():
 
 def test_reset_page_shows_a_form_then_sets_the_password(user, mailoutbox, browser):
     """GET shows the password form (uncached, no Referer); a valid POST resets and signs everyone out."""
-    token = mailed_reset_token(user.tenant, mailoutbox)
+    mailed_reset_token(user.tenant, mailoutbox)
     page = open_reset_page(browser, reset_link(mailoutbox[0]))
     assert b'name="new_password"' in page.content and b"csrfmiddlewaretoken" in page.content
     assert page["Referrer-Policy"] == "no-referrer"
@@ -308,7 +308,7 @@ def test_reset_page_shows_a_form_then_sets_the_password(user, mailoutbox, browse
 )
 def test_reset_page_shows_errors_and_keeps_the_password(user, mailoutbox, browser, password, confirm, message):
     """A weak or mismatched password re-shows the form with the error, status 400, nothing changed."""
-    token = mailed_reset_token(user.tenant, mailoutbox)
+    mailed_reset_token(user.tenant, mailoutbox)
     page = open_reset_page(browser, reset_link(mailoutbox[0]))
 
     response = submit(browser, user.tenant, page, password, confirm)

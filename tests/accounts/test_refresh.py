@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -106,7 +106,7 @@ def test_an_expired_refresh_token_answers_invalid_token(user):
         user_id=uuid.UUID(user.user_id),
         token_hash=refresh_token_hash(expired),
         family_id=uuid.uuid4(),
-        expires_at=datetime.fromtimestamp(claims_of(expired)["exp"], tz=timezone.utc),
+        expires_at=datetime.fromtimestamp(claims_of(expired)["exp"], tz=UTC),
     )
     assert_refused(refresh(user.tenant, expired))
 

@@ -3,9 +3,9 @@
 import pytest
 
 from accounts import services
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, sign_up
 from tests.conftest import make_tenant
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

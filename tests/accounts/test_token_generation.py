@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tokens import ClientAccessToken
-from tests.accounts.conftest import PASSWORD, call, claims_of, log_in
+from tests.accounts.conftest import call, claims_of, log_in
 from tests.accounts.test_password_reset import NEW_PASSWORD, mailed_reset_token, reset
 
 pytestmark = pytest.mark.django_db(transaction=True)

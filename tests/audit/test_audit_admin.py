@@ -1,7 +1,7 @@
 """Staff admin for the audit trail: a read-only list with filters and exact search."""
 
 import uuid
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import timezone
@@ -13,7 +13,7 @@ from tests.conftest import make_tenant
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHANGELIST = "/admin/audit/auditlog/"
-LONG_AGO = datetime(2023, 6, 1, 12, 0, tzinfo=dt_timezone.utc)
+LONG_AGO = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 USER = uuid.uuid4()
 
 
@@ -32,7 +32,10 @@ def trail(transactional_db) -> dict[str, AuditLog]:
         "acme_failed": write_record(client_id=acme.client_id, timestamp=now, status="failed", ip_address="198.51.100.9"),
         "acme_old_signup": write_record(client_id=acme.client_id, timestamp=LONG_AGO, action="signup", user_id=USER),
         "globex_logout": write_record(client_id=globex.client_id, timestamp=now, action="logout", ip_address="203.0.113.70"),
-        **{f"{name}_registered": AuditLog.objects.get(client_id=tenant.client_id, action="client_register") for name, tenant in (("acme", acme), ("globex", globex))},
+        **{
+            f"{name}_registered": AuditLog.objects.get(client_id=tenant.client_id, action="client_register")
+            for name, tenant in (("acme", acme), ("globex", globex))
+        },
     }
 
 
@@ -45,7 +48,15 @@ def test_the_list_shows_every_record_with_its_columns(staff_browser, trail):
     response = staff_browser.get(CHANGELIST)
     assert listed(response) == ids(trail, *trail)
     page = response.content.decode()
-    for column in ("column-action", "column-status", "column-reason", "column-client_id", "column-user_id", "column-ip_address", "column-user_agent"):
+    for column in (
+        "column-action",
+        "column-status",
+        "column-reason",
+        "column-client_id",
+        "column-user_id",
+        "column-ip_address",
+        "column-user_agent",
+    ):
         assert column in page
     assert "column-metadata" not in page
 
@@ -133,4 +144,3 @@ def test_search_matches_whole_ids_and_addresses(staff_browser, trail, term, expe
     """Search finds a whole user_id, client_id or IP address; fragments match nothing."""
     search = term.format(globex=trail["globex_logout"].client_id)
     assert listed(staff_browser.get(CHANGELIST, {"q": search})) == ids(trail, *expected)
-

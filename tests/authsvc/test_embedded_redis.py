@@ -64,6 +64,8 @@ def test_without_redis_url_one_clients_traffic_never_resets_another_clients_logi
     settings.CACHES = json.loads(printed.stdout.strip().splitlines()[-1])
     tenant.client.rate_limits = {"login_email": "3/h"}
     tenant.client.save()
+    other_tenant.client.rate_limits = {"mail_client": "1000/h"}  # B's own mail quota is not what is tested
+    other_tenant.client.save()
     victim = {"email": "victim@example.com", "password": "Wrong-password-123"}
 
     for _ in range(2):

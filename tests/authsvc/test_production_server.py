@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stores import free_port, with_database
+from tests.stores import create_postgres_database, free_port, with_database
 
 ROOT = Path(__file__).resolve().parents[2]
 # The command of the README's "Production" section, as written there.
@@ -25,6 +25,8 @@ def _own_database(tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'production.sqlite3'}"
     if url.startswith("mongodb"):
         return with_database(url, f"authsvc_production_{uuid.uuid4().hex[:8]}")
+    if url.startswith("postgres"):
+        return create_postgres_database(url, f"authsvc_production_{uuid.uuid4().hex[:8]}")
     raise AssertionError(f"no scratch database for {url.split(':')[0]}")
 
 

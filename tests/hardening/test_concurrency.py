@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, log_in, sign_up
 from tests.hardening.conftest import assert_json_error
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from tenants.models import Client
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD
 from tests.conftest import Tenant
 from tests.hardening.conftest import assert_json_error
-from tenants.models import Client
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +56,7 @@ def with_raw_text(raw: str) -> Callable[[Endpoint], bytes]:
 
     def body(endpoint: Endpoint) -> bytes:
         rest = json.dumps({key: value for key, value in endpoint.base.items() if key != endpoint.text_field})
-        return ('{"%s": %s, %s' % (endpoint.text_field, raw, rest[1:])).encode()
+        return (f'{{"{endpoint.text_field}": {raw}, {rest[1:]}').encode()
 
     return body
 
@@ -120,3 +120,20 @@ def test_a_5000_char_password_is_refused_before_any_hashing(api, tenant, endpoin
     assert_json_error(response, 400, "invalid_request")
     assert "password" in response.json()["fields"]
     assert elapsed < 1.0
+
+
+@pytest.mark.parametrize("agent", ["curl/8\x00evil", "line\r\nbreak", "bell\x07", "\x00" * 10])
+def test_a_hostile_end_user_agent_is_kept_as_printable_text(api, tenant, agent):
+    """Control characters in X-End-User-Agent (NUL, which PostgreSQL refuses, included) never reach the store."""
+    from audit.models import AuditLog
+
+    response = api.post(
+        tenant.url("signup"),
+        {"email": "ada@example.com", "password": "Correct-horse-battery-staple-9"},
+        format="json",
+        HTTP_X_END_USER_AGENT=agent,
+        **tenant.auth,
+    )
+    assert response.status_code == 201, response.content
+    stored = AuditLog.objects.get(action="signup").user_agent
+    assert stored.isprintable() and stored == "".join(c for c in agent if c.isprintable())

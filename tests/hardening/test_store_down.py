@@ -9,10 +9,10 @@ from django.db import connection
 from django.db.models import UniqueConstraint
 
 from accounts.models import RefreshToken
+from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, sign_up
 from tests.conftest import Tenant
 from tests.hardening.conftest import assert_json_error
-from tenants.user_models import user_model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

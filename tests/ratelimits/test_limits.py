@@ -10,11 +10,11 @@ from django.conf import settings
 from django_ratelimit.core import _get_window
 
 from audit.models import AuditLog
-from tests.accounts.conftest import PASSWORD, call
-from tests.conftest import Tenant
 from tenants.ratelimits import client_rate
 from tenants.services import access_key_rotate
 from tenants.user_models import user_model_for
+from tests.accounts.conftest import PASSWORD, call
+from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,13 +12,13 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from tests.stores import STORE
 from tenants.access_keys import KEY_PATTERN
 from tenants.authentication import AccessKeyAuthentication
 from tenants.key_cache import AccessKeyCache, AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_find
 from tenants.services import access_key_revoke, access_key_rotate, client_deactivate
+from tests.stores import STORE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

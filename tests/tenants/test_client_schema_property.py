@@ -7,19 +7,39 @@ from hypothesis import strategies as st
 from accounts.validation import validate_custom_fields
 from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
+from tenants.models import Client
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import Tenant
-from tenants.models import Client
 
 NAMES = st.sampled_from(["a", "b", "plan", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"])
 PATTERNS = st.sampled_from(["^a+$", "^(a+)+$", "(a)\\1", "(?=a)", "[", "\\d{2,}", ".*", "^\\p{L}+$", "(a|aa)*c"])
 REFS = st.sampled_from(
-    ["#", "#/$defs/a", "#/$defs/b", "#/properties/a", "#/items", "#/$defs/missing", "other.json", "file:///etc/passwd",
-     "http://127.0.0.1:9/x.json", "#anchor", "#/$defs/a%20b", 5]
+    [
+        "#",
+        "#/$defs/a",
+        "#/$defs/b",
+        "#/properties/a",
+        "#/items",
+        "#/$defs/missing",
+        "other.json",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.json",
+        "#anchor",
+        "#/$defs/a%20b",
+        5,
+    ]
 )
 TYPES = st.sampled_from(["string", "integer", "number", "object", "array", "boolean", "null", "nonsense"])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, width=32), st.sampled_from(["", "a", "aaaa", "a" * 30 + "!", "\u00e9", "12"]))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(NAMES, inner, max_size=3)), max_leaves=8)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False, width=32),
+    st.sampled_from(["", "a", "aaaa", "a" * 30 + "!", "\u00e9", "12"]),
+)
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(NAMES, inner, max_size=3)), max_leaves=8
+)
 
 LEAF_SCHEMAS = st.one_of(
     st.booleans(),

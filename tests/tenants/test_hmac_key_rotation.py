@@ -8,10 +8,10 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from tests.accounts.conftest import call, sign_up
-from tests.conftest import Tenant, make_tenant
 from tenants.key_cache import access_key_cache
 from tenants.services import access_key_rotate
+from tests.accounts.conftest import call, sign_up
+from tests.conftest import Tenant, make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,8 @@ import weakref
 import pytest
 from django.apps import apps
 
-from tenants.models import AbstractTenantUser
 from tenants import user_models
+from tenants.models import AbstractTenantUser
 from tenants.user_models import user_model_cache, user_model_for
 
 

@@ -21,8 +21,8 @@ def _row(client: Client, live_keys: int) -> tuple[str, ...]:
 
 
 def format_table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(cell) for cell in column) for column in zip(HEADERS, *rows)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (HEADERS, *rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(HEADERS, *rows, strict=False)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip() for row in (HEADERS, *rows)]
 
 
 class Command(BaseCommand):
