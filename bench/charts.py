@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLOURS = {"sqlite": "#1f77b4", "mongodb": "#2ca02c"}
+COLOURS = {"sqlite": "#1f77b4", "mongodb": "#2ca02c", "postgresql": "#9467bd"}
 OPS = {"first_call": "D", "login": "o", "refresh": "s", "verify": "^"}
 
 
@@ -241,15 +241,19 @@ def draw(results: dict, path: Path) -> None:
     figure, axes = plt.subplots(5, 2, figsize=(13, 23))
     login_panel(axes[0][0], stores)
     peer_panel(axes[0][1], stores)
-    for ax, (store, data) in zip((axes[1][0], axes[1][1]), stores, strict=False):
+    # One tenant-scaling panel per store; the third store's takes the free cell of the last row.
+    scaling_axes = (axes[1][0], axes[1][1], axes[4][1])
+    for ax in scaling_axes:
+        ax.axis("off")
+    for ax, (store, data) in zip(scaling_axes, stores, strict=False):
         if data.get("scaling"):
+            ax.axis("on")
             scaling_latency_panel(ax, store, data)
     rss_panel(axes[2][0], stores)
     provisioning_panel(axes[2][1], stores)
     load_panel(axes[3][0], stores)
     mixed_panel(axes[3][1], stores)
     goals_panel(axes[4][0], results)
-    axes[4][1].axis("off")
     figure.suptitle(f"authsvc benchmarks — {results['started_at']} ({results['mode']} run); details in latest.md", fontsize=11)
     figure.tight_layout(rect=(0, 0, 1, 0.98))
     figure.savefig(path, dpi=72)

@@ -23,7 +23,7 @@ RESULTS_DIR = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-STORES = ("sqlite", "mongodb")
+STORES = ("sqlite", "mongodb", "postgresql")
 
 # Lifted so that a benchmark's tight loops measure the limiter's work, never its refusals.
 UNLIMITED_RATES = {
@@ -32,6 +32,8 @@ UNLIMITED_RATES = {
     "AUTHSVC_RATE_LOGIN_EMAIL": "100000000/m",
     "AUTHSVC_RATE_SIGNUP_IP": "100000000/m",
     "AUTHSVC_REGISTRATION_RATE": "100000000/m",
+    "AUTHSVC_RATE_MAIL_CLIENT": "100000000/m",
+    "AUTHSVC_OPEN_REGISTRATION": "1",
 }
 
 
@@ -46,16 +48,21 @@ def full() -> bool:
 def store_label(store: str, database_url: str) -> str:
     if store == "sqlite":
         return "SQLite (file)"
+    if store == "postgresql":
+        return "PostgreSQL (POSTGRES_URL)" if os.environ.get("POSTGRES_URL") else "PostgreSQL (local cluster, durability off)"
     if os.environ.get("MONGODB_URI"):
         return "MongoDB (MONGODB_URI)"
     return "MongoDB wire protocol (SecantusDB, in-memory)"
 
 
-def database_url(store: str, mongo_uri: str | None, scratch: Path, name: str) -> str:
-    from tests.stores import with_database
+def database_url(store: str, server_uri: str | None, scratch: Path, name: str) -> str:
+    """A database of its own for one measured process, on the store's server (none for SQLite)."""
+    from tests.stores import create_postgres_database, with_database
 
     if store == "mongodb":
-        return with_database(mongo_uri, name)
+        return with_database(server_uri, name)
+    if store == "postgresql":
+        return create_postgres_database(server_uri, f"{name}_{os.getpid()}")
     return f"sqlite:///{scratch / (name + '.sqlite3')}"
 
 

@@ -179,9 +179,15 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
         AUTHSVC_RATE_LOGIN_IP="100000/m",
         AUTHSVC_RATE_SIGNUP_IP="100000/m",
         AUTHSVC_RATE_LOGIN_EMAIL="1000/m",
+        AUTHSVC_RATE_MAIL_CLIENT="100000/m",
+        AUTHSVC_OPEN_REGISTRATION="1",
     )
     if store == "mongodb":
         env["DATABASE_URL"] = with_database(os.environ.get("MONGODB_URI") or start_secantus(), "authsvc_load")
+    elif store == "postgresql":
+        from tests.stores import start_postgres  # noqa: PLC0415 - only where PostgreSQL is measured
+
+        env["DATABASE_URL"] = os.environ.get("POSTGRES_URL") or start_postgres()
     else:
         env["DATABASE_URL"] = f"sqlite:///{scratch / 'load.sqlite3'}"
     env["REDIS_URL"] = os.environ.get("REDIS_URL") or start_redis()
@@ -235,7 +241,7 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", choices=["sqlite", "mongodb"], default="sqlite")
+    parser.add_argument("--store", choices=["sqlite", "mongodb", "postgresql"], default="sqlite")
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)

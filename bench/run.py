@@ -38,7 +38,7 @@ from bench.common import (  # noqa: E402
     spread,
     store_label,
 )
-from tests.stores import start_redis, start_secantus, stop_all  # noqa: E402
+from tests.stores import start_postgres, start_redis, start_secantus, stop_all  # noqa: E402
 
 DEFAULT_ROUNDS = 12
 LOW_ROUNDS = 4
@@ -79,7 +79,7 @@ class Plan:
         takes ~0.3 s at 100 clients and tens of seconds at 1,000. By default it stops at
         1,000 clients and measures latency up to 100; BENCH_FULL=1 or MONGODB_URI lifts that.
         """
-        if self.full or store == "sqlite" or os.environ.get("MONGODB_URI"):
+        if self.full or store != "mongodb" or os.environ.get("MONGODB_URI"):
             return self.sizes, self.sizes[-1]
         return [size for size in self.sizes if size <= 1000], 100
 
@@ -399,9 +399,12 @@ def main() -> int:
     }
     try:
         redis_url = os.environ.get("REDIS_URL") or start_redis()
-        mongo_uri = os.environ.get("MONGODB_URI") or (start_secantus() if "mongodb" in stores else None)
+        servers = {
+            "mongodb": os.environ.get("MONGODB_URI") or (start_secantus() if "mongodb" in stores else None),
+            "postgresql": os.environ.get("POSTGRES_URL") or (start_postgres() if "postgresql" in stores else None),
+        }
         for store in stores:
-            results["stores"][store] = run_store(store, mongo_uri, redis_url, scratch, plan)
+            results["stores"][store] = run_store(store, servers.get(store), redis_url, scratch, plan)
     finally:
         stop_all()
         shutil.rmtree(scratch, ignore_errors=True)
