@@ -5,7 +5,7 @@ What a newcomer would build from SimpleJWT's documentation: Django's default mid
 BLACKLIST_AFTER_ROTATION (the token_blacklist app), TokenVerifyView. Like our service it signs
 RS256 with a 2048-bit key, reuses database connections and journals SQLite the same way, so
 that both pay the same cryptography, connection and commit costs. It shares nothing with
-authsvc but the store engine and the machine: DATABASE_URL picks SQLite or MongoDB the same way.
+authsvc but the store engine and the machine: DATABASE_URL picks SQLite, PostgreSQL or MongoDB the same way.
 """
 
 import os
@@ -47,7 +47,8 @@ else:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
     # The same SQLite journal as our service's file databases (WAL, synchronous=NORMAL), so that
     # commits cost both projects the same.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
     CONTRIB_APPS = ["django.contrib.auth", "django.contrib.contenttypes"]
 
