@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
+from core.errors import NotFound
 from core.request_meta import request_meta
-from tenants.errors import NotFound
 from tenants.models import Client
 from tenants.selectors import client_get
 

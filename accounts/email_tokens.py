@@ -18,7 +18,7 @@ from enum import StrEnum
 from django.core import signing
 
 from accounts.selectors import user_get
-from tenants.errors import InvalidRequest
+from core.errors import InvalidRequest
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 

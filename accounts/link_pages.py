@@ -22,8 +22,8 @@ from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
 from accounts.serializers import MAX_TOKEN_LENGTH
 from accounts.validation import MAX_PASSWORD_LENGTH
+from core.errors import InvalidRequest, NotFound
 from core.request_meta import request_meta
-from tenants.errors import InvalidRequest, NotFound
 from tenants.models import Client
 from tenants.selectors import client_get
 

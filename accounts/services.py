@@ -1,7 +1,7 @@
 """Writes of the accounts context: sign-up, login, token rotation, logout, user changes.
 
 Every public function is keyword-only, takes the Client it acts for, raises our own
-errors (tenants.errors) and announces its outcome with a signal (accounts.signals).
+errors (core.errors) and announces its outcome with a signal (accounts.signals).
 """
 
 import uuid
@@ -25,8 +25,7 @@ from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
-from core.request_meta import RequestMeta
-from tenants.errors import (
+from core.errors import (
     AccountDisabled,
     EmailNotVerified,
     EmailTaken,
@@ -35,6 +34,7 @@ from tenants.errors import (
     ServiceError,
     TokenReused,
 )
+from core.request_meta import RequestMeta
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for

@@ -8,8 +8,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
 
+from core.errors import InvalidRequest
 from tenants.client_schema import SchemaTooCostly, SchemaUnusable, schema_errors
-from tenants.errors import InvalidRequest
 
 MAX_PASSWORD_LENGTH = 1024  # far above any real password, far below a hashing DoS
 MAX_CUSTOM_FIELDS_BYTES = 16 * 1024

@@ -33,9 +33,9 @@ from accounts.serializers import (
 )
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
+from core.errors import NotFound
 from core.request_meta import request_meta
 from tenants.authentication import AccessKeyAuthentication
-from tenants.errors import NotFound
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_client_limit

@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
-from tenants.errors import ServiceError
+from core.errors import ServiceError
 
 logger = logging.getLogger("authsvc.errors")
 
@@ -118,8 +118,13 @@ def exception_to_response(exc: Exception) -> JsonResponse | None:
     return None
 
 
+# PostgreSQL's "relation does not exist": SQLite reports a missing table as an OperationalError
+# (503 above); a table gone missing is the store's state, not a bug in the request.
+UNDEFINED_TABLE = "42P01"
+
+
 def _looks_unavailable(exc: DatabaseError) -> bool:
-    return isinstance(exc.__cause__, STORE_UNAVAILABLE)
+    return isinstance(exc.__cause__, STORE_UNAVAILABLE) or getattr(exc.__cause__, "sqlstate", None) == UNDEFINED_TABLE
 
 
 def api_exception_handler(exc: Exception, context: dict) -> JsonResponse | None:

@@ -1,7 +1,7 @@
 """The service's own exceptions, one per error code of the API contract (docs/api.md §4).
 
-They live in `tenants`, the bottom layer, so every app can raise them without importing
-upwards; `authsvc.exceptions` turns them into the JSON error envelope.
+They live in `core`, below every app, so every app can raise them without importing upwards;
+`authsvc.exceptions` turns them into the JSON error envelope.
 """
 
 from typing import Any

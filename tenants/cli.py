@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from django.core.management.base import CommandError
 
-from tenants.errors import ServiceError
+from core.errors import ServiceError
 from tenants.models import Client, Industry
 from tenants.selectors import client_get, parse_client_id
 

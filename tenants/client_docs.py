@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from tenants import errors
+from core import errors
 from tenants.client_schema import schema_accepts
 from tenants.models import Client
 from tenants.ratelimits import client_rate

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
-from tenants.errors import InvalidRequest
 from tenants.models import Client
 from tenants.ratelimits import validate_rate_limits
 from tenants.validation import validate_client_name

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
+from core.errors import InvalidRequest, RateLimited
 from core.request_meta import RequestMeta
 from tenants import signals
-from tenants.errors import InvalidRequest, RateLimited
 from tenants.models import Client
 
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from tenants.errors import NotFound
+from core.errors import NotFound
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import InvalidRequest, NotFound
 from core.request_meta import RequestMeta
 from tenants import signals
 from tenants.access_keys import generate_access_key
 from tenants.client_schema import validate_client_schema
-from tenants.errors import InvalidRequest, NotFound
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection

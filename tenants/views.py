@@ -12,10 +12,10 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants import client_docs, services, signals
 from tenants.authentication import AccessKeyAuthentication
-from tenants.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient

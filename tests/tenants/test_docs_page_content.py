@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from tenants import errors
+from core import errors
 from tenants.client_docs import describe_rate, example_custom_fields
 from tenants.ratelimits import client_rate
 from tests.conftest import make_tenant
