@@ -20,20 +20,13 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import emails, signals
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_make, email_token_user
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.models import RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
-from core.errors import (
-    AccountDisabled,
-    EmailNotVerified,
-    EmailTaken,
-    InvalidCredentials,
-    InvalidToken,
-    ServiceError,
-    TokenReused,
-)
+from core.errors import ServiceError
 from core.request_meta import RequestMeta
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client

@@ -19,22 +19,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
-from core.errors import ServiceError
+from core.errors import ServiceError, code_for_status
 
 logger = logging.getLogger("authsvc.errors")
-
-CODE_BY_STATUS = {
-    400: "invalid_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "invalid_request",
-    429: "rate_limited",
-    500: "server_error",
-    503: "service_unavailable",
-}
 
 STORE_UNAVAILABLE = (OperationalError, InterfaceError, ConnectionFailure)
 # The shared cache holds the rate-limit counters: without it no call can be counted, so
@@ -51,7 +38,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
     body: dict[str, Any] = {
-        "error": code or CODE_BY_STATUS.get(status, "invalid_request" if status < 500 else "server_error"),
+        "error": code or code_for_status(status),
         "detail": detail or HTTPStatus(status).phrase,
     }
     if fields:

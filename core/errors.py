@@ -1,16 +1,26 @@
-"""The service's own exceptions, one per error code of the API contract (docs/api.md §4).
+"""The service's own exceptions: the error codes of the API contract (docs/api.md §4).
 
-They live in `core`, below every app, so every app can raise them without importing upwards;
-`authsvc.exceptions` turns them into the JSON error envelope.
+The base and the codes any app may answer live here, below every app; each app declares its
+own codes in its `errors` module. Every class registers itself by its code, so the error
+envelope (`authsvc.exceptions`), the OpenAPI description and the client's documentation page
+all read one list: `error_classes()`.
 """
 
 from typing import Any
+
+from django.utils.module_loading import autodiscover_modules
+
+_REGISTRY: dict[str, type["ServiceError"]] = {}
 
 
 class ServiceError(Exception):
     code = "invalid_request"
     status_code = 400
     default_detail = "The request is invalid."
+    # For a client developer: when this code is answered (the docs page and the OpenAPI text).
+    meaning = ""
+    # The code that framework failures of this status (a DRF or Django error, not ours) get.
+    answers_for_status = False
     # Set by a service that already announced this failure with a signal of its own,
     # so that views do not announce the same attempt twice.
     announced = False
@@ -20,88 +30,93 @@ class ServiceError(Exception):
         self.fields = fields
         super().__init__(self.detail)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY.setdefault(cls.code, cls)
+
+
+def error_classes() -> list[type[ServiceError]]:
+    """Every error code the API answers with (one class per code), by status then code."""
+    autodiscover_modules("errors")  # each app's own codes register when its module is imported
+    return sorted(_REGISTRY.values(), key=lambda error: (error.status_code, error.code))
+
+
+def code_for_status(status: int) -> str:
+    """The code of a failure that only has an HTTP status (Django's 404, DRF's 405, ...)."""
+    for error in error_classes():
+        if error.status_code == status and error.answers_for_status:
+            return error.code
+    return "invalid_request" if status < 500 else "server_error"
+
 
 class InvalidRequest(ServiceError):
-    pass
+    meaning = 'The body or query is invalid; "fields" says which field and why.'
+    answers_for_status = True
 
 
 class Unauthorized(ServiceError):
     code = "unauthorized"
     status_code = 401
     default_detail = "A valid access key is required: Authorization: Bearer <access_key>."
-
-
-class InvalidCredentials(ServiceError):
-    code = "invalid_credentials"
-    status_code = 401
-    default_detail = "Invalid email or password."
-
-
-class InvalidToken(ServiceError):
-    code = "invalid_token"
-    status_code = 401
-    default_detail = "The token is invalid or expired."
-
-
-class TokenReused(ServiceError):
-    code = "token_reused"
-    status_code = 401
-    default_detail = "This refresh token was already used; its whole family is now revoked."
+    meaning = "The access key is missing or wrong (the answer carries WWW-Authenticate: Bearer)."
+    answers_for_status = True
 
 
 class Forbidden(ServiceError):
     code = "forbidden"
     status_code = 403
     default_detail = "This access key may not act on this client."
-
-
-class EmailNotVerified(ServiceError):
-    code = "email_not_verified"
-    status_code = 403
-    default_detail = "The email address is not verified yet."
-
-
-class AccountDisabled(ServiceError):
-    code = "account_disabled"
-    status_code = 403
-    default_detail = "This account is disabled."
+    meaning = "The key belongs to another client, this client is disabled, or registration is closed."
+    answers_for_status = True
 
 
 class NotFound(ServiceError):
     code = "not_found"
     status_code = 404
     default_detail = "Not found."
+    meaning = "No such resource for this client."
+    answers_for_status = True
 
 
 class MethodNotAllowed(ServiceError):
     code = "method_not_allowed"
     status_code = 405
     default_detail = "Method not allowed."
-
-
-class EmailTaken(ServiceError):
-    code = "email_taken"
-    status_code = 409
-    default_detail = "A user with this email already exists."
+    meaning = "This path does not take that HTTP method."
+    answers_for_status = True
 
 
 class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
     status_code = 413
     default_detail = "The request body is too large."
+    meaning = "The request body is over the size limit."
+    answers_for_status = True
 
 
 class RateLimited(ServiceError):
     code = "rate_limited"
     status_code = 429
     default_detail = "Too many requests; retry later."
+    meaning = "Too many requests; wait the number of seconds in Retry-After."
+    answers_for_status = True
 
     def __init__(self, detail: str | None = None, *, retry_after: int = 60):
         self.retry_after = retry_after
         super().__init__(detail)
 
 
+class ServerError(ServiceError):
+    code = "server_error"
+    status_code = 500
+    default_detail = "Internal server error."
+    meaning = "A bug on our side: it is logged, the answer never details it."
+    answers_for_status = True
+
+
 class ServiceUnavailable(ServiceError):
     code = "service_unavailable"
     status_code = 503
     default_detail = "The service is temporarily unavailable; retry shortly."
+    meaning = "The database or the shared cache is down; retry shortly."
+    answers_for_status = True

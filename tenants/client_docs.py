@@ -28,23 +28,6 @@ RATE_LIMIT_MEANINGS = {
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot), all addresses together.",
 }
 
-ERROR_MEANINGS = {
-    errors.InvalidRequest: 'The body or query is invalid; "fields" says which field and why.',
-    errors.Unauthorized: "The access key is missing or wrong (the answer carries WWW-Authenticate: Bearer).",
-    errors.InvalidCredentials: "Wrong email or password; an unknown email gets the same answer.",
-    errors.InvalidToken: "The token is malformed, expired, revoked or minted for another client.",
-    errors.TokenReused: "A refresh token was presented twice: its whole family is revoked, the user logs in again.",
-    errors.Forbidden: "The key belongs to another client, or this client is disabled.",
-    errors.EmailNotVerified: "The client requires a verified email and this user has not confirmed theirs yet.",
-    errors.AccountDisabled: "The user was deactivated.",
-    errors.NotFound: "No such resource for this client.",
-    errors.MethodNotAllowed: "This path does not take that HTTP method.",
-    errors.EmailTaken: "A user with this email already exists for this client.",
-    errors.PayloadTooLarge: "The request body is over the size limit.",
-    errors.RateLimited: "Too many requests; wait the number of seconds in Retry-After.",
-    errors.ServiceUnavailable: "The database or the shared cache is down; retry shortly.",
-}
-
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 # django-ratelimit's own rate syntax: "10/m", "100/5m", "5/hour" (only the first letter counts).
 RATE_SYNTAX = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])[a-z]*$")
@@ -104,20 +87,9 @@ def rate_limit_rows(client: Client) -> list[RateLimitRow]:
     return rows
 
 
-def _error_classes() -> list[type[errors.ServiceError]]:
-    return [
-        value
-        for value in vars(errors).values()
-        if isinstance(value, type) and issubclass(value, errors.ServiceError) and value is not errors.ServiceError
-    ]
-
-
 def error_code_rows() -> list[ErrorCodeRow]:
     """One row per error code the API answers with, from the error classes themselves."""
-    rows: dict[str, ErrorCodeRow] = {}
-    for error in _error_classes():
-        rows.setdefault(error.code, ErrorCodeRow(error.status_code, error.code, ERROR_MEANINGS.get(error, error.default_detail)))
-    return sorted(rows.values(), key=lambda row: (row.status, row.code))
+    return [ErrorCodeRow(error.status_code, error.code, error.meaning or error.default_detail) for error in errors.error_classes()]
 
 
 def _properties(schema: object) -> dict:

@@ -5,16 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-ERROR_CODES = {
-    400: ("invalid_request", "The body or query is invalid; `fields` says which."),
-    401: ("unauthorized", "Missing or bad access key (also invalid_credentials, invalid_token, token_reused)."),
-    403: ("forbidden", "Another client's key or a disabled client (also email_not_verified, account_disabled)."),
-    404: ("not_found", "No such resource for this client."),
-    409: ("email_taken", "A user with this email already exists."),
-    413: ("payload_too_large", "The body is over 64 KB."),
-    429: ("rate_limited", "Too many requests; see Retry-After."),
-    503: ("service_unavailable", "The store is down; retry shortly."),
-}
+from core.errors import error_classes
 
 
 class ErrorOutput(serializers.Serializer):
@@ -30,14 +21,20 @@ class ErrorOutput(serializers.Serializer):
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """Envelope responses for the given statuses (plus 413, 429 and 503, which any call can meet)."""
     wanted = sorted({*statuses, 413, 429, 503})
-    return {
-        status: OpenApiResponse(
-            response=ErrorOutput,
-            description=ERROR_CODES[status][1],
-            examples=[OpenApiExample(ERROR_CODES[status][0], value={"error": ERROR_CODES[status][0], "detail": ERROR_CODES[status][1]})],
-        )
-        for status in wanted
-    }
+    responses = {}
+    for status in wanted:
+        code, description = _described(status)
+        example = OpenApiExample(code, value={"error": code, "detail": description})
+        responses[status] = OpenApiResponse(response=ErrorOutput, description=description, examples=[example])
+    return responses
+
+
+def _described(status: int) -> tuple[str, str]:
+    """The status's main code and a description naming the other codes it may carry (core.errors registry)."""
+    codes = [error for error in error_classes() if error.status_code == status]
+    main = next((error for error in codes if error.answers_for_status), codes[0])
+    others = [error.code for error in codes if error is not main]
+    return main.code, main.meaning + (f" Also: {', '.join(others)}." if others else "")
 
 
 class AccessKeyScheme(OpenApiAuthenticationExtension):

@@ -1,0 +1,46 @@
+"""The error codes of the accounts context (end users, their credentials and tokens)."""
+
+from core.errors import ServiceError
+
+
+class InvalidCredentials(ServiceError):
+    code = "invalid_credentials"
+    status_code = 401
+    default_detail = "Invalid email or password."
+    meaning = "Wrong email or password; an unknown email gets the same answer."
+
+
+class InvalidToken(ServiceError):
+    code = "invalid_token"
+    status_code = 401
+    default_detail = "The token is invalid or expired."
+    meaning = "The token is malformed, expired, revoked or minted for another client."
+
+
+class TokenReused(ServiceError):
+    code = "token_reused"
+    status_code = 401
+    default_detail = "This refresh token was already used; its whole family is now revoked."
+    meaning = "A refresh token was presented twice: its whole family is revoked, the user logs in again."
+
+
+class EmailNotVerified(ServiceError):
+    code = "email_not_verified"
+    status_code = 403
+    default_detail = "The email address is not verified yet."
+    meaning = "The client requires a verified email and this user has not confirmed theirs yet."
+
+
+class AccountDisabled(ServiceError):
+    code = "account_disabled"
+    status_code = 403
+    default_detail = "This account is disabled."
+    meaning = "The user was deactivated."
+
+
+class EmailTaken(ServiceError):
+    code = "email_taken"
+    status_code = 409
+    default_detail = "A user with this email already exists."
+    meaning = "A user with this email already exists for this client."
+    answers_for_status = True
