@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from accounts.email_tokens import EMAIL_TOKEN_MAX_AGE
 from tenants.models import AbstractTenantUser, Client
@@ -20,11 +21,13 @@ logger = logging.getLogger("authsvc.accounts.emails")
 
 VERIFY_EMAIL_PAGE = "verify-email"
 RESET_PASSWORD_PAGE = "reset-password"
+LINK_URL_NAMES = {VERIFY_EMAIL_PAGE: "link-verify-email", RESET_PASSWORD_PAGE: "link-reset-password"}
 VALID_HOURS = int(EMAIL_TOKEN_MAX_AGE.total_seconds() // 3600)
 
 
 def link_url(*, client: Client, page: str, token: str) -> str:
-    return f"{settings.AUTHSVC_PUBLIC_URL}/links/{client.client_id}/{page}?{urlencode({'token': token})}"
+    path = reverse(LINK_URL_NAMES[page], kwargs={"client_id": client.client_id})
+    return f"{settings.AUTHSVC_PUBLIC_URL}{path}?{urlencode({'token': token})}"
 
 
 def _one_line(text: str) -> str:

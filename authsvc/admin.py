@@ -25,7 +25,8 @@ class ClientAdmin(TenantClientAdmin):
     def client_links(self, client_id) -> list[tuple[str, str]]:
         audit_list = reverse("admin:audit_auditlog_changelist")
         audit_records = ("Audit records", f"{audit_list}?{urlencode({AUDIT_CLIENT_PARAMETER: client_id})}")
-        return [audit_records, *super().client_links(client_id)]
+        documentation = ("Documentation", reverse("client-docs", args=[str(client_id)]))
+        return [audit_records, *super().client_links(client_id), documentation]
 
 
 # tenants registers its own admin so that it works alone; here it gains the other apps' links.

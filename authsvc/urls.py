@@ -6,10 +6,9 @@ from accounts.urls import client_api_urlpatterns as account_api
 from accounts.urls import link_urlpatterns as account_links
 from accounts.views import jwks_document
 from audit.urls import client_api_urlpatterns as audit_api
-from authsvc import health
+from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
 from tenants.urls import api_urlpatterns as tenant_api
-from tenants.urls import docs_urlpatterns as tenant_docs
 
 urlpatterns = [
     path("api/v1/", include(tenant_api)),
@@ -19,7 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SwaggerPage.as_view(url_name="openapi-schema"), name="swagger-ui"),
     path("api/redoc/", RedocPage.as_view(url_name="openapi-schema"), name="redoc"),
-    path("docs/", include(tenant_docs)),
+    path("docs/clients/<str:client_id>/", docs_page.client_docs_page, name="client-docs"),
     path("links/<uuid:client_id>/", include(account_links)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

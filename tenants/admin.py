@@ -11,7 +11,6 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.db import router, transaction
-from django.urls import reverse
 from django.utils.html import format_html
 
 from core.request_meta import request_meta
@@ -108,8 +107,8 @@ class ClientAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "client_links": links})
 
     def client_links(self, client_id) -> list[tuple[str, str]]:
-        """(label, url) of the client's pages beyond this one; the admin site adds other apps' pages."""
-        return [("Documentation", reverse("client-docs", args=[str(client_id)]))]
+        """(label, url) of the client's pages beyond this one: none of tenants' own; authsvc.admin adds them."""
+        return []
 
     def get_search_results(self, request, queryset, search_term):
         client_id = parse_client_id(search_term.strip())

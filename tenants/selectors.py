@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 
 from core.errors import NotFound
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
@@ -65,11 +66,11 @@ def access_key_for_request(*, key_id: str) -> AccessKeySnapshot | None:
 
 
 def documentation_url(client: Client) -> str:
-    return f"{settings.AUTHSVC_PUBLIC_URL}/docs/clients/{client.client_id}/"
+    return settings.AUTHSVC_PUBLIC_URL + reverse("client-docs", args=[str(client.client_id)])
 
 
 def api_base_url(client: Client) -> str:
-    return f"{settings.AUTHSVC_PUBLIC_URL}/api/v1/{client.client_id}/"
+    return settings.AUTHSVC_PUBLIC_URL + reverse("client-detail", args=[client.client_id])
 
 
 def registration_mode() -> str:

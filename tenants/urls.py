@@ -6,7 +6,3 @@ api_urlpatterns = [
     path("clients/register", views.ClientRegisterApi.as_view(), name="client-register"),
     path("<uuid:client_id>/", views.ClientDetailApi.as_view(), name="client-detail"),
 ]
-
-docs_urlpatterns = [
-    path("clients/<str:client_id>/", views.client_docs_page, name="client-docs"),
-]

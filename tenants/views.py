@@ -3,8 +3,6 @@
 import json
 
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.authentication import get_authorization_header
@@ -12,15 +10,15 @@ from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from core.errors import Forbidden, RateLimited, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
-from tenants import client_docs, services, signals
+from tenants import services, signals
 from tenants.authentication import AccessKeyAuthentication
 from tenants.models import Client
 from tenants.openapi import client_operation, error_responses
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
-from tenants.selectors import api_base_url, client_get, documentation_url, parse_client_id, registration_mode
+from tenants.selectors import documentation_url, registration_mode
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
 
@@ -136,46 +134,3 @@ class ClientDetailApi(APIView):
 
     def get(self, request, client_id):
         return Response(ClientOutput(request.user).data)
-
-
-ENDPOINTS = [
-    ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
-    ("POST", "login", "Exchange email and password for tokens."),
-    ("POST", "token/refresh", "Spend a refresh token for a new pair."),
-    ("POST", "token/verify", "Introspect an access token."),
-    ("POST", "logout", "Revoke a refresh token's family."),
-    ("POST", "email/verify", "Confirm an email address with the mailed token."),
-    ("POST", "email/resend", "Mail a new verification link."),
-    ("POST", "password/forgot", "Mail a password reset link."),
-    ("POST", "password/reset", "Set a new password with the mailed token."),
-    ("GET", "users", "List users (email filter, cursor pagination)."),
-    ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
-    ("GET", "audit", "This client's audit records, newest first."),
-]
-
-
-def client_docs_page(request, client_id: str):
-    """GET /docs/clients/<client_id>/: what `documentation_url` points at."""
-    parsed = parse_client_id(client_id)
-    # One spelling per page, as on /api/ (whose <uuid:> converter takes only the canonical form).
-    if parsed is None or str(parsed) != client_id:
-        raise Http404
-    try:
-        client = client_get(client_id=client_id)
-    except NotFound:
-        raise Http404 from None
-    base_url = api_base_url(client)
-    context = {
-        "client": client,
-        "base_url": base_url,
-        "public_url": settings.AUTHSVC_PUBLIC_URL,
-        "issuer": settings.AUTHSVC_ISSUER,
-        "endpoints": ENDPOINTS,
-        "quickstart": client_docs.quickstart_steps(client, base_url),
-        "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
-        "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
-        "rate_limits": client_docs.rate_limit_rows(client),
-        "error_codes": client_docs.error_code_rows(),
-        "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
-    }
-    return render(request, "tenants/client_docs.html", context)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from authsvc.client_docs import error_code_rows
 from core.errors import code_for_status, error_classes
-from tenants.client_docs import error_code_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 

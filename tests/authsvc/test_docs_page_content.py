@@ -10,8 +10,8 @@ import uuid
 import pytest
 from django.conf import settings
 
+from authsvc.client_docs import describe_rate, example_custom_fields
 from core import errors
-from tenants.client_docs import describe_rate, example_custom_fields
 from tenants.ratelimits import client_rate
 from tests.conftest import make_tenant
 

@@ -1,0 +1,55 @@
+"""GET /docs/clients/<client_id>/: the page `documentation_url` points at.
+
+It gathers what several apps define (the client's settings and limits, the account endpoints,
+the audit endpoint, every app's error codes), so it lives here, above them.
+"""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+
+from authsvc import client_docs
+from core.errors import NotFound
+from tenants.selectors import api_base_url, client_get, parse_client_id
+
+ENDPOINTS = [
+    ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
+    ("POST", "login", "Exchange email and password for tokens."),
+    ("POST", "token/refresh", "Spend a refresh token for a new pair."),
+    ("POST", "token/verify", "Introspect an access token."),
+    ("POST", "logout", "Revoke a refresh token's family."),
+    ("POST", "email/verify", "Confirm an email address with the mailed token."),
+    ("POST", "email/resend", "Mail a new verification link."),
+    ("POST", "password/forgot", "Mail a password reset link."),
+    ("POST", "password/reset", "Set a new password with the mailed token."),
+    ("GET", "users", "List users (email filter, cursor pagination)."),
+    ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
+    ("GET", "audit", "This client's audit records, newest first."),
+]
+
+
+def client_docs_page(request, client_id: str):
+    """GET /docs/clients/<client_id>/: what `documentation_url` points at."""
+    parsed = parse_client_id(client_id)
+    # One spelling per page, as on /api/ (whose <uuid:> converter takes only the canonical form).
+    if parsed is None or str(parsed) != client_id:
+        raise Http404
+    try:
+        client = client_get(client_id=client_id)
+    except NotFound:
+        raise Http404 from None
+    base_url = api_base_url(client)
+    context = {
+        "client": client,
+        "base_url": base_url,
+        "public_url": settings.AUTHSVC_PUBLIC_URL,
+        "issuer": settings.AUTHSVC_ISSUER,
+        "endpoints": ENDPOINTS,
+        "quickstart": client_docs.quickstart_steps(client, base_url),
+        "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
+        "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
+        "rate_limits": client_docs.rate_limit_rows(client),
+        "error_codes": client_docs.error_code_rows(),
+        "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
+    }
+    return render(request, "authsvc/client_docs.html", context)
