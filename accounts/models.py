@@ -5,7 +5,6 @@ A refresh spends its row (`replaced_by` set) and adds the next one in the same f
 presenting a spent token revokes the whole family.
 """
 
-import uuid
 
 from django.db import models
 from django.utils import timezone
@@ -40,6 +39,3 @@ class RefreshToken(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-
-def new_family_id() -> uuid.UUID:
-    return uuid.uuid4()

@@ -68,6 +68,10 @@ def record_access_key_rotated(sender, client, key_id, revoked_key_ids=(), reques
     )
 
 
+def record_access_key_revoked(sender, client, key_id, request_meta=None, **extra):
+    _record("access_key_revoke", SUCCESS, client=client, request_meta=request_meta, metadata={"key_id": key_id})
+
+
 def record_client_deactivated(sender, client, request_meta=None, **extra):
     _record("client_deactivate", SUCCESS, client=client, request_meta=request_meta)
 
@@ -121,6 +125,7 @@ def record_admin_locked_out(sender, request=None, username=None, ip_address=None
 RECEIVERS = [
     (tenant_signals.client_registered, record_client_registered),
     (tenant_signals.access_key_rotated, record_access_key_rotated),
+    (tenant_signals.access_key_revoked, record_access_key_revoked),
     (tenant_signals.client_deactivated, record_client_deactivated),
     (tenant_signals.client_deleted, record_client_deleted),
     (tenant_signals.access_key_refused, record_access_key_refused),

@@ -111,13 +111,15 @@ def access_key_rotate(
     return plaintext
 
 
-def access_key_revoke(*, client: Client, key_id: str) -> AccessKey:
+def access_key_revoke(*, client: Client, key_id: str, request_meta: RequestMeta | None = None) -> AccessKey:
+    """Revoke one key (a leaked one) and leave the client's others working; idempotent."""
     key = AccessKey.objects.filter(client=client, key_id=key_id).first()
     if key is None:
-        raise NotFound("No such access key for this client.")
+        raise NotFound(f"No access key {key_id[:32]!r} for this client.")
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
+        key.save(update_fields=["revoked_at"])  # saving also forgets the remembered key (key_cache)
+        signals.access_key_revoked.send(sender=Client, client=client, key_id=key.key_id, request_meta=request_meta)
     return key
 
 

@@ -8,6 +8,7 @@ from django.dispatch import Signal
 
 client_registered = Signal()  # + surface ("api", "admin", "command")
 access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
+access_key_revoked = Signal()  # + key_id
 client_deactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)
 access_key_refused = Signal()  # + reason ("missing", "malformed", "unknown", "revoked", "client_disabled", "wrong_client")

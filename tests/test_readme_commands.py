@@ -3,7 +3,7 @@
 The commands are read from the ```sh blocks of the "## Operations" section. Their notation:
 `[...]` marks an optional part (run with it), `a|b` inside one word and `a | b` between whole
 argument lists are alternatives (each is run), `...` means "more of the same" (dropped),
-`<client_id>` is a client created for the case, `# ...` is a comment.
+`<client_id>` is a client created for the case (`<key_id>` its first key's id), `# ...` is a comment.
 """
 
 import os
@@ -91,17 +91,21 @@ def installation(tmp_path_factory):
     stop_embedded_redis(var_dir)
 
 
-def new_client_id(var_dir: Path) -> str:
+def new_client(var_dir: Path) -> dict[str, str]:
+    """A client made with create_client: its client_id and its first key's key_id."""
     created = run([*COMMAND_PREFIX, "create_client", "--name", "Readme", "--industry", "SaaS"], var_dir)
     assert created.returncode == 0, created.stderr
-    return re.search(r"^client_id: +(\S+)$", created.stdout, re.M).group(1)
+    return {
+        "<client_id>": re.search(r"^client_id: +(\S+)$", created.stdout, re.M).group(1),
+        "<key_id>": re.search(r"^access_key: +ak_([0-9a-f]+)\.", created.stdout, re.M).group(1),
+    }
 
 
 def concrete(arguments: list[str], var_dir: Path) -> tuple[list[str], dict[str, str]]:
     """Placeholders filled in; createsuperuser made non-interactive."""
     if "<client_id>" in arguments:
-        client_id = new_client_id(var_dir)
-        arguments = [client_id if word == "<client_id>" else word for word in arguments]
+        values = new_client(var_dir)
+        arguments = [values.get(word, word) for word in arguments]
     unfilled = [word for word in arguments if re.fullmatch(r"<[^>]+>", word)]
     assert not unfilled, f"no value for the placeholders {unfilled}"
     if arguments[2] == "createsuperuser":

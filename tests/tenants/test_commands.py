@@ -362,3 +362,31 @@ def test_delete_client_without_yes_refuses_and_deletes_nothing(tenant):
     assert Client.objects.filter(pk=tenant.client.pk).exists()
     assert AccessKey.objects.filter(client=tenant.client).count() == 1
     assert collection_state(tenant.client.client_id) == (True, True)
+
+
+def test_revoke_access_key_stops_one_key_and_audits_it(tenant, capsys):
+    """revoke_access_key: that key answers 401, the client's other key still works, one audit record."""
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    from audit.models import AuditLog
+    from tenants.services import access_key_rotate
+
+    other_key = access_key_rotate(client=tenant.client)
+    key_id = tenant.access_key.split(".")[0].removeprefix("ak_")
+    call_command("revoke_access_key", tenant.client_id, key_id)
+    assert f"Access key {key_id}" in capsys.readouterr().out
+    api = APIClient()
+    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}").status_code == 401
+    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 200
+    record = AuditLog.objects.get(action="access_key_revoke")
+    assert (record.status, record.metadata["key_id"]) == ("success", key_id)
+
+
+def test_revoke_access_key_of_an_unknown_key_exits_1(tenant):
+    """An unknown key_id is a clear CommandError, not a traceback."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No access key"):
+        call_command("revoke_access_key", tenant.client_id, "0000000000000000")
