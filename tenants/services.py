@@ -42,12 +42,21 @@ def client_provision(*, client: Client) -> ProvisionOutcome:
 
 
 def _provision_when_committed(client: Client) -> None:
-    """Provision now, or after the surrounding transaction commits (admin saves run in one).
+    """Provision once the client's row is committed (at once outside a transaction).
 
-    Schema changes cannot run inside a transaction on SQLite, and a collection for a
-    client whose row was rolled back would be an orphan.
+    Schema changes cannot run inside a transaction on SQLite, and a collection for a client
+    whose row was rolled back would be an orphan. If provisioning fails, the committed client
+    is removed again: a client without its collection could sign nobody up.
     """
-    transaction.on_commit(lambda: client_provision(client=client), robust=False)
+
+    def provision() -> None:
+        try:
+            client_provision(client=client)
+        except Exception:
+            Client.objects.filter(pk=client.pk).delete()
+            raise
+
+    transaction.on_commit(provision, robust=False)
 
 
 def client_register(
@@ -64,19 +73,16 @@ def client_register(
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
     validate_client_schema(custom_fields_schema)
 
-    client = Client.objects.create(
-        client_name=client_name,
-        industry=industry,
-        require_email_verification=require_email_verification,
-        custom_fields_schema=custom_fields_schema,
-    )
-    try:
+    # The row and its key commit together or not at all; the collection follows the commit.
+    with transaction.atomic():
+        client = Client.objects.create(
+            client_name=client_name,
+            industry=industry,
+            require_email_verification=require_email_verification,
+            custom_fields_schema=custom_fields_schema,
+        )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
-    except Exception:
-        # Leave nothing half-made: a client without a key or a collection is useless.
-        Client.objects.filter(pk=client.pk).delete()
-        raise
     signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=request_meta)
     return ClientWithKey(client=client, access_key=plaintext)
 

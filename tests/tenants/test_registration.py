@@ -188,3 +188,21 @@ def test_register_allows_twenty_attempts_an_hour_by_default(register):
     statuses = [register({}, REMOTE_ADDR="203.0.113.8").status_code for _ in range(21)]
 
     assert statuses == [400] * 20 + [429]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_registration_whose_collection_cannot_be_made_leaves_no_client(post_json, monkeypatch):
+    """The store refuses the new collection: the answer is a JSON 503, and neither the client nor its key remains."""
+    from django.db import OperationalError
+
+    from tenants import services
+    from tenants.models import AccessKey, Client
+
+    def refuse(client_id):
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(services, "provision_user_collection", refuse)
+    response = post_json("/api/v1/clients/register", {"client_name": "Doomed", "industry": "SaaS"})
+    assert response.status_code == 503, response.content
+    assert response.json()["error"] == "service_unavailable"
+    assert not Client.objects.exists() and not AccessKey.objects.exists()
