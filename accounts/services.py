@@ -28,6 +28,7 @@ from accounts.validation import normalize_email, validate_custom_fields, validat
 from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
 from core.request_meta import RequestMeta
+from tenants import signals as tenant_signals
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
@@ -323,7 +324,7 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 
 
 def _token_refused(*, client: Client, action: str, error: EmailTokenRefused, request_meta: RequestMeta | None) -> EmailTokenRefused:
-    signals.action_failed.send(
+    tenant_signals.action_failed.send(
         sender=Client,
         client=client,
         user_id=error.user_id,
@@ -408,7 +409,7 @@ def password_reset_confirm(
     try:
         validate_new_password(new_password, user=user, field="new_password")
     except ServiceError as error:
-        signals.action_failed.send(
+        tenant_signals.action_failed.send(
             sender=Client,
             client=client,
             user_id=user.user_id,

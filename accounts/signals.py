@@ -2,7 +2,8 @@
 
 Every signal carries `client` (Client), `user_id` (UUID or None), `request_meta`
 (core.request_meta.RequestMeta or None) and, where it applies, `reason` (an error code)
-and `metadata` (small, never a password, token or key).
+and `metadata` (small, never a password, token or key). A refused attempt that none of these
+names is announced as `tenants.signals.action_failed`, the one every client API shares.
 """
 
 from django.dispatch import Signal
@@ -20,5 +21,3 @@ password_reset_requested = Signal()
 password_reset_done = Signal()
 user_updated = Signal()
 user_deleted = Signal()
-# Any other refused attempt (bad input, bad token, ...), so that every attempt is announced once.
-action_failed = Signal()  # + action, reason

@@ -144,7 +144,7 @@ RECEIVERS = [
     (account_signals.password_reset_done, _simple("password_reset", SUCCESS)),
     (account_signals.user_updated, _simple("user_update", SUCCESS)),
     (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
-    (account_signals.action_failed, record_action_failed),
+    (tenant_signals.action_failed, record_action_failed),
     (staff_signals.user_login_failed, record_admin_login_failed),
     (user_locked_out, record_admin_locked_out),
 ]

@@ -2,9 +2,9 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.views import ClientApi
 from audit.selectors import audit_list
 from audit.serializers import AuditOutput, AuditQuery
+from tenants.api import ClientApi
 from tenants.openapi import client_operation, error_responses
 
 

@@ -14,3 +14,6 @@ client_deleted = Signal()  # + client_id (the Client row is gone)
 access_key_refused = Signal()  # + reason ("missing", "malformed", "unknown", "revoked", "client_disabled", "wrong_client")
 registration_failed = Signal()  # + reason (error code); client is None
 rate_limited = Signal()  # + action (what was attempted), limit (which bucket overflowed)
+# Any other refused attempt on a client's API (bad input, bad token, ...), from whichever app
+# serves it, so that every attempt is announced once: + action, reason, user_id, metadata.
+action_failed = Signal()

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from accounts import signals as account_signals
 from accounts.models import RefreshToken
 from accounts.signing_keys import keyring
+from tenants import signals as tenant_signals
 from tenants.user_models import user_model_for
 from tests.conftest import Tenant
 
@@ -123,10 +124,10 @@ class Sent:
 
 @pytest.fixture
 def sent_signals():
-    """Every accounts signal sent during the test, in order, as Sent(name, kwargs)."""
+    """Every accounts signal, and the shared action_failed, sent during the test, in order, as Sent(name, kwargs)."""
     records: list[Sent] = []
     connected: list[tuple[Signal, str]] = []
-    for name, signal in vars(account_signals).items():
+    for name, signal in [*vars(account_signals).items(), ("action_failed", tenant_signals.action_failed)]:
         if not isinstance(signal, Signal):
             continue
 

@@ -13,6 +13,7 @@ from django.test import Client as BrowserClient
 
 from accounts import services, signals
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
+from tenants import signals as tenant_signals
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import make_tenant
@@ -50,15 +51,16 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def announced():
-    """Every (signal name, kwargs) sent by accounts.signals during the test."""
+    """Every (signal name, kwargs) sent by accounts.signals (and the shared action_failed) during the test."""
     events: list[tuple[str, dict]] = []
     receivers = []
     for name in ("email_verified", "email_verification_sent", "action_failed", "user_signed_up"):
         def receiver(sender, _name=name, **kwargs):
             events.append((_name, kwargs))
 
-        getattr(signals, name).connect(receiver, weak=False)
-        receivers.append((getattr(signals, name), receiver))
+        signal = tenant_signals.action_failed if name == "action_failed" else getattr(signals, name)
+        signal.connect(receiver, weak=False)
+        receivers.append((signal, receiver))
     yield events
     for signal, receiver in receivers:
         signal.disconnect(receiver)
