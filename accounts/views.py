@@ -1,5 +1,7 @@
-"""Per-client account endpoints: thin views over accounts.services."""
+"""Per-client account endpoints: thin views over accounts.services; each answer is rendered by
+the output serializer its OpenAPI description names, so the schema is what is sent."""
 
+from dataclasses import asdict
 
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
@@ -69,12 +71,9 @@ class SignupApi(ClientApi):
         if self.client.require_email_verification:
             self.limit_mail()
         result = services.user_signup(client=self.client, request_meta=self.meta, **data)
-        body = dict(SignupOutput(result.user).data)
-        if result.tokens is None:
-            body["verification_required"] = True
-        else:
-            body.update(TokenPairOutput(result.tokens).data)
-        return Response(body, status=201)
+        answer = {name: getattr(result.user, name) for name in SignupOutput().fields}
+        answer.update(asdict(result.tokens) if result.tokens else {"verification_required": True})
+        return Response(SignupResponse(answer).data, status=201)
 
 
 @extend_schema_view(
@@ -156,9 +155,8 @@ class TokenVerifyApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(VerifyInput)
         introspection = selectors.access_token_introspect(client=self.client, token=data["token"])
-        if introspection is None:
-            return Response({"active": False})
-        return Response(IntrospectionOutput({"active": True, **introspection}).data)
+        answer = {"active": False} if introspection is None else {"active": True, **introspection}
+        return Response(IntrospectionOutput(answer).data)
 
 
 @extend_schema_view(
@@ -220,7 +218,7 @@ class UserListApi(ClientApi):
             cursor=params.get("cursor"),
             limit=params["limit"],
         )
-        return Response({"results": UserOutput(page.results, many=True).data, "next": page.next_cursor})
+        return Response(UserPageOutput({"results": page.results, "next": page.next_cursor}).data)
 
 
 @extend_schema_view(
@@ -306,7 +304,7 @@ class EmailVerifyApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(EmailTokenInput)
         user = services.email_verify(client=self.client, token=data["token"], request_meta=self.meta)
-        return Response({"email_verified": True, "user_id": str(user.user_id)})
+        return Response(EmailVerifiedOutput({"email_verified": True, "user_id": user.user_id}).data)
 
 
 @extend_schema_view(
@@ -329,7 +327,7 @@ class EmailResendApi(ClientApi):
         self.limit("mail_email", normalize_email(data["email"]))
         self.limit_mail()
         services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
-        return Response(RESEND_ACCEPTED, status=202)
+        return Response(AcceptedOutput(RESEND_ACCEPTED).data, status=202)
 
 
 @extend_schema_view(
@@ -352,7 +350,7 @@ class PasswordForgotApi(ClientApi):
         self.limit("mail_email", normalize_email(data["email"]))
         self.limit_mail()
         services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
-        return Response(FORGOT_ACCEPTED, status=202)
+        return Response(AcceptedOutput(FORGOT_ACCEPTED).data, status=202)
 
 
 @extend_schema_view(
@@ -375,4 +373,4 @@ class PasswordResetApi(ClientApi):
     def post(self, request, client_id):
         data = self.validated(PasswordResetInput)
         user = services.password_reset_confirm(client=self.client, request_meta=self.meta, **data)
-        return Response({"password_reset": True, "user_id": str(user.user_id)})
+        return Response(PasswordResetOutput({"password_reset": True, "user_id": user.user_id}).data)

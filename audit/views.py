@@ -37,4 +37,4 @@ class AuditListApi(ClientApi):
         query = AuditQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = audit_list(client_id=self.client.client_id, **query.validated_data)
-        return Response({"results": AuditOutput(page.results, many=True).data, "next": page.next_cursor})
+        return Response(AuditPageOutput({"results": page.results, "next": page.next_cursor}).data)
