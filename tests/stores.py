@@ -193,7 +193,16 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """`secantus_difference` tests must fail on SecantusDB (strictly) and pass elsewhere."""
+    """`secantus_difference` tests must fail on SecantusDB (strictly) and pass elsewhere.
+
+    `embedded_default` tests never touch the suite's store (their processes run on the embedded
+    SQLite default), so they run in the sqlite pass and are deselected from the others.
+    """
+    if STORE != "sqlite":
+        embedded = [item for item in items if item.get_closest_marker("embedded_default")]
+        if embedded:
+            config.hook.pytest_deselected(items=embedded)
+            items[:] = [item for item in items if not item.get_closest_marker("embedded_default")]
     for item in items:
         marker = item.get_closest_marker("secantus_difference")
         if marker is not None and USING_SECANTUS:

@@ -16,6 +16,8 @@ import pytest
 
 from authsvc.embedded_redis import stop_embedded_redis
 
+pytestmark = pytest.mark.embedded_default
+
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND_PREFIX = [".venv/bin/python", "manage.py"]
 SUPERUSER = {

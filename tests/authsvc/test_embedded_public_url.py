@@ -4,10 +4,13 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings as django_settings
 
 from authsvc.embedded_redis import is_running
 from tests.authsvc.conftest import django_environment
+
+pytestmark = pytest.mark.embedded_default
 
 
 def make_run_line(name: str, port: int) -> str:

@@ -76,6 +76,7 @@ def test_without_redis_url_one_clients_traffic_never_resets_another_clients_logi
     assert call(tenant, "login", victim).status_code == 429
 
 
+@pytest.mark.embedded_default
 def test_a_process_without_redis_url_starts_the_embedded_server_and_one_with_it_does_not(run_django, var_dir, tmp_path):
     """A first cache call with REDIS_URL unset starts redis-server on var/redis.sock; with REDIS_URL set, nothing starts."""
     embedded = run_django("-c", USE_THE_CACHE, DJANGO_SECRET_KEY=STRONG_KEY)
@@ -91,6 +92,7 @@ def test_a_process_without_redis_url_starts_the_embedded_server_and_one_with_it_
     assert redis_servers_serving(other_var_dir) == []
 
 
+@pytest.mark.embedded_default
 def test_two_processes_starting_the_embedded_server_at_once_share_one_that_never_evicts(var_dir):
     """Concurrent starts end with one redis-server, whose memory policy refuses writes rather than drop counters."""
     processes = [

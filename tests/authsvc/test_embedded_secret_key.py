@@ -5,15 +5,19 @@ import stat
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings as django_settings
 
 from tests.authsvc.conftest import django_environment
+
+pytestmark = pytest.mark.embedded_default
 
 # A digest, so the test output never shows the key itself.
 PRINT_KEY_DIGEST = """
 import hashlib, django
 django.setup()
 from django.conf import settings
+
 print(hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest())
 """
 

@@ -4,6 +4,8 @@ import pytest
 
 from tests.authsvc.conftest import STRONG_KEY
 
+pytestmark = pytest.mark.embedded_default
+
 SHOW_MODE = "import django; django.setup(); from tenants.selectors import registration_mode; print(registration_mode())"
 
 

@@ -49,6 +49,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "tenant-alias-without-url",
     ],
 )
+@pytest.mark.embedded_default
 def test_settings_refuse_to_start_when_misconfigured(run_django, variables, message):
     """A configuration that cannot be right stops Django at start-up with ImproperlyConfigured."""
     result = run_django("-c", PRINT_SETTINGS, **variables)
@@ -58,6 +59,7 @@ def test_settings_refuse_to_start_when_misconfigured(run_django, variables, mess
     assert message in result.stderr
 
 
+@pytest.mark.embedded_default
 def test_debug_mode_starts_with_the_embedded_defaults(run_django):
     """With DJANGO_DEBUG=1 and nothing else set, Django starts on SQLite with the stock contrib apps."""
     loaded = printed_settings(run_django("-c", PRINT_SETTINGS, DJANGO_DEBUG="1"))
@@ -67,6 +69,7 @@ def test_debug_mode_starts_with_the_embedded_defaults(run_django):
     assert loaded["MIGRATION_MODULES"] == {}
 
 
+@pytest.mark.embedded_default
 def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
     """A MongoDB DATABASE_URL selects the backend, the Mongo contrib and axes AppConfigs and their migrations."""
     loaded = printed_settings(
@@ -93,6 +96,7 @@ def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
     }
 
 
+@pytest.mark.embedded_default
 def test_models_have_no_missing_migrations(run_django):
     """makemigrations --check finds nothing to add: models and migrations agree."""
     result = run_django("manage.py", "makemigrations", "--check", "--dry-run", DJANGO_DEBUG="1")
@@ -131,6 +135,7 @@ PRODUCTION_PROFILE = {
 }
 
 
+@pytest.mark.embedded_default
 def test_the_production_profile_passes_check_deploy_without_a_warning(run_django):
     """`manage.py check --deploy --fail-level WARNING` exits 0 and reports nothing with the documented profile."""
     result = run_django(
@@ -149,6 +154,7 @@ def test_the_production_profile_passes_check_deploy_without_a_warning(run_django
     assert "WARNING" not in result.stdout + result.stderr
 
 
+@pytest.mark.embedded_default
 def test_without_secret_key_or_redis_url_production_mode_says_so_once_at_start(run_django):
     """DEBUG off on the embedded defaults starts, and logs once each that the key file and the Redis are this machine's."""
     result = run_django("manage.py", "check", AUTHSVC_LOG_LEVEL="INFO")
@@ -173,6 +179,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.embedded_default
 def test_the_public_url_and_the_origins_list_are_the_trusted_csrf_origins(run_django):
     """CSRF_TRUSTED_ORIGINS holds the public URL's origin plus AUTHSVC_CSRF_TRUSTED_ORIGINS; https means secure cookies and HSTS."""
     loaded = printed_settings(
