@@ -136,7 +136,10 @@ def gunicorn_command(config: str, port: int) -> list[str]:
     if config == "recommended":
         return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *common, "authsvc.wsgi"]
     if config == "sync":
-        return [sys.executable, "-m", "gunicorn", "-w", str(os.cpu_count() or 2), "-k", "sync", *common, "authsvc.wsgi"]
+        # gunicorn reads ./gunicorn.conf.py on its own, and its `threads = 8` would turn `-k sync`
+        # into gthread: `--threads 1` keeps this the plain sync worker it claims to be.
+        sync = ["-w", str(os.cpu_count() or 2), "-k", "sync", "--threads", "1"]
+        return [sys.executable, "-m", "gunicorn", *sync, *common, "authsvc.wsgi"]
     raise ValueError(f"unknown server configuration {config!r}")
 
 
