@@ -131,7 +131,7 @@ def peer_section(results: dict) -> list[str]:
             lines += [
                 "",
                 f"What-if on {data['label']}, not the configuration: verify without the per-key rate-limit counter "
-                f"(two Redis round trips; `RATELIMIT_ENABLE=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
+                f"(one Redis round trip; `RATELIMIT_ENABLE=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
                 f"{what_if['ours_p50_ms']['median']} ms against the peer's {what_if['peer_p50_ms']['median']} ms.",
             ]
     return lines
@@ -292,6 +292,13 @@ def mixed_section(results: dict) -> list[str]:
     return lines
 
 
+def _rerun_note(results: dict) -> list[str]:
+    rerun = results.get("figure_5_rerun")
+    if not rerun:
+        return []
+    return ["", f"Figure 5 comes from a second run at {rerun['started_at']}: {rerun['why']}."]
+
+
 def markdown(results: dict) -> str:
     machine = results["machine"]
     lines = [
@@ -301,6 +308,7 @@ def markdown(results: dict) -> str:
         f"Python {machine['python']}; load average {', '.join(f'{x:.1f}' for x in machine['load_average_at_start'])} at "
         f"start (a shared machine: hence ratios measured side by side). How to read this: `bench/README.md`; "
         "charts: `latest.png`; raw numbers: `latest.json`.",
+        *_rerun_note(results),
         "",
         "## Goals",
         "",

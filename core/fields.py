@@ -1,10 +1,27 @@
 """Serializer fields that refuse what DRF would coerce: a number where text belongs, "yes" for true."""
 
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+_prohibit_surrogates = ProhibitSurrogateCharactersValidator()
+
+
+def _prohibit_surrogates_unless_ascii(value: str) -> None:
+    # DRF's check walks the string in Python, a character at a time: on an 800-character token
+    # that was a tenth of a verify. ASCII text cannot hold a surrogate, and isascii() is C.
+    if not value.isascii():
+        _prohibit_surrogates(value)
 
 
 class StrictCharField(serializers.CharField):
     """A CharField that refuses numbers and other non-strings instead of coercing them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            _prohibit_surrogates_unless_ascii if isinstance(validator, ProhibitSurrogateCharactersValidator) else validator
+            for validator in self.validators
+        ]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from core.errors import NotFound
+from core.queries import one_or_none
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
 
@@ -25,7 +26,7 @@ def parse_client_id(value: object) -> uuid.UUID | None:
 
 def client_get(*, client_id: object) -> Client:
     parsed = parse_client_id(client_id)
-    client = Client.objects.filter(pk=parsed).first() if parsed else None
+    client = one_or_none(Client.objects.filter(pk=parsed)) if parsed else None
     if client is None:
         raise NotFound(f"No client {str(client_id)[:64]!r}.")
     return client
@@ -52,7 +53,7 @@ def live_access_key_counts() -> dict[uuid.UUID, int]:
 
 
 def access_key_find(*, key_id: str) -> AccessKey | None:
-    return AccessKey.objects.select_related("client").filter(key_id=key_id).first()
+    return one_or_none(AccessKey.objects.select_related("client").filter(key_id=key_id))
 
 
 def access_key_for_request(*, key_id: str) -> AccessKeySnapshot | None:
