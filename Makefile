@@ -21,8 +21,11 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(PY)
 # The embedded default is a development server: DEBUG on unless the caller says otherwise.
 # prepare_embedded records the URL served here for links other commands print (unless
 # AUTHSVC_PUBLIC_URL is set), starts the embedded Redis (unless REDIS_URL is set) and migrates.
+# The mail worker runs beside the server on the same embedded Redis and stops with it.
 run: $(VENV)/.run-deps
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py prepare_embedded --port $(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py mail_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The linters first (ruff; import-linter keeps the apps' one-way layers), then the suite on

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors, services
-from accounts.models import RefreshToken
+from accounts import outbox, selectors, services
+from accounts.models import OutboundMail, RefreshToken
 from accounts.validation import normalize_email
 from core.errors import NotFound
 from core.request_meta import request_meta
@@ -118,6 +118,49 @@ class RefreshTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
         )
+
+
+# --- the mail outbox ------------------------------------------------------------------------
+
+MAIL_FIELDS = (
+    "created_at", "kind", "recipient", "client", "status", "attempts", "last_error", "next_attempt_at", "sent_at", "give_up_at", "mail_id",
+)
+
+
+@admin.register(OutboundMail)
+class OutboundMailAdmin(admin.ModelAdmin):
+    """The outbox: filter status "failed" for the dead letters, then retry or discard them.
+
+    Read-only otherwise: workers change rows (accounts.outbox), and no row holds a token.
+    """
+
+    list_display = MAIL_FIELDS[:9]
+    fields = MAIL_FIELDS
+    list_filter = ("status", "kind")
+    list_select_related = ("client",)
+    actions = ("retry_mails", "discard_mails")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.change_outboundmail")
+
+    @admin.action(description="Retry: send the selected failed or discarded mails again", permissions=["resend"])
+    def retry_mails(self, request, queryset) -> None:
+        retried = sum(outbox.outbound_mail_retry(mail=mail) for mail in queryset)
+        self.message_user(request, f"Queued {retried} mail(s) again; {queryset.count() - retried} were not failed or discarded.")
+
+    @admin.action(description="Discard: never send the selected pending or failed mails", permissions=["resend"])
+    def discard_mails(self, request, queryset) -> None:
+        discarded = sum(outbox.outbound_mail_discard(mail=mail) for mail in queryset)
+        self.message_user(request, f"Discarded {discarded} mail(s); {queryset.count() - discarded} were already sent or discarded.")
 
 
 # --- a client's users --------------------------------------------------------------------

@@ -34,15 +34,18 @@ class Purpose(StrEnum):
 class EmailTokenRefused(InvalidRequest):
     """400 `invalid_request` with `fields.token`; `problem` says why, for audit metadata only."""
 
+    audit_reason = "invalid_token"
+
     def __init__(self, problem: str, *, user_id: uuid.UUID | None = None):
         self.problem = problem
-        self.user_id = user_id
         message = (
             "The token has expired; request a new link."
             if problem == "expired"
             else "The token is invalid or has already been used."
         )
-        super().__init__("The token is invalid or expired.", fields={"token": [message]})
+        super().__init__(
+            "The token is invalid or expired.", fields={"token": [message]}, user_id=user_id, audit_metadata={"problem": problem}
+        )
 
 
 def _salt(*, client_id: uuid.UUID, purpose: Purpose) -> str:

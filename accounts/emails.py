@@ -2,11 +2,10 @@
 
 Each mail has a text and an HTML part rendered from `templates/accounts/email/<name>.{txt,html}`
 and carries a link to one of our small pages (`accounts.link_pages`) with `?token=<token>`.
-A mail that cannot be delivered is logged (never with its token or body) and reported as
-not sent: the caller's answer must not depend on it, or it would reveal which emails exist.
+Only the outbox's workers call these (accounts.outbox): a request queues a mail, it never
+sends one. A failed send raises, and the worker records and retries it.
 """
 
-import logging
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -16,8 +15,6 @@ from django.urls import reverse
 
 from accounts.email_tokens import EMAIL_TOKEN_MAX_AGE
 from tenants.models import AbstractTenantUser, Client
-
-logger = logging.getLogger("authsvc.accounts.emails")
 
 VERIFY_EMAIL_PAGE = "verify-email"
 RESET_PASSWORD_PAGE = "reset-password"
@@ -35,7 +32,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, context: dict) -> bool:
+def service_host() -> str:
+    return urlsplit(settings.AUTHSVC_PUBLIC_URL).hostname or ""
+
+
+def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, context: dict, message_id: str) -> None:
     context = {
         "client_name": _one_line(client.client_name),
         "email": user.email,
@@ -47,37 +48,29 @@ def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, 
         body=render_to_string(f"accounts/email/{kind}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
+        headers={"Message-ID": message_id},
     )
     message.attach_alternative(render_to_string(f"accounts/email/{kind}.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any transport failure; see the module docstring
-        logger.error(
-            "could not send %s mail for client %s user %s: %s",
-            kind,
-            client.client_id,
-            user.user_id,
-            error.__class__.__name__,
-        )
-        return False
-    return True
+    message.send()
 
 
-def send_verification_mail(*, client: Client, user: AbstractTenantUser, token: str) -> bool:
-    return _send(
+def send_verification_mail(*, client: Client, user: AbstractTenantUser, token: str, message_id: str) -> None:
+    _send(
         kind="verify_email",
         subject=f'Verify your email address for "{client.client_name}"',
         client=client,
         user=user,
         context={"link": link_url(client=client, page=VERIFY_EMAIL_PAGE, token=token), "valid_hours": VALID_HOURS},
+        message_id=message_id,
     )
 
 
-def send_password_reset_mail(*, client: Client, user: AbstractTenantUser, token: str) -> bool:
-    return _send(
+def send_password_reset_mail(*, client: Client, user: AbstractTenantUser, token: str, message_id: str) -> None:
+    _send(
         kind="password_reset",
         subject=f'Reset your password for "{client.client_name}"',
         client=client,
         user=user,
         context={"link": link_url(client=client, page=RESET_PASSWORD_PAGE, token=token), "valid_hours": VALID_HOURS},
+        message_id=message_id,
     )

@@ -22,8 +22,9 @@ from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
 from accounts.serializers import MAX_TOKEN_LENGTH
 from accounts.validation import MAX_PASSWORD_LENGTH
-from core.errors import InvalidRequest, NotFound
+from core.errors import InvalidRequest, NotFound, ServiceError
 from core.request_meta import request_meta
+from tenants.failures import failure_announce
 from tenants.models import Client
 from tenants.selectors import client_get
 
@@ -66,6 +67,12 @@ def _page(request: HttpRequest, template: str, context: dict, *, status: int = 2
     return response
 
 
+def _refused(request: HttpRequest, client: Client, error: ServiceError, *, action: str) -> None:
+    failure_announce(
+        error=error, code=error.code, action=action, client=client, request_meta=request_meta(request, key_is_valid=False)
+    )
+
+
 def _invalid_link(request: HttpRequest, client: Client, error: EmailTokenRefused) -> HttpResponse:
     return _page(request, "invalid_link.html", {"client": client, "problems": error.fields["token"]}, status=400)
 
@@ -99,12 +106,16 @@ def verify_email_page(request: HttpRequest, client_id) -> HttpResponse:
     if redirect := _token_free_redirect(request, VERIFY_EMAIL_PAGE, client):
         return redirect
     token = _token_of(request, VERIFY_EMAIL_PAGE, client)
-    try:
-        if request.method == "GET":
+    if request.method == "GET":  # shows the page: no attempt yet, nothing to announce
+        try:
             email_token_user(client=client, token=token, purpose=Purpose.VERIFY_EMAIL)
-            return _page(request, "verify_email.html", {"client": client})
+        except EmailTokenRefused as error:
+            return _invalid_link(request, client, error)
+        return _page(request, "verify_email.html", {"client": client})
+    try:
         user = services.email_verify(client=client, token=token, request_meta=request_meta(request, key_is_valid=False))
     except EmailTokenRefused as error:
+        _refused(request, client, error, action="email_verify")
         return _invalid_link(request, client, error)
     _forget_token(request, VERIFY_EMAIL_PAGE, client)
     return _page(request, "done.html", {"client": client, "title": "Email address verified", "email": user.email})
@@ -133,8 +144,10 @@ def reset_password_page(request: HttpRequest, client_id) -> HttpResponse:
                 request_meta=request_meta(request, key_is_valid=False),
             )
         except EmailTokenRefused as error:
+            _refused(request, client, error, action="password_reset")
             return _invalid_link(request, client, error)
         except InvalidRequest as error:
+            _refused(request, client, error, action="password_reset")
             for message in (error.fields or {}).get("new_password", [error.detail]):
                 form.add_error("new_password", message)
         else:

@@ -12,23 +12,22 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, connections, router
+from django.db import IntegrityError, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts import emails, signals
-from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_make, email_token_user
+from accounts import outbox, signals
+from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
-from accounts.models import RefreshToken
+from accounts.models import MailKind, OutboundMail, RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
 from core.request_meta import RequestMeta
-from tenants import signals as tenant_signals
 from tenants.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
@@ -152,19 +151,9 @@ def _decode_refresh(*, client: Client, refresh_token: str) -> RefreshToken:
     return row
 
 
-def _reuse_detected(*, client: Client, row: RefreshToken, request_meta: RequestMeta | None) -> TokenReused:
+def _reuse_detected(*, row: RefreshToken) -> TokenReused:
     revoked = token_family_revoke(family_id=row.family_id)
-    signals.token_reuse_detected.send(
-        sender=RefreshToken,
-        client=client,
-        user_id=row.user_id,
-        request_meta=request_meta,
-        reason="token_reused",
-        metadata={"family_id": str(row.family_id), "revoked": revoked},
-    )
-    error = TokenReused()
-    error.announced = True
-    return error
+    return TokenReused(user_id=row.user_id, audit_metadata={"family_id": str(row.family_id), "revoked": revoked})
 
 
 def _unspent(row: RefreshToken) -> QuerySet[RefreshToken]:
@@ -180,19 +169,13 @@ def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -
     unspent row, and its matched count says which.
     """
     successor.save(force_insert=True)
-    spent = _unspent(row).update(replaced_by=successor.token_id)
-    if connections[router.db_for_write(RefreshToken)].allow_thread_sharing:
-        # A connection shared by threads (Django's live server on in-memory SQLite) reports
-        # row counts per connection, so the count can be another thread's: ask the store
-        # whose successor it recorded instead.
-        return RefreshToken.objects.filter(pk=row.pk, replaced_by=successor.token_id).exists()
-    return spent == 1
+    return _unspent(row).update(replaced_by=successor.token_id) == 1
 
 
 def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> TokenPair:
     row = _decode_refresh(client=client, refresh_token=refresh_token)
     if row.is_spent:
-        raise _reuse_detected(client=client, row=row, request_meta=request_meta)
+        raise _reuse_detected(row=row)
     if row.is_revoked:
         raise InvalidToken("This refresh token has been revoked.")
     user = user_get(client=client, user_id=row.user_id)
@@ -201,7 +184,7 @@ def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMe
         raise InvalidToken()
     pair, next_row = _mint_pair(client=client, user=user, family_id=row.family_id)
     if not _record_successor_and_spend(row=row, successor=next_row):
-        raise _reuse_detected(client=client, row=row, request_meta=request_meta)
+        raise _reuse_detected(row=row)
     signals.token_refreshed.send(
         sender=RefreshToken, client=client, user_id=user.user_id, request_meta=request_meta, metadata={}
     )
@@ -233,17 +216,14 @@ def user_signup(
     validate_new_password(password, user=user)
     validate_custom_fields(user.custom_fields, schema=client.custom_fields_schema)
     user.password_hash = make_password(password)
-    try:
-        user.save(force_insert=True)
-    except IntegrityError:
-        raise EmailTaken() from None
+    _insert_user(user, then_mail=MailKind.VERIFY_EMAIL if client.require_email_verification else None, client=client)
     tokens = None
+    # Announced with the sign-up (one attempt, one record), not as a separate resend.
     metadata = {"verification_required": client.require_email_verification}
-    if not client.require_email_verification:
-        tokens = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
+    if client.require_email_verification:
+        metadata["verification_queued"] = True
     else:
-        # Announced with the sign-up (one attempt, one record), not as a separate resend.
-        metadata["verification_mailed"] = _mail_verification_link(client=client, user=user)
+        tokens = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
     signals.user_signed_up.send(
         sender=model,
         client=client,
@@ -254,26 +234,32 @@ def user_signup(
     return SignupResult(user=user, tokens=tokens)
 
 
-def _login_failed(*, client: Client, user_id, error: ServiceError, request_meta: RequestMeta | None) -> ServiceError:
-    signals.user_login_failed.send(
-        sender=Client, client=client, user_id=user_id, request_meta=request_meta, reason=error.code, metadata={}
-    )
-    error.announced = True
-    return error
+def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Client) -> None:
+    """The user's row, then its verification mail's outbox row, in one transaction where the
+    store has one for both. Without (MongoDB, or users on another database) the order is what
+    keeps it safe: a crash between the two writes leaves an account whose mail was never
+    queued, which `email/resend` queues again; never a mail for an account that does not exist."""
+    try:
+        with transaction.atomic(using=router.db_for_write(OutboundMail)):
+            user.save(force_insert=True)
+            if then_mail is not None:
+                outbox.outbound_mail_queue(client=client, user=user, kind=then_mail)
+    except IntegrityError:
+        raise EmailTaken() from None
 
 
 def user_login(*, client: Client, email: str, password: str, request_meta: RequestMeta | None = None) -> tuple[AbstractTenantUser, TokenPair]:
     user = user_find_by_email(client=client, email=normalize_email(email))
     if user is None:
         _spend_one_password_check(password)
-        raise _login_failed(client=client, user_id=None, error=InvalidCredentials(), request_meta=request_meta)
+        raise InvalidCredentials()
     if not _password_matches(user, password):
-        raise _login_failed(client=client, user_id=user.user_id, error=InvalidCredentials(), request_meta=request_meta)
+        raise InvalidCredentials(user_id=user.user_id)
     # Only someone who knows the password learns that the account is disabled or unverified.
     if not user.is_active:
-        raise _login_failed(client=client, user_id=user.user_id, error=AccountDisabled(), request_meta=request_meta)
+        raise AccountDisabled(user_id=user.user_id)
     if client.require_email_verification and not user.email_verified:
-        raise _login_failed(client=client, user_id=user.user_id, error=EmailNotVerified(), request_meta=request_meta)
+        raise EmailNotVerified(user_id=user.user_id)
     pair = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
     signals.user_logged_in.send(sender=Client, client=client, user_id=user.user_id, request_meta=request_meta, metadata={})
     return user, pair
@@ -320,79 +306,50 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 # --- email verification and password reset --------------------------------------------
 # Tokens: accounts.email_tokens (signed, 24 h, client-bound, single use by state fingerprint).
 # Requests by email (resend, forgot) answer the same whether or not the email exists, so
-# these services return nothing a view could leak; each attempt is announced exactly once.
-
-
-def _token_refused(*, client: Client, action: str, error: EmailTokenRefused, request_meta: RequestMeta | None) -> EmailTokenRefused:
-    tenant_signals.action_failed.send(
-        sender=Client,
-        client=client,
-        user_id=error.user_id,
-        request_meta=request_meta,
-        action=action,
-        reason="invalid_token",
-        metadata={"problem": error.problem},
-    )
-    error.announced = True
-    return error
-
-
-def _user_for_email_token(*, client: Client, token: str, purpose: Purpose, action: str, request_meta: RequestMeta | None) -> AbstractTenantUser:
-    try:
-        return email_token_user(client=client, token=token, purpose=purpose)
-    except EmailTokenRefused as error:
-        raise _token_refused(client=client, action=action, error=error, request_meta=request_meta) from None
-
-
-def _mail_verification_link(*, client: Client, user: AbstractTenantUser) -> bool:
-    token = email_token_make(client=client, user=user, purpose=Purpose.VERIFY_EMAIL)
-    return emails.send_verification_mail(client=client, user=user, token=token)
+# these services return nothing a view could leak. A refused token raises EmailTokenRefused,
+# which carries the user and the problem for the audit record its answerer writes.
 
 
 def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Mail a verification link if `email` is an active, unverified user of this client; else nothing."""
+    """Queue a verification mail if `email` is an active, unverified user of this client; else nothing."""
     user = user_find_by_email(client=client, email=normalize_email(email))
-    mailed = False
+    queued = False
     if user is not None and user.is_active and not user.email_verified:
-        mailed = _mail_verification_link(client=client, user=user)
+        queued = bool(outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL))
     signals.email_verification_sent.send(
         sender=Client,
         client=client,
         user_id=user.user_id if user is not None else None,
         request_meta=request_meta,
-        metadata={"mailed": mailed},
+        metadata={"mail_queued": queued},
     )
 
 
 def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None = None) -> AbstractTenantUser:
-    user = _user_for_email_token(
-        client=client, token=token, purpose=Purpose.VERIFY_EMAIL, action="email_verify", request_meta=request_meta
-    )
+    user = email_token_user(client=client, token=token, purpose=Purpose.VERIFY_EMAIL)
     # The conditional update is the single use: of two concurrent uses only one flips the flag.
     flipped = type(user).objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
         email_verified=True, updated_at=timezone.now()
     )
     if flipped != 1:
-        error = EmailTokenRefused("used_or_stale", user_id=user.user_id)
-        raise _token_refused(client=client, action="email_verify", error=error, request_meta=request_meta)
+        raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
     user.email_verified = True
     signals.email_verified.send(sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={})
     return user
 
 
 def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Mail a reset link if `email` is an active user of this client; else nothing."""
+    """Queue a reset mail if `email` is an active user of this client; else nothing."""
     user = user_find_by_email(client=client, email=normalize_email(email))
-    mailed = False
+    queued = False
     if user is not None and user.is_active:
-        token = email_token_make(client=client, user=user, purpose=Purpose.RESET_PASSWORD)
-        mailed = emails.send_password_reset_mail(client=client, user=user, token=token)
+        queued = bool(outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET))
     signals.password_reset_requested.send(
         sender=Client,
         client=client,
         user_id=user.user_id if user is not None else None,
         request_meta=request_meta,
-        metadata={"mailed": mailed},
+        metadata={"mail_queued": queued},
     )
 
 
@@ -403,22 +360,11 @@ def password_reset_confirm(
 
     Following the link proves the mailbox is the user's, so the email counts as verified.
     """
-    user = _user_for_email_token(
-        client=client, token=token, purpose=Purpose.RESET_PASSWORD, action="password_reset", request_meta=request_meta
-    )
+    user = email_token_user(client=client, token=token, purpose=Purpose.RESET_PASSWORD)
     try:
         validate_new_password(new_password, user=user, field="new_password")
     except ServiceError as error:
-        tenant_signals.action_failed.send(
-            sender=Client,
-            client=client,
-            user_id=user.user_id,
-            request_meta=request_meta,
-            action="password_reset",
-            reason=error.code,
-            metadata={"fields": sorted(error.fields or {})},
-        )
-        error.announced = True
+        error.user_id, error.audit_metadata = user.user_id, {"fields": sorted(error.fields or {})}
         raise
     new_hash = make_password(new_password)
     # Conditional on the old hash: of two concurrent resets with one token only one applies.
@@ -427,8 +373,7 @@ def password_reset_confirm(
         password_hash=new_hash, email_verified=True, token_generation=next_generation, updated_at=timezone.now()
     )
     if changed != 1:
-        error = EmailTokenRefused("used_or_stale", user_id=user.user_id)
-        raise _token_refused(client=client, action="password_reset", error=error, request_meta=request_meta)
+        raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
     user.password_hash, user.email_verified, user.token_generation = new_hash, True, next_generation
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)
     signals.password_reset_done.send(

@@ -42,18 +42,6 @@ def record_action_failed(sender, action, client=None, user_id=None, request_meta
     _record(action, FAILED, client=client, user_id=user_id, request_meta=request_meta, reason=reason, metadata=metadata)
 
 
-def record_access_key_refused(sender, reason, client=None, request_meta=None, action="", metadata=None, **extra):
-    status_code = {"wrong_client": "forbidden", "client_disabled": "forbidden"}.get(reason, "unauthorized")
-    _record(
-        action or "api_call",
-        FAILED,
-        client=client,
-        request_meta=request_meta,
-        reason=status_code,
-        metadata={"key_problem": reason, **(metadata or {})},
-    )
-
-
 def record_client_registered(sender, client, request_meta=None, surface="api", **extra):
     _record("client_register", SUCCESS, client=client, request_meta=request_meta, metadata={"surface": surface})
 
@@ -78,21 +66,6 @@ def record_client_deactivated(sender, client, request_meta=None, **extra):
 
 def record_client_deleted(sender, client_id, request_meta=None, **extra):
     _record("client_delete", SUCCESS, client_id=client_id, request_meta=request_meta)
-
-
-def record_registration_failed(sender, reason, request_meta=None, **extra):
-    _record("client_register", FAILED, request_meta=request_meta, reason=reason)
-
-
-def record_rate_limited(sender, client=None, request_meta=None, action="", limit="", **extra):
-    _record(
-        "rate_limited",
-        FAILED,
-        client=client,
-        request_meta=request_meta,
-        reason="rate_limited",
-        metadata={"attempted": action, "limit": limit},
-    )
 
 
 # Staff names are short; anything longer is more likely a password typed into the wrong box.
@@ -128,22 +101,18 @@ RECEIVERS = [
     (tenant_signals.access_key_revoked, record_access_key_revoked),
     (tenant_signals.client_deactivated, record_client_deactivated),
     (tenant_signals.client_deleted, record_client_deleted),
-    (tenant_signals.access_key_refused, record_access_key_refused),
-    (tenant_signals.registration_failed, record_registration_failed),
-    (tenant_signals.rate_limited, record_rate_limited),
     (account_signals.user_signed_up, _simple("signup", SUCCESS)),
     (account_signals.user_logged_in, _simple("login", SUCCESS)),
-    (account_signals.user_login_failed, _simple("login", FAILED)),
     (account_signals.user_logged_out, _simple("logout", SUCCESS)),
     (account_signals.token_family_revoked, _simple("token_revoke", SUCCESS)),
     (account_signals.token_refreshed, _simple("token_refresh", SUCCESS)),
-    (account_signals.token_reuse_detected, _simple("token_reuse", FAILED)),
     (account_signals.email_verified, _simple("email_verify", SUCCESS)),
     (account_signals.email_verification_sent, _simple("email_resend", SUCCESS)),
     (account_signals.password_reset_requested, _simple("password_forgot", SUCCESS)),
     (account_signals.password_reset_done, _simple("password_reset", SUCCESS)),
     (account_signals.user_updated, _simple("user_update", SUCCESS)),
     (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
+    (account_signals.mail_failed, _simple("mail_delivery", FAILED)),
     (tenant_signals.action_failed, record_action_failed),
     (staff_signals.user_login_failed, record_admin_login_failed),
     (user_locked_out, record_admin_locked_out),

@@ -6,6 +6,7 @@ this through `api_exception_handler`; everything else on `/api/` (Django's own 4
 """
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
 from core.errors import ServiceError, code_for_status
+from core.request_meta import request_meta
+from tenants.failures import failure_announce
 
 logger = logging.getLogger("authsvc.errors")
 
@@ -27,6 +30,28 @@ STORE_UNAVAILABLE = (OperationalError, InterfaceError, ConnectionFailure)
 # The shared cache holds the rate-limit counters: without it no call can be counted, so
 # the answer is the same 503 as for the database (fail closed), not a 500.
 CACHE_UNAVAILABLE = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What an error answers: status, code, text, and for some the fields or headers."""
+
+    status: int
+    code: str
+    detail: str
+    fields: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
+
+    def response(self) -> JsonResponse:
+        body: dict[str, Any] = {"error": self.code, "detail": self.detail}
+        if self.fields:
+            body["fields"] = self.fields
+        response = JsonResponse(body, status=self.status)
+        for name, value in (self.headers or {}).items():
+            response[name] = value
+        if self.status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="authsvc"'
+        return response
 
 
 def error_response(
@@ -37,25 +62,14 @@ def error_response(
     fields: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JsonResponse:
-    body: dict[str, Any] = {
-        "error": code or code_for_status(status),
-        "detail": detail or HTTPStatus(status).phrase,
-    }
-    if fields:
-        body["fields"] = fields
-    response = JsonResponse(body, status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="authsvc"'
-    return response
+    return Failure(status, code or code_for_status(status), detail or HTTPStatus(status).phrase, fields, headers).response()
 
 
-def service_error_response(exc: ServiceError) -> JsonResponse:
+def _service_failure(exc: ServiceError) -> Failure:
     headers = {}
     if getattr(exc, "retry_after", None) is not None:
         headers["Retry-After"] = str(exc.retry_after)
-    return error_response(exc.status_code, exc.code, exc.detail, fields=exc.fields, headers=headers)
+    return Failure(exc.status_code, exc.code, exc.detail, exc.fields, headers)
 
 
 def _flatten_validation(detail: Any) -> dict[str, Any]:
@@ -73,36 +87,42 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def exception_to_response(exc: Exception) -> JsonResponse | None:
-    """Map an exception to an envelope response, or None when it is a genuine bug."""
+def failure_for(exc: Exception) -> Failure | None:
+    """What an exception answers, or None when it is a genuine bug."""
     if isinstance(exc, ServiceError):
-        return service_error_response(exc)
+        return _service_failure(exc)
     if isinstance(exc, drf.ValidationError):
-        return error_response(400, "invalid_request", "Some fields are invalid.", fields=_flatten_validation(exc.detail))
+        return Failure(400, "invalid_request", "Some fields are invalid.", _flatten_validation(exc.detail))
     if isinstance(exc, drf.ParseError):
-        return error_response(400, "invalid_request", "The body is not valid JSON.")
+        return Failure(400, "invalid_request", "The body is not valid JSON.")
     if isinstance(exc, drf.UnsupportedMediaType):
-        return error_response(400, "invalid_request", "The body must be JSON (Content-Type: application/json).")
+        return Failure(400, "invalid_request", "The body must be JSON (Content-Type: application/json).")
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
-        return error_response(401, "unauthorized", str(exc.detail))
+        return Failure(401, "unauthorized", str(exc.detail))
     if isinstance(exc, drf.PermissionDenied):
-        return error_response(403, "forbidden", str(exc.detail))
+        return Failure(403, "forbidden", str(exc.detail))
     if isinstance(exc, DjangoPermissionDenied):
-        return error_response(403, "forbidden", "Forbidden.")
+        return Failure(403, "forbidden", "Forbidden.")
     if isinstance(exc, (drf.NotFound, Http404)):
-        return error_response(404, "not_found", "Not found.")
+        return Failure(404, "not_found", "Not found.")
     if isinstance(exc, drf.MethodNotAllowed):
-        return error_response(405, "method_not_allowed", str(exc.detail))
+        return Failure(405, "method_not_allowed", str(exc.detail))
     if isinstance(exc, drf.Throttled):
-        return error_response(429, "rate_limited", "Too many requests; retry later.", headers={"Retry-After": str(int(exc.wait or 60))})
+        return Failure(429, "rate_limited", "Too many requests; retry later.", headers={"Retry-After": str(int(exc.wait or 60))})
     if isinstance(exc, RequestDataTooBig):
-        return error_response(413, "payload_too_large", "The request body is too large.")
+        return Failure(413, "payload_too_large", "The request body is too large.")
     if isinstance(exc, STORE_UNAVAILABLE + CACHE_UNAVAILABLE) or (isinstance(exc, DatabaseError) and _looks_unavailable(exc)):
         logger.error("store unavailable: %s", exc.__class__.__name__)
-        return error_response(503, "service_unavailable", "The store is temporarily unavailable; retry shortly.", headers={"Retry-After": "5"})
+        return Failure(503, "service_unavailable", "The store is temporarily unavailable; retry shortly.", headers={"Retry-After": "5"})
     if isinstance(exc, drf.APIException):
-        return error_response(exc.status_code, None, str(exc.detail))
+        return Failure(exc.status_code, code_for_status(exc.status_code), str(exc.detail))
     return None
+
+
+def exception_to_response(exc: Exception) -> JsonResponse | None:
+    """Map an exception to an envelope response, or None when it is a genuine bug."""
+    failure = failure_for(exc)
+    return failure.response() if failure is not None else None
 
 
 # PostgreSQL's "relation does not exist": SQLite reports a missing table as an OperationalError
@@ -114,9 +134,29 @@ def _looks_unavailable(exc: DatabaseError) -> bool:
     return isinstance(exc.__cause__, STORE_UNAVAILABLE) or getattr(exc.__cause__, "sqlstate", None) == UNDEFINED_TABLE
 
 
-def api_exception_handler(exc: Exception, context: dict) -> JsonResponse | None:
-    response = exception_to_response(exc)
-    if response is None:
+SERVER_ERROR = Failure(500, "server_error", "Internal server error.")
+
+
+def api_exception_handler(exc: Exception, context: dict) -> JsonResponse:
+    """DRF's handler: the envelope, and the one announcement of the failed attempt (for audit)."""
+    failure = failure_for(exc)
+    if failure is None:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
-        return error_response(500, "server_error", "Internal server error.")
-    return response
+        failure = SERVER_ERROR
+    _announce(exc, failure, context.get("view"), context.get("request"))
+    return failure.response()
+
+
+def _announce(exc: Exception, failure: Failure, view, request) -> None:
+    action = getattr(view, "action_name", None)
+    # Only our views name an action; a method the path does not take (405) attempted none.
+    if action is None or request is None or isinstance(exc, drf.MethodNotAllowed):
+        return
+    client = getattr(view, "client", None)
+    failure_announce(
+        error=exc,
+        code=failure.code,
+        action=action or "api_call",
+        client=client,
+        request_meta=request_meta(request, key_is_valid=client is not None),
+    )

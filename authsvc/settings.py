@@ -12,11 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
 
 from authsvc import embedded_redis
+from authsvc.email_url import email_settings
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
 
@@ -309,8 +309,21 @@ RATELIMIT_USE_CACHE = "default"
 
 # --- mail ------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
-globals().update(dj_email_url.parse(EMAIL_URL))  # EMAIL_BACKEND, EMAIL_HOST, ...
+_email = email_settings(EMAIL_URL)
+globals().update(_email)  # EMAIL_BACKEND, EMAIL_HOST, ...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "authsvc <no-reply@localhost>")
+# A relay that stops answering must not hold a worker forever (dj-email-url leaves it unset).
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or env_int("AUTHSVC_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
+# The outbox (accounts.outbox): retries double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with
+# jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
+AUTHSVC_MAIL_RETRY_SECONDS = env_int("AUTHSVC_MAIL_RETRY_SECONDS", 30, minimum=1)
+AUTHSVC_MAIL_RETRY_MAX_SECONDS = env_int("AUTHSVC_MAIL_RETRY_MAX_SECONDS", 3600, minimum=1)
+AUTHSVC_MAIL_MAX_AGE_SECONDS = env_int("AUTHSVC_MAIL_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
+# How long a worker holds a mail it is sending before another may take it (it died, or hangs).
+AUTHSVC_MAIL_LEASE_SECONDS = env_int("AUTHSVC_MAIL_LEASE_SECONDS", 2 * EMAIL_TIMEOUT + 30, minimum=1)
+AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1)
+if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
+    raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
 
 # --- passwords -------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import mail_timing  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
@@ -68,8 +69,10 @@ class Plan:
         self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)
         # Figure 5: seconds of mixed load per server configuration.
         self.mixed_seconds = 10.0 if q else 25.0
+        # Figure 6: runs of (registered, unknown) request pairs per endpoint.
+        self.mail_runs, self.mail_pairs = (3, 10) if q else (5, 20)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -369,6 +372,12 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         started = time.perf_counter()
         results["mixed"] = mixed_load(store, scratch, plan)
         results["seconds"]["figure_5"] = round(time.perf_counter() - started, 1)
+    if "mail" in plan.figures:
+        log(f"{store}: figure 6 (forgot/resend, registered against unknown email, behind a slow relay; bench/mail_timing.py)")
+        started = time.perf_counter()
+        mail_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_mail"), redis_url=redis_url)
+        results["mail"] = mail_timing.figure(mail_env, plan)
+        results["seconds"]["figure_6"] = round(time.perf_counter() - started, 1)
     return results
 
 

@@ -21,13 +21,25 @@ class ServiceError(Exception):
     meaning = ""
     # The code that framework failures of this status (a DRF or Django error, not ours) get.
     answers_for_status = False
-    # Set by a service that already announced this failure with a signal of its own,
-    # so that views do not announce the same attempt twice.
-    announced = False
+    # The audit record of a failure is written once, by whoever answers it (the API's exception
+    # handler, a link page), from the attempted action and this code. What only the raiser
+    # knows travels on the error: whose attempt it was, small facts (never a secret), and an
+    # action to record instead of the attempted one (a refresh that finds reuse: token_reuse).
+    audit_action = ""
+    audit_reason = ""  # the code, unless a finer reason is worth recording
 
-    def __init__(self, detail: str | None = None, *, fields: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        fields: dict[str, Any] | None = None,
+        user_id: Any = None,
+        audit_metadata: dict[str, Any] | None = None,
+    ):
         self.detail = detail or self.default_detail
         self.fields = fields
+        self.user_id = user_id
+        self.audit_metadata = audit_metadata or {}
         super().__init__(self.detail)
 
     def __init_subclass__(cls, **kwargs):
@@ -101,9 +113,11 @@ class RateLimited(ServiceError):
     meaning = "Too many requests; wait the number of seconds in Retry-After."
     answers_for_status = True
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 60):
+    audit_action = "rate_limited"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60, attempted: str = "", limit: str = ""):
         self.retry_after = retry_after
-        super().__init__(detail)
+        super().__init__(detail, audit_metadata={"attempted": attempted, "limit": limit})
 
 
 class ServerError(ServiceError):

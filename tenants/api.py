@@ -1,37 +1,36 @@
 """The base of every per-client API view (`/api/v1/<client_id>/...`), whichever app serves it."""
 
-import json
 from functools import cached_property
 
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.views import APIView
 
 from core.request_meta import request_meta
-from tenants import signals
 from tenants.authentication import AccessKeyAuthentication
+from tenants.models import Client
 from tenants.permissions import IsPathClient
-from tenants.ratelimits import enforce_client_limit
-
-
-def _is_attempt(exc: Exception) -> bool:
-    """A method the path does not take (405) attempted none of its actions: nothing to audit."""
-    return not isinstance(exc, MethodNotAllowed)
+from tenants.ratelimits import AccessKeyThrottle, enforce_client_limit
 
 
 class ClientApi(APIView):
     # Not a docstring: drf-spectacular would publish it as the description of every
     # operation that lacks one. Each subclass documents itself with `client_operation`.
     #
-    # Base of every per-client view: the access key of the path's client is required.
-    # A failed attempt that no service announced is announced here once, as `action_failed`.
+    # Base of every per-client view. DRF's steps, each without side effects of its own: the
+    # access key authenticates (AccessKeyAuthentication), its client must be the path's
+    # (IsPathClient), the call counts in the key's bucket (AccessKeyThrottle). Whatever is
+    # refused, there or in the view, the exception handler answers and announces once, as
+    # `action_name` (authsvc.exceptions).
 
     authentication_classes = [AccessKeyAuthentication]
     permission_classes = [IsPathClient]
+    throttle_classes = [AccessKeyThrottle]
     action_name = ""
+    # The key's client, once the key is accepted; None before (and for the handler, when not).
+    client: Client | None = None
 
-    @property
-    def client(self):
-        return self.request.user
+    def perform_authentication(self, request):
+        key = request.auth
+        self.client = key.client.to_client() if key is not None else None
 
     @cached_property
     def meta(self):
@@ -45,30 +44,9 @@ class ClientApi(APIView):
     def limit(self, limit: str, key: str | None) -> None:
         """Count this call in the client's `limit` bucket for `key` (a validated value; None skips)."""
         if key:
-            enforce_client_limit(
-                self.request, client=self.client, limit=limit, key=key, action=self.action_name, request_meta=self.meta
-            )
+            enforce_client_limit(client=self.client, limit=limit, key=key, action=self.action_name)
 
     def limit_mail(self) -> None:
         """Count a call that may send a mail in the client's quota, whether or not one is sent
         (so the answer still reveals nothing about which emails have accounts)."""
         self.limit("mail_client", str(self.client.client_id))
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        key_was_accepted = getattr(self.request, "_authsvc_permitted", False)
-        if key_was_accepted and self.action_name and not getattr(exc, "announced", False) and _is_attempt(exc):
-            signals.action_failed.send(
-                sender=type(self),
-                client=self.client,
-                user_id=None,
-                request_meta=self.meta,
-                action=self.action_name,
-                reason=json.loads(response.content).get("error", "invalid_request"),
-                metadata={},
-            )
-        return response
-
-    def check_permissions(self, request):
-        super().check_permissions(request)
-        request._authsvc_permitted = True

@@ -11,25 +11,24 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest
 from django_ratelimit import ALL
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
+from rest_framework.throttling import BaseThrottle
 
 from core.errors import InvalidRequest, RateLimited
-from core.request_meta import RequestMeta
-from tenants import signals
 from tenants.models import Client
 
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 
 
-def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str) -> None:
+def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit: str) -> None:
+    """Count one call in `group`'s bucket for `key`; over `rate` → RateLimited (429), to be announced."""
     if not getattr(settings, "RATELIMIT_ENABLE", True):  # django-ratelimit's switch, default on
         return
-    limit, period = _split_rate(rate)
+    allowed, period = _split_rate(rate)
     window = _get_window(key, period)
-    if _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE) > limit:
-        raise RateLimited(retry_after=max(1, window - int(time.time())))
+    if _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE) > allowed:
+        raise RateLimited(retry_after=max(1, window - int(time.time())), attempted=attempted, limit=limit)
 
 
 def _count(cache_key: str, *, ttl: int) -> int:
@@ -52,28 +51,23 @@ def client_rate(client: Client, limit: str) -> str:
     return (client.rate_limits or {}).get(limit) or settings.AUTHSVC_RATE_LIMITS[limit]
 
 
-def enforce_client_limit(
-    request: HttpRequest,
-    *,
-    client: Client,
-    limit: str,
-    key: str,
-    action: str,
-    request_meta: RequestMeta | None,
-) -> None:
-    """Count one call against `limit` for this client; over it → 429, announced once."""
-    try:
-        enforce_rate_limit(request, group=f"{limit}:{client.client_id}", key=key, rate=client_rate(client, limit))
-    except RateLimited as error:
-        signals.rate_limited.send(
-            sender=Client,
-            client=client,
-            request_meta=request_meta,
-            action=action,
-            limit=limit,
-        )
-        error.announced = True
-        raise
+def enforce_client_limit(*, client: Client, limit: str, key: str, action: str) -> None:
+    """Count one call of `action` against this client's `limit` for `key`; over it → 429."""
+    enforce_rate_limit(
+        group=f"{limit}:{client.client_id}", key=key, rate=client_rate(client, limit), attempted=action, limit=limit
+    )
+
+
+class AccessKeyThrottle(BaseThrottle):
+    """Every call with a valid key counts in the key's own bucket (`access_key`).
+
+    Over the limit it raises RateLimited itself instead of answering False: the 429 then
+    carries the window's Retry-After and, for audit, which bucket overflowed.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        enforce_client_limit(client=view.client, limit="access_key", key=request.auth.key_id, action=view.action_name or "api_call")
+        return True
 
 
 def validate_rate_limits(overrides: object) -> dict:

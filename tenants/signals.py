@@ -11,9 +11,6 @@ access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
 access_key_revoked = Signal()  # + key_id
 client_deactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)
-access_key_refused = Signal()  # + reason ("missing", "malformed", "unknown", "revoked", "client_disabled", "wrong_client")
-registration_failed = Signal()  # + reason (error code); client is None
-rate_limited = Signal()  # + action (what was attempted), limit (which bucket overflowed)
-# Any other refused attempt on a client's API (bad input, bad token, ...), from whichever app
-# serves it, so that every attempt is announced once: + action, reason, user_id, metadata.
+# Every refused attempt on the API or a link page, whichever app serves it, sent once by
+# tenants.failures: + action, reason (an error code or finer), user_id, metadata.
 action_failed = Signal()

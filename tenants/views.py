@@ -1,22 +1,17 @@
 """HTTP surface of the tenants context: registration, the client's own record, its docs page."""
 
-import json
-
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework.authentication import get_authorization_header
-from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Forbidden, RateLimited, Unauthorized
+from core.errors import Forbidden, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
-from tenants import services, signals
-from tenants.authentication import AccessKeyAuthentication
-from tenants.models import Client
+from tenants import services
+from tenants.api import ClientApi
 from tenants.openapi import client_operation, error_responses
-from tenants.permissions import IsPathClient
 from tenants.ratelimits import enforce_rate_limit
 from tenants.selectors import documentation_url, registration_mode
 from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
@@ -64,6 +59,9 @@ def _check_registration_allowed(request) -> None:
 class ClientRegisterApi(APIView):
     """POST /api/v1/clients/register: a new client, its first access key (shown once) and collection."""
 
+    # Refusals are announced as this action by the exception handler, with no client.
+    action_name = "client_register"
+
     def post(self, request):
         # Counted before the token check, so guessing the registration token is limited too.
         self._limit_per_ip(request)
@@ -88,27 +86,13 @@ class ClientRegisterApi(APIView):
         bucket = ip_bucket(peer_ip(request))
         if bucket is None:  # no address we could parse: nothing valid to key a bucket on
             return
-        try:
-            enforce_rate_limit(request, group="client_register", key=bucket, rate=settings.AUTHSVC_REGISTRATION_RATE)
-        except RateLimited as error:
-            signals.rate_limited.send(
-                sender=Client, client=None, request_meta=request_meta(request, key_is_valid=False),
-                action="client_register", limit="registration_ip",
-            )
-            error.announced = True
-            raise
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        # A method the path does not take (405) attempted no registration: nothing to audit.
-        if not getattr(exc, "announced", False) and not isinstance(exc, MethodNotAllowed):
-            signals.registration_failed.send(
-                sender=Client,
-                client=None,
-                reason=json.loads(response.content).get("error", "invalid_request"),
-                request_meta=request_meta(self.request, key_is_valid=False),
-            )
-        return response
+        enforce_rate_limit(
+            group="client_register",
+            key=bucket,
+            rate=settings.AUTHSVC_REGISTRATION_RATE,
+            attempted="client_register",
+            limit="registration_ip",
+        )
 
 
 @extend_schema_view(
@@ -125,12 +109,8 @@ class ClientRegisterApi(APIView):
         responses={200: ClientOutput, **error_responses(401, 403)},
     )
 )
-class ClientDetailApi(APIView):
-    # The calling client's own record. Refusals are audited under this action name.
+class ClientDetailApi(ClientApi):
     action_name = "client_get"
 
-    authentication_classes = [AccessKeyAuthentication]
-    permission_classes = [IsPathClient]
-
     def get(self, request, client_id):
-        return Response(ClientOutput(request.user).data)
+        return Response(ClientOutput(self.client).data)

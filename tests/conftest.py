@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite. Servers are started by `tests/stores.py`."""
 
+import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from tenants.models import Client
 from tenants.services import client_register
 from tenants.signals import client_registered
 from tenants.user_models import users_table_name
-from tests.stores import STORE
+from tests.mail import DeliveredMail
+from tests.stores import STORE, scratch_dir
 
 
 @dataclass
@@ -34,6 +36,18 @@ class Tenant:
 
     def url(self, path: str = "") -> str:
         return f"/api/v1/{self.client_id}/{path}"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests run on a database file, as the service does, not in memory.
+
+    Django shares an in-memory test database's one connection between the live server's
+    threads, where row counts and transactions mix between requests; no deployment does that,
+    and no code of ours should carry a branch for it.
+    """
+    if STORE == "sqlite":
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(scratch_dir() / "test_authsvc.sqlite3")
 
 
 @pytest.fixture(autouse=True)
@@ -153,38 +167,62 @@ def loopback_listener():
         server.server_close()
 
 
-@dataclass
 class SmtpServer:
-    """A real SMTP server (aiosmtpd) on loopback; `messages` holds what it received, parsed."""
+    """A real SMTP server (aiosmtpd) on loopback. `messages` is what it received (parsed), read
+    after the mail worker ran; `delay` slows every answer; stop() and start() take it down and up."""
 
-    host: str
-    port: int
-    messages: list
+    def __init__(self, port: int):
+        self.host, self.port = "127.0.0.1", port
+        self.received: list = []
+        self.delay = 0.0
+        self.controller = None
+
+    @property
+    def messages(self) -> DeliveredMail:
+        return DeliveredMail(self.received)
+
+    def start(self) -> None:
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        server = self
+
+        class Collect:
+            async def handle_DATA(self, smtp, session, envelope):
+                if server.delay:
+                    await asyncio.sleep(server.delay)
+                server.received.append(message_from_bytes(envelope.content, policy=policy.default))
+                return "250 OK"
+
+        self.controller = Controller(Collect(), hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
 
 @pytest.fixture
 def smtp_server(settings):
     """Mail goes over SMTP to a server of the test's own on 127.0.0.1, not to Django's memory."""
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
-
     from tests.stores import free_port
 
-    messages: list = []
-
-    class Collect:
-        async def handle_DATA(self, server, session, envelope):
-            messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    controller = Controller(Collect(), hostname="127.0.0.1", port=free_port())
-    controller.start()
+    server = SmtpServer(free_port())
+    server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
     try:
-        yield SmtpServer(host="127.0.0.1", port=controller.port, messages=messages)
+        yield server
     finally:
-        controller.stop()
+        server.stop()
+
+
+@pytest.fixture
+def mailoutbox(mailoutbox):
+    """pytest-django's outbox, read after the mail worker sent what requests queued."""
+    return DeliveredMail(mailoutbox)

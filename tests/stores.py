@@ -34,6 +34,11 @@ _cleanups: list = []
 _scratch = Path(tempfile.mkdtemp(prefix="authsvc-tests-"))
 
 
+def scratch_dir() -> Path:
+    """This run's scratch directory (server logs, SQLite files), removed when the run ends."""
+    return _scratch
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

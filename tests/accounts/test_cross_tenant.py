@@ -4,10 +4,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.core import mail
 
 from accounts.email_tokens import Purpose, email_token_make
-from accounts.models import RefreshToken
+from accounts.models import OutboundMail, RefreshToken
 from accounts.urls import client_api_urlpatterns
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, sign_up
@@ -82,11 +81,12 @@ def test_every_mounted_route_is_in_the_table():
 
 @pytest.mark.parametrize("name", sorted(MOUNTED))
 def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tenant, sent_signals, name):
-    """Client B's key on client A's path: 403 forbidden, no change to A, no account signal, no mail."""
+    """Client B's key on client A's path: 403 forbidden, no change to A, no mail queued; the one
+    announcement is the refusal, under B (the key's client)."""
     endpoint = MOUNTED[name]
     victim = sign_up(tenant)
     before = snapshot(tenant)
-    outbox_before = len(mail.outbox)
+    queued_before = OutboundMail.objects.count()
     sent_signals.clear()
 
     response = request(tenant, endpoint, victim, key_of=other_tenant)
@@ -94,8 +94,10 @@ def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tena
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
     assert snapshot(tenant) == before
-    assert sent_signals == []
-    assert len(mail.outbox) == outbox_before
+    assert [(sent.signal, sent.kwargs["reason"], sent.kwargs["client"]) for sent in sent_signals] == [
+        ("action_failed", "forbidden", other_tenant.client)
+    ]
+    assert OutboundMail.objects.count() == queued_before
 
 
 @pytest.mark.parametrize("name", sorted(MOUNTED))

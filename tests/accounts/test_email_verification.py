@@ -314,8 +314,8 @@ def test_each_attempt_is_announced_once_and_never_with_the_token(verifying, mail
     call(verifying, "email/verify", {"token": tokens[1]})
 
     assert [name for name, _ in announced] == ["user_signed_up", "email_verification_sent", "email_verified", "action_failed"]
-    assert announced[0][1]["metadata"] == {"verification_required": True, "verification_mailed": True}
-    assert announced[1][1]["metadata"] == {"mailed": True}
+    assert announced[0][1]["metadata"] == {"verification_required": True, "verification_queued": True}
+    assert announced[1][1]["metadata"] == {"mail_queued": True}
     failure = announced[3][1]
     assert (failure["action"], failure["reason"], failure["metadata"]) == ("email_verify", "invalid_token", {"problem": "used_or_stale"})
     for token in tokens:

@@ -1,10 +1,10 @@
-"""Each attempt announces its outcome once (accounts.signals), with the client, user and request metadata."""
+"""Each attempt announces its outcome once, with the client, user and request metadata: a success
+as its own accounts signal, a refusal as the one action_failed that whoever answers it sends."""
 
 import uuid
 
 import pytest
 
-from tenants import signals as tenant_signals
 from tests.accounts.conftest import call, log_in, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,34 +71,26 @@ def test_an_invalid_end_user_ip_falls_back_to_the_peer_address(user, sent_signal
 
 def test_end_user_headers_are_ignored_without_a_valid_key(tenant, sent_signals):
     """A caller without a valid key cannot choose the address that audit and rate limits see."""
-    refused = []
-
-    def record(sender, **kwargs):
-        refused.append(kwargs)
-
-    tenant_signals.access_key_refused.connect(record, weak=False, dispatch_uid="tests.accounts.refused")
-    try:
-        call(
-            tenant,
-            "login",
-            {"email": "ada@example.com", "password": "whatever-it-is"},
-            HTTP_AUTHORIZATION="Bearer ak_unknown.secret",
-            REMOTE_ADDR="198.51.100.4",
-            **END_USER,
-        )
-    finally:
-        tenant_signals.access_key_refused.disconnect(dispatch_uid="tests.accounts.refused")
-    assert len(refused) == 1
-    assert refused[0]["request_meta"].ip_address == "198.51.100.4"
-    assert sent_signals == []
+    call(
+        tenant,
+        "login",
+        {"email": "ada@example.com", "password": "whatever-it-is"},
+        HTTP_AUTHORIZATION="Bearer ak_unknown.secret",
+        REMOTE_ADDR="198.51.100.4",
+        **END_USER,
+    )
+    kwargs = only_signal(sent_signals, "action_failed")
+    assert (kwargs["action"], kwargs["reason"], kwargs["client"]) == ("login", "unauthorized", None)
+    assert kwargs["metadata"] == {"key_problem": "malformed"}
+    assert kwargs["request_meta"].ip_address == "198.51.100.4"
 
 
 @pytest.mark.parametrize(
     ("scenario", "reason", "knows_user"),
     [("wrong-password", "invalid_credentials", True), ("unknown-email", "invalid_credentials", False), ("disabled", "account_disabled", True)],
 )
-def test_a_failed_login_sends_user_login_failed_once_with_its_reason(user, sent_signals, scenario, reason, knows_user):
-    """Login failures are announced by the service alone: one user_login_failed, no action_failed."""
+def test_a_failed_login_is_announced_once_with_its_reason_and_user(user, sent_signals, scenario, reason, knows_user):
+    """One action_failed for login; the service only raised, the user it found rides on the error."""
     if scenario == "disabled":
         type(user.row()).objects.filter(pk=user.user_id).update(is_active=False)
     email = "nobody@example.com" if scenario == "unknown-email" else user.email
@@ -107,24 +99,25 @@ def test_a_failed_login_sends_user_login_failed_once_with_its_reason(user, sent_
 
     call(user.tenant, "login", {"email": email, "password": password}, **END_USER)
 
-    kwargs = only_signal(sent_signals, "user_login_failed")
-    assert kwargs["reason"] == reason
+    kwargs = only_signal(sent_signals, "action_failed")
+    assert (kwargs["action"], kwargs["reason"]) == ("login", reason)
     assert kwargs["client"] == user.tenant.client
     assert kwargs["user_id"] == (uuid.UUID(user.user_id) if knows_user else None)
     assert kwargs["request_meta"].ip_address == "203.0.113.9"
 
 
-def test_reuse_of_a_refresh_token_sends_token_reuse_detected_once(user, sent_signals):
-    """A reuse is announced as such (reason token_reused), not as a generic failure."""
+def test_reuse_of_a_refresh_token_is_announced_once_as_token_reuse(user, sent_signals):
+    """A reuse is recorded as its own action (token_reuse), with the family it revoked."""
     refreshed_away(user)
     sent_signals.clear()
     call(user.tenant, "token/refresh", {"refresh_token": user.refresh_token})
-    kwargs = only_signal(sent_signals, "token_reuse_detected")
-    assert kwargs["reason"] == "token_reused"
+    kwargs = only_signal(sent_signals, "action_failed")
+    assert (kwargs["action"], kwargs["reason"]) == ("token_reuse", "token_reused")
     assert str(kwargs["user_id"]) == user.user_id
+    assert set(kwargs["metadata"]) == {"family_id", "revoked"}
 
 
-# Refusals that no service announces are announced once by the view, as action_failed.
+# Every other refusal: one action_failed with the attempted action and the error code.
 ACTION_FAILURES = {
     "signup-weak-password": (lambda user: ("signup", "POST", {"email": "eve@example.com", "password": "short"}), "signup", "invalid_request"),
     "signup-taken-email": (lambda user: ("signup", "POST", {"email": user.email, "password": user.password}), "signup", "email_taken"),

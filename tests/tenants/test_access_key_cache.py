@@ -150,21 +150,22 @@ def authenticated(tenant) -> Request:
         APIRequestFactory().get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}"),
         authenticators=[AccessKeyAuthentication()],
     )
-    assert request.user is not None
+    assert request.auth is not None
     return request
 
 
 def test_what_one_request_does_to_its_client_does_not_reach_the_next(api, tenant):
-    """Each request gets a Client of its own: changing one in memory changes nothing for other requests."""
-    first = authenticated(tenant)
-    first.user.is_active = False
-    first.user.rate_limits["access_key"] = "1/h"
-    first.user.client_name = "changed in memory"
+    """Each request gets a Client of its own (as ClientApi takes it): changing one in memory
+    changes nothing for other requests."""
+    first = authenticated(tenant).auth.client.to_client()
+    first.is_active = False
+    first.rate_limits["access_key"] = "1/h"
+    first.client_name = "changed in memory"
 
-    second = authenticated(tenant)
+    second = authenticated(tenant).auth.client.to_client()
 
-    assert second.user is not first.user
-    assert (second.user.is_active, second.user.rate_limits, second.user.client_name) == (True, {}, "Acme")
+    assert second is not first
+    assert (second.is_active, second.rate_limits, second.client_name) == (True, {}, "Acme")
     assert status_of(api, tenant) == 200
 
 

@@ -1,0 +1,288 @@
+"""The mail outbox: requests queue, RQ workers send over real SMTP on loopback, nothing is lost."""
+
+import random
+import threading
+import uuid
+from datetime import timedelta
+from urllib.parse import unquote
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import MailKind, MailStatus, OutboundMail
+from accounts.outbox import outbound_mail_deliver, outbox_sweep, retry_intervals
+from audit.models import AuditLog
+from tenants.user_models import user_model_for
+from tests.accounts.conftest import PASSWORD, call
+from tests.conftest import make_tenant
+from tests.mail import deliver_queued_mail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def verifying_tenant(transactional_db):
+    return make_tenant("Mailer Co", require_email_verification=True)
+
+
+def sign_up(tenant, email: str) -> str:
+    """A sign-up of a client that verifies emails (no tokens until verified): the user's id."""
+    response = call(tenant, "signup", {"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.content
+    return response.json()["user_id"]
+
+
+def mails(**filters) -> list[OutboundMail]:
+    return list(OutboundMail.objects.filter(**filters).order_by("created_at"))
+
+
+def held_relay(smtp_server) -> tuple[threading.Event, list]:
+    """Make the relay hold every message until the event is set (a relay that hangs); the list
+    gets the messages it let through."""
+    release = threading.Event()
+    delivered = smtp_server.received
+
+    class Holding(list):
+        def append(self, message):
+            release.wait(timeout=30)
+            delivered.append(message)
+
+    smtp_server.received = Holding()
+    return release, delivered
+
+
+# --- requests never touch SMTP -------------------------------------------------------------------
+
+
+MAILING_CALLS = {
+    "signup": ("signup", {"email": "new@example.com", "password": PASSWORD}, 201),
+    "resend": ("email/resend", {"email": "ada@example.com"}, 202),
+    "forgot": ("password/forgot", {"email": "ada@example.com"}, 202),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAILING_CALLS))
+def test_a_request_that_mails_answers_with_the_relay_down_and_the_mail_arrives_once_it_is_back(verifying_tenant, smtp_server, name):
+    """Relay down: the call answers as usual with the mail queued; the worker fails, records why,
+    and after the relay is back the sweep and a worker deliver it, exactly once."""
+    sign_up(verifying_tenant, "ada@example.com")
+    deliver_queued_mail()
+    smtp_server.received.clear()
+    path, body, status = MAILING_CALLS[name]
+    smtp_server.stop()
+
+    assert call(verifying_tenant, path, body).status_code == status
+    [queued] = mails(status=MailStatus.PENDING)
+    deliver_queued_mail()
+
+    [failed_once] = mails(status=MailStatus.PENDING)
+    assert (failed_once.mail_id, failed_once.attempts) == (queued.mail_id, 1)
+    assert failed_once.last_error and failed_once.next_attempt_at > timezone.now()
+
+    smtp_server.start()
+    OutboundMail.objects.filter(pk=queued.pk).update(next_attempt_at=timezone.now())  # the retry is due
+    deliver_queued_mail()
+    deliver_queued_mail()
+
+    assert len(smtp_server.received) == 1
+    assert smtp_server.received[0]["To"] == body["email"]
+    sent = OutboundMail.objects.get(pk=queued.pk)
+    assert (sent.status, sent.attempts) == (MailStatus.SENT, 2) and sent.sent_at is not None
+
+
+def test_requests_that_mail_answer_while_the_relay_hangs(verifying_tenant, smtp_server):
+    """A relay that holds every message: sign-up, resend and forgot still answer; the mails
+    wait in the outbox and go once a worker runs and the relay lets them through."""
+    release, delivered = held_relay(smtp_server)
+    try:
+        assert call(verifying_tenant, "signup", {"email": "ada@example.com", "password": PASSWORD}).status_code == 201
+        assert call(verifying_tenant, "email/resend", {"email": "ada@example.com"}).status_code == 202
+        assert call(verifying_tenant, "password/forgot", {"email": "ada@example.com"}).status_code == 202
+        assert len(mails(status=MailStatus.PENDING)) == 3
+    finally:
+        release.set()
+    deliver_queued_mail()
+    assert sorted(message["Subject"].split(" for ")[0] for message in delivered) == [
+        "Reset your password",
+        "Verify your email address",
+        "Verify your email address",
+    ]
+
+
+def test_an_unknown_email_queues_nothing_and_answers_the_same(verifying_tenant, smtp_server):
+    """forgot and resend for an address without an account: the same 202 body, no outbox row."""
+    sign_up(verifying_tenant, "ada@example.com")
+    known = call(verifying_tenant, "password/forgot", {"email": "ada@example.com"})
+    unknown = call(verifying_tenant, "password/forgot", {"email": "nobody@example.com"})
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+    assert [mail.recipient for mail in mails(kind=MailKind.PASSWORD_RESET)] == ["ada@example.com"]
+
+
+# --- delivery semantics ----------------------------------------------------------------------
+
+
+def test_a_mail_enqueued_twice_is_sent_once_with_its_id_as_message_id(verifying_tenant, smtp_server):
+    """The sweep enqueues what the request already enqueued: the second job finds the row sent."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [queued] = mails()
+    outbox_sweep()
+    deliver_queued_mail()
+    outbox_sweep()
+    deliver_queued_mail()
+
+    assert len(smtp_server.received) == 1
+    assert str(queued.mail_id) in smtp_server.received[0]["Message-ID"]
+    assert mails()[0].attempts == 1
+
+
+def test_a_mail_held_by_a_worker_that_died_is_sent_once_its_lease_runs_out(verifying_tenant, smtp_server):
+    """A worker killed mid-send leaves the row `sending`: nobody takes it while its lease runs,
+    the next attempt does once it ran out."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [mail] = mails()
+    OutboundMail.objects.filter(pk=mail.pk).update(
+        status=MailStatus.SENDING, attempts=1, lease_until=timezone.now() + timedelta(minutes=5)
+    )
+    assert outbound_mail_deliver(mail_id=str(mail.pk)).outcome == "skipped"
+    assert smtp_server.received == []
+
+    OutboundMail.objects.filter(pk=mail.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert outbox_sweep().enqueued == 1
+    deliver_queued_mail(sweep=False)
+
+    assert len(smtp_server.received) == 1
+    assert mails()[0].status == MailStatus.SENT
+
+
+def test_two_workers_racing_for_one_mail_send_it_once(verifying_tenant, smtp_server):
+    """Claiming is a conditional update: of two deliveries of one row, one sends, one skips."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [mail] = mails()
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def deliver():
+        from django.db import connection
+
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(outbound_mail_deliver(mail_id=str(mail.pk)).outcome)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["sent", "skipped"]
+    assert len(smtp_server.received) == 1
+
+
+def test_a_mail_no_longer_wanted_is_discarded_unsent(verifying_tenant, smtp_server):
+    """The user verified (or was deleted) before the worker ran: no verification mail goes."""
+    user_id = sign_up(verifying_tenant, "ada@example.com")
+    user_model_for(verifying_tenant.client.client_id).objects.filter(pk=user_id).update(email_verified=True)
+    deliver_queued_mail()
+    assert smtp_server.received == []
+    assert mails()[0].status == MailStatus.DISCARDED
+
+
+def test_no_outbox_row_holds_a_token_and_the_mailed_link_works(verifying_tenant, smtp_server):
+    """The link's token is minted when the mail is sent: the row has none, the mail's works."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [row] = OutboundMail.objects.values()
+    deliver_queued_mail()
+    body = smtp_server.received[0].get_body(("plain",)).get_content()
+    token = unquote(body.split("token=", 1)[1].split()[0])
+    assert token not in repr(row)
+    assert call(verifying_tenant, "email/verify", {"token": token}).status_code == 200
+
+
+def test_a_mail_past_its_give_up_time_fails_and_is_audited(verifying_tenant, smtp_server):
+    """Never sent by give_up_at (AUTHSVC_MAIL_MAX_AGE_SECONDS after queueing): failed, not sent, one audit record."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [mail] = mails()
+    OutboundMail.objects.filter(pk=mail.pk).update(give_up_at=timezone.now() - timedelta(seconds=1))
+
+    assert outbox_sweep().failed == 1
+    deliver_queued_mail(sweep=False)
+
+    assert smtp_server.received == []
+    assert mails()[0].status == MailStatus.FAILED
+    record = AuditLog.objects.get(action="mail_delivery")
+    assert (record.status, record.reason, record.metadata["mail_id"]) == ("failed", "undelivered", str(mail.pk))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_retries_back_off_exponentially_with_jitter_up_to_the_cap(settings, seed):
+    """Each delay lies between half and all of its doubling step; steps stop growing at the cap."""
+    settings.AUTHSVC_MAIL_RETRY_SECONDS, settings.AUTHSVC_MAIL_RETRY_MAX_SECONDS = 30, 600
+    delays = retry_intervals(8, rng=random.Random(seed))
+    steps = [30, 60, 120, 240, 480, 600, 600, 600]
+    assert all(step / 2 <= delay <= step for delay, step in zip(delays, steps, strict=True))
+
+
+# --- staff and operators -----------------------------------------------------------------------
+
+
+def failed_mail(tenant) -> OutboundMail:
+    sign_up(tenant, f"user-{uuid.uuid4().hex[:8]}@example.com")
+    mail = mails()[-1]
+    OutboundMail.objects.filter(pk=mail.pk).update(status=MailStatus.FAILED)
+    return mail
+
+
+def test_staff_retry_a_dead_letter_from_the_admin_and_it_is_delivered(verifying_tenant, smtp_server, admin_client):
+    """The admin's retry action queues a failed mail again; a worker then sends it."""
+    mail = failed_mail(verifying_tenant)
+    response = admin_client.post(
+        "/admin/accounts/outboundmail/", {"action": "retry_mails", "_selected_action": [str(mail.pk)]}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"Queued 1 mail(s) again" in response.content
+    deliver_queued_mail(sweep=False)
+    assert mails()[0].status == MailStatus.SENT
+    assert len(smtp_server.received) == 1
+
+
+def test_staff_discard_a_dead_letter_from_the_admin(verifying_tenant, smtp_server, admin_client):
+    """The discard action: never sent, even by a later sweep."""
+    mail = failed_mail(verifying_tenant)
+    admin_client.post("/admin/accounts/outboundmail/", {"action": "discard_mails", "_selected_action": [str(mail.pk)]})
+    deliver_queued_mail()
+    assert mails()[0].status == MailStatus.DISCARDED
+    assert smtp_server.received == []
+
+
+def test_the_dead_letter_list_shows_failed_mails_without_tokens(verifying_tenant, admin_client):
+    """Filtering status=failed lists the dead letters: recipient, kind, attempts, last error."""
+    mail = failed_mail(verifying_tenant)
+    page = admin_client.get("/admin/accounts/outboundmail/?status__exact=failed").content.decode()
+    assert mail.recipient in page
+    assert "token=" not in page
+
+
+def test_manage_py_mail_outbox_counts_and_retries_the_dead_letters(verifying_tenant, smtp_server, capsys):
+    """Counts per status and kind, never an address; --retry-failed queues them again."""
+    mail = failed_mail(verifying_tenant)
+    call_command("mail_outbox")
+    counted = capsys.readouterr().out
+    assert "failed" in counted and "verify_email 1" in counted
+    assert mail.recipient not in counted
+
+    call_command("mail_outbox", "--retry-failed")
+    assert "Retried 1 failed mail(s)." in capsys.readouterr().out
+    deliver_queued_mail(sweep=False)
+    assert len(smtp_server.received) == 1
+
+
+def test_manage_py_mail_worker_burst_sends_what_is_due(verifying_tenant, smtp_server, capsys):
+    """The production worker command (RQ, one forked work horse per mail) in burst mode."""
+    sign_up(verifying_tenant, "ada@example.com")
+    call_command("mail_worker", "--burst")
+    assert "mail(s) due enqueued" in capsys.readouterr().out
+    assert len(smtp_server.received) == 1
+    assert mails()[0].status == MailStatus.SENT
