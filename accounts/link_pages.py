@@ -23,8 +23,8 @@ from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
 from accounts.serializers import MAX_TOKEN_LENGTH
 from accounts.validation import MAX_PASSWORD_LENGTH
 from core.errors import InvalidRequest, NotFound, ServiceError
+from core.failures import failure_announce
 from core.request_meta import request_meta
-from tenants.failures import failure_announce
 from tenants.models import Client
 from tenants.selectors import client_get
 

@@ -3,7 +3,7 @@
 Every signal carries `client` (Client), `user_id` (UUID or None), `request_meta`
 (core.request_meta.RequestMeta or None) and, where it applies, `metadata` (small, never a
 password, token or key). These are successes: a refused attempt is announced once, as
-`tenants.signals.action_failed`, by whoever answers it (tenants.failures).
+`core.failures.action_failed`, by whoever answers it.
 """
 
 from django.dispatch import Signal

@@ -6,6 +6,7 @@ from django.contrib.auth import signals as staff_signals
 from accounts import signals as account_signals
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
+from core.failures import action_failed
 from core.request_meta import request_meta
 from tenants import signals as tenant_signals
 
@@ -113,7 +114,7 @@ RECEIVERS = [
     (account_signals.user_updated, _simple("user_update", SUCCESS)),
     (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
     (account_signals.mail_failed, _simple("mail_delivery", FAILED)),
-    (tenant_signals.action_failed, record_action_failed),
+    (action_failed, record_action_failed),
     (staff_signals.user_login_failed, record_admin_login_failed),
     (user_locked_out, record_admin_locked_out),
 ]

@@ -21,8 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
 from core.errors import ServiceError, code_for_status
+from core.failures import failure_announce
 from core.request_meta import request_meta
-from tenants.failures import failure_announce
 
 logger = logging.getLogger("authsvc.errors")
 

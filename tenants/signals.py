@@ -11,6 +11,4 @@ access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
 access_key_revoked = Signal()  # + key_id
 client_deactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)
-# Every refused attempt on the API or a link page, whichever app serves it, sent once by
-# tenants.failures: + action, reason (an error code or finer), user_id, metadata.
-action_failed = Signal()
+# A refused attempt is announced by core.failures (action_failed), whichever app serves it.

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts import signals as account_signals
 from accounts.models import RefreshToken
 from accounts.signing_keys import keyring
-from tenants import signals as tenant_signals
+from core.failures import action_failed
 from tenants.user_models import user_model_for
 from tests.conftest import Tenant
 
@@ -127,7 +127,7 @@ def sent_signals():
     """Every accounts signal, and the shared action_failed, sent during the test, in order, as Sent(name, kwargs)."""
     records: list[Sent] = []
     connected: list[tuple[Signal, str]] = []
-    for name, signal in [*vars(account_signals).items(), ("action_failed", tenant_signals.action_failed)]:
+    for name, signal in [*vars(account_signals).items(), ("action_failed", action_failed)]:
         if not isinstance(signal, Signal):
             continue
 

@@ -13,7 +13,7 @@ from django.test import Client as BrowserClient
 
 from accounts import services, signals
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
-from tenants import signals as tenant_signals
+from core.failures import action_failed
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import make_tenant
@@ -58,7 +58,7 @@ def announced():
         def receiver(sender, _name=name, **kwargs):
             events.append((_name, kwargs))
 
-        signal = tenant_signals.action_failed if name == "action_failed" else getattr(signals, name)
+        signal = action_failed if name == "action_failed" else getattr(signals, name)
         signal.connect(receiver, weak=False)
         receivers.append((signal, receiver))
     yield events

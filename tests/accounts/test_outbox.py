@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import MailKind, MailStatus, OutboundMail
-from accounts.outbox import outbound_mail_deliver, outbox_sweep, retry_intervals
+from accounts.outbox import SWEEP_JOB_ID, mail_queue, outbound_mail_deliver, outbox_sweep, outbox_sweep_job, retry_intervals
 from audit.models import AuditLog
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
@@ -286,3 +286,36 @@ def test_manage_py_mail_worker_burst_sends_what_is_due(verifying_tenant, smtp_se
     assert "mail(s) due enqueued" in capsys.readouterr().out
     assert len(smtp_server.received) == 1
     assert mails()[0].status == MailStatus.SENT
+
+
+def test_a_mail_whose_enqueue_was_lost_is_sent_by_the_next_worker(verifying_tenant, smtp_server):
+    """The row is the truth: with the queue emptied after the request (a crash, Redis restarted),
+    the sweep a worker runs at start finds the mail and sends it."""
+    sign_up(verifying_tenant, "ada@example.com")
+    mail_queue().empty()
+    call_command("mail_worker", "--burst")
+    assert len(smtp_server.received) == 1
+
+
+def test_the_sweep_schedules_its_next_run(verifying_tenant, settings):
+    """Each sweep job schedules the next one AUTHSVC_MAIL_SWEEP_SECONDS later, under one job id."""
+    queue = mail_queue()
+    before = timezone.now()
+    outbox_sweep_job()
+    outbox_sweep_job()
+    scheduled = queue.scheduled_job_registry
+    assert scheduled.get_job_ids() == [SWEEP_JOB_ID]
+    due = scheduled.get_scheduled_time(SWEEP_JOB_ID)
+    assert before + timedelta(seconds=settings.AUTHSVC_MAIL_SWEEP_SECONDS - 1) <= due
+
+
+def test_the_documented_mail_defaults():
+    """README: retries from 30 s doubling up to an hour, given up after 24 h, swept every minute."""
+    from django.conf import settings
+
+    assert (
+        settings.AUTHSVC_MAIL_RETRY_SECONDS,
+        settings.AUTHSVC_MAIL_RETRY_MAX_SECONDS,
+        settings.AUTHSVC_MAIL_MAX_AGE_SECONDS,
+        settings.AUTHSVC_MAIL_SWEEP_SECONDS,
+    ) == (30, 3600, 86400, 60)

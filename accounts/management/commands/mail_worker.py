@@ -12,8 +12,7 @@ class Command(BaseCommand):
         "Send the mails requests queued (verification, password reset): an RQ worker on the "
         "`mail` queue of the service's Redis, with RQ's scheduler for retries. It first enqueues "
         "every mail that is due (queued while no worker or Redis ran), then sweeps again every "
-        "AUTHSVC_MAIL_SWEEP_SECONDS. Run one or more per machine; stop with SIGTERM (a mail being "
-        "sent finishes first)."
+        "AUTHSVC_MAIL_SWEEP_SECONDS. Run one or more per machine; stop with SIGTERM."
     )
 
     def add_arguments(self, parser):

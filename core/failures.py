@@ -3,20 +3,23 @@
 The API's exception handler (authsvc.exceptions) and the mailed-link pages are the only
 callers: services and permission checks only raise. What the raiser alone knows (whose
 attempt, small facts, a finer action or reason) travels on the error; see core.errors.
+Any app's refusals go through here, so the signal lives below every app; `audit` listens.
 """
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from core.request_meta import RequestMeta
-from tenants import signals
-from tenants.models import Client
+
+# Sent with: client (the tenant's Client, or None when unknown), user_id, request_meta, action,
+# reason (an error code, or finer) and metadata (small, never a secret).
+action_failed = Signal()
 
 
-def failure_announce(
-    *, error: Exception, code: str, action: str, client: Client | None, request_meta: RequestMeta | None
-) -> None:
-    signals.action_failed.send(
-        sender=Client,
+def failure_announce(*, error: Exception, code: str, action: str, client: Any, request_meta: RequestMeta | None) -> None:
+    action_failed.send(
+        sender=type(error),
         client=client,
         user_id=getattr(error, "user_id", None),
         request_meta=request_meta,
