@@ -4,12 +4,16 @@ The commands are read from the ```sh blocks of the "## Operations" section. Thei
 `[...]` marks an optional part (run with it), `a|b` inside one word and `a | b` between whole
 argument lists are alternatives (each is run), `...` means "more of the same" (dropped),
 `<client_id>` is a client created for the case (`<key_id>` its first key's id), `# ...` is a comment.
+A command whose comment says it "runs until stopped" (a server, a worker) must still run after a few
+seconds, then stop cleanly on SIGTERM.
 """
 
 import os
 import re
 import shlex
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -65,9 +69,19 @@ def _word_alternatives(arguments: list[str]) -> list[list[str]]:
     return expanded
 
 
-def operations_commands() -> list[list[str]]:
+LONG_RUNNING = "runs until stopped"
+STARTED_SECONDS = 5
+
+
+def operations_commands() -> list[tuple[list[str], bool]]:
+    """Each documented command, and whether it is one that runs until stopped."""
     lines = shell_lines(section((ROOT / "README.md").read_text(), "Operations"))
-    commands = [arguments for line in lines if line.startswith(" ".join(COMMAND_PREFIX)) for arguments in variants(line)]
+    commands = [
+        (arguments, LONG_RUNNING in line)
+        for line in lines
+        if line.startswith(" ".join(COMMAND_PREFIX))
+        for arguments in variants(line)
+    ]
     assert commands, "README's Operations section lists no manage.py command"
     return commands
 
@@ -115,12 +129,29 @@ def concrete(arguments: list[str], var_dir: Path) -> tuple[list[str], dict[str, 
     return arguments, {}
 
 
-@pytest.mark.parametrize("arguments", operations_commands(), ids=lambda arguments: " ".join(arguments[2:]))
-def test_each_operations_command_in_the_readme_runs_as_written(installation, arguments):
-    """The command exits 0 without a traceback, with no DJANGO_SECRET_KEY or DJANGO_DEBUG set."""
+def run_until_stopped(arguments: list[str], var_dir: Path) -> subprocess.CompletedProcess:
+    """Start a command that serves until stopped; after a few seconds it must still run; SIGTERM stops it."""
+    process = subprocess.Popen(
+        arguments, cwd=ROOT, env=fresh_environment(var_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(STARTED_SECONDS)
+    still_running = process.poll() is None
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert still_running, stdout + stderr
+    return subprocess.CompletedProcess(arguments, process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "long_running"),
+    [pytest.param(arguments, long_running, id=" ".join(arguments[2:])) for arguments, long_running in operations_commands()],
+)
+def test_each_operations_command_in_the_readme_runs_as_written(installation, arguments, long_running):
+    """The command exits 0 without a traceback, with no DJANGO_SECRET_KEY or DJANGO_DEBUG set
+    (one that runs until stopped: still running after a few seconds, then stopped by SIGTERM)."""
     command, extra_environment = concrete(arguments, installation)
 
-    result = run(command, installation, **extra_environment)
+    result = run_until_stopped(command, installation) if long_running else run(command, installation, **extra_environment)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
