@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import link_pages, views
+from core.routing import by_method
 
 client_api_urlpatterns = [
     path("signup", views.SignupApi.as_view(), name="signup"),
@@ -9,7 +10,11 @@ client_api_urlpatterns = [
     path("token/verify", views.TokenVerifyApi.as_view(), name="token-verify"),
     path("logout", views.LogoutApi.as_view(), name="logout"),
     path("users", views.UserListApi.as_view(), name="user-list"),
-    path("users/<uuid:user_id>", views.UserDetailApi.as_view(), name="user-detail"),
+    path(
+        "users/<uuid:user_id>",
+        by_method(get=views.UserGetApi, patch=views.UserUpdateApi, delete=views.UserDeleteApi),
+        name="user-detail",
+    ),
 ]
 
 client_api_urlpatterns += [

@@ -221,6 +221,17 @@ class UserListApi(ClientApi):
         return Response(UserPageOutput({"results": page.results, "next": page.next_cursor}).data)
 
 
+class _UserApi(ClientApi):
+    # Not a docstring (drf-spectacular would publish it): the base of the three operations on
+    # one user, each its own class (core.routing.by_method mounts them on one path).
+
+    def get_user(self, user_id):
+        user = selectors.user_get(client=self.client, user_id=user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return user
+
+
 @extend_schema_view(
     get=client_operation(
         summary="Read a user",
@@ -231,6 +242,15 @@ class UserListApi(ClientApi):
         ),
         responses={200: UserOutput, **error_responses(401, 403, 404)},
     ),
+)
+class UserGetApi(_UserApi):
+    action_name = "user_get"
+
+    def get(self, request, client_id, user_id):
+        return Response(UserOutput(self.get_user(user_id)).data)
+
+
+@extend_schema_view(
     patch=client_operation(
         summary="Update custom_fields or is_active",
         description=(
@@ -242,6 +262,17 @@ class UserListApi(ClientApi):
         request=UserUpdateInput,
         responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
     ),
+)
+class UserUpdateApi(_UserApi):
+    action_name = "user_update"
+
+    def patch(self, request, client_id, user_id):
+        data = self.validated(UserUpdateInput)
+        user = services.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
+        return Response(UserOutput(user).data)
+
+
+@extend_schema_view(
     delete=client_operation(
         summary="Delete a user and revoke their tokens",
         description=(
@@ -252,24 +283,8 @@ class UserListApi(ClientApi):
         responses={204: None, **error_responses(401, 403, 404)},
     ),
 )
-class UserDetailApi(ClientApi):
-    @property
-    def action_name(self) -> str:
-        return {"PATCH": "user_update", "DELETE": "user_delete"}.get(self.request.method, "user_get")
-
-    def get_user(self, user_id):
-        user = selectors.user_get(client=self.client, user_id=user_id)
-        if user is None:
-            raise NotFound("No such user.")
-        return user
-
-    def get(self, request, client_id, user_id):
-        return Response(UserOutput(self.get_user(user_id)).data)
-
-    def patch(self, request, client_id, user_id):
-        data = self.validated(UserUpdateInput)
-        user = services.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
-        return Response(UserOutput(user).data)
+class UserDeleteApi(_UserApi):
+    action_name = "user_delete"
 
     def delete(self, request, client_id, user_id):
         services.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)

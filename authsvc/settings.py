@@ -366,6 +366,8 @@ SPECTACULAR_SETTINGS = {
     # Served pages load nothing from another host: Swagger UI's default validator badge is an
     # image from validator.swagger.io, and Redoc's default fonts come from Google.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One class per operation, several on one path (core.routing.by_method).
+    "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {
