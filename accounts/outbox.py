@@ -34,12 +34,14 @@ from accounts import emails, signals
 from accounts.email_tokens import Purpose, email_token_make
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.selectors import user_get
+from core.queries import one_or_none
 from tenants.models import AbstractTenantUser, Client
 
 logger = logging.getLogger("authsvc.accounts.outbox")
 
 QUEUE = "mail"
-SWEEP_JOB_ID = "authsvc-mail-outbox-sweep"
+SWEEP_JOB = "accounts.outbox.outbox_sweep_job"
+SWEEP_JOB_IDS = ("authsvc-mail-outbox-sweep-a", "authsvc-mail-outbox-sweep-b")
 # A worker's clock may run a little behind the one that scheduled the retry.
 CLOCK_TOLERANCE = timedelta(seconds=1)
 
@@ -78,7 +80,10 @@ DELIVER_JOB = "accounts.outbox.outbound_mail_deliver_job"
 
 
 def _enqueue(mail_id, *, delay: timedelta | None = None) -> None:
-    options = {"job_id": f"mail-{mail_id}", "result_ttl": 0, "failure_ttl": 24 * 3600}
+    # RQ names each job itself: a retry is enqueued while the job that failed still runs, and a
+    # shared id would let that job's clean-up delete its own retry. Two jobs for one mail are
+    # harmless; the row is claimed once.
+    options = {"result_ttl": 0, "failure_ttl": 24 * 3600}
     if delay:
         mail_queue().enqueue_in(delay, DELIVER_JOB, str(mail_id), **options)
     else:
@@ -112,7 +117,7 @@ def outbound_mail_deliver_job(mail_id: str) -> str:
 
 
 def outbound_mail_deliver(*, mail_id: str) -> Delivery:
-    mail = OutboundMail.objects.filter(pk=mail_id).first()
+    mail = one_or_none(OutboundMail.objects.filter(pk=mail_id))
     if mail is None or not _claim(mail):
         return Delivery("skipped", mail_id)
     if _too_old(mail):
@@ -223,17 +228,22 @@ def outbox_sweep(*, now=None) -> Sweep:
     return Sweep(enqueued=enqueued, failed=failed)
 
 
-def outbox_sweep_job() -> dict:
-    """The sweep as a job that schedules its own next run (one schedule: a fixed job id)."""
+def outbox_sweep_job(turn: int = 0) -> dict:
+    """The sweep as an RQ job that schedules the next one (see outbox_sweep_schedule)."""
     swept = outbox_sweep()
-    outbox_sweep_schedule()
+    outbox_sweep_schedule(turn=1 - turn)
     return {"enqueued": swept.enqueued, "failed": swept.failed}
 
 
-def outbox_sweep_schedule(*, now: bool = False) -> None:
-    queue = mail_queue()
-    delay = timedelta(seconds=0 if now else settings.AUTHSVC_MAIL_SWEEP_SECONDS)
-    queue.enqueue_in(delay, "accounts.outbox.outbox_sweep_job", job_id=SWEEP_JOB_ID, result_ttl=0)
+def outbox_sweep_schedule(*, turn: int = 0) -> None:
+    """Schedule a sweep AUTHSVC_MAIL_SWEEP_SECONDS from now, under the job id of `turn`.
+
+    Two ids take turns: a running sweep never schedules its own id (RQ would delete the
+    successor with the finished job), and scheduling an id that is already scheduled only moves
+    it, so however many workers start, at most two sweeps are ever scheduled.
+    """
+    delay = timedelta(seconds=settings.AUTHSVC_MAIL_SWEEP_SECONDS)
+    mail_queue().enqueue_in(delay, SWEEP_JOB, turn, job_id=SWEEP_JOB_IDS[turn], result_ttl=0)
 
 
 # --- staff: the dead letters ------------------------------------------------------------------

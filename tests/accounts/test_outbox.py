@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote
@@ -9,9 +10,11 @@ from urllib.parse import unquote
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from rq import SimpleWorker
+from rq.job import Job
 
 from accounts.models import MailKind, MailStatus, OutboundMail
-from accounts.outbox import SWEEP_JOB_ID, mail_queue, outbound_mail_deliver, outbox_sweep, outbox_sweep_job, retry_intervals
+from accounts.outbox import SWEEP_JOB_IDS, mail_queue, outbound_mail_deliver, outbox_sweep, outbox_sweep_schedule, retry_intervals
 from audit.models import AuditLog
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
@@ -297,16 +300,20 @@ def test_a_mail_whose_enqueue_was_lost_is_sent_by_the_next_worker(verifying_tena
     assert len(smtp_server.received) == 1
 
 
-def test_the_sweep_schedules_its_next_run(verifying_tenant, settings):
-    """Each sweep job schedules the next one AUTHSVC_MAIL_SWEEP_SECONDS later, under one job id."""
+def test_the_sweep_keeps_itself_scheduled_when_run_by_a_worker(verifying_tenant, settings):
+    """A worker's start schedules a sweep; run by RQ, each sweep schedules the next (the other of
+    two job ids, so the finished job's clean-up never deletes it); starting twice adds none."""
+    settings.AUTHSVC_MAIL_SWEEP_SECONDS = 1
     queue = mail_queue()
-    before = timezone.now()
-    outbox_sweep_job()
-    outbox_sweep_job()
-    scheduled = queue.scheduled_job_registry
-    assert scheduled.get_job_ids() == [SWEEP_JOB_ID]
-    due = scheduled.get_scheduled_time(SWEEP_JOB_ID)
-    assert before + timedelta(seconds=settings.AUTHSVC_MAIL_SWEEP_SECONDS - 1) <= due
+    outbox_sweep_schedule()
+    outbox_sweep_schedule()
+    assert queue.scheduled_job_registry.get_job_ids() == [SWEEP_JOB_IDS[0]]
+
+    for expected in (SWEEP_JOB_IDS[1], SWEEP_JOB_IDS[0]):
+        time.sleep(1.2)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True, logging_level="WARNING")
+        assert queue.scheduled_job_registry.get_job_ids() == [expected]
+        assert Job.fetch(expected, connection=queue.connection).func_name == "accounts.outbox.outbox_sweep_job"
 
 
 def test_the_documented_mail_defaults():
@@ -319,3 +326,22 @@ def test_the_documented_mail_defaults():
         settings.AUTHSVC_MAIL_MAX_AGE_SECONDS,
         settings.AUTHSVC_MAIL_SWEEP_SECONDS,
     ) == (30, 3600, 86400, 60)
+
+
+def test_a_failed_send_is_retried_by_rqs_scheduler_when_due(verifying_tenant, smtp_server, settings):
+    """No sweep: the failed attempt scheduled its own retry (RQ's scheduler), which sends it."""
+    settings.AUTHSVC_MAIL_RETRY_SECONDS = 1
+    smtp_server.stop()
+    sign_up(verifying_tenant, "ada@example.com")
+    deliver_queued_mail(sweep=False)
+    [mail] = mails()
+    assert (mail.status, mail.attempts) == (MailStatus.PENDING, 1)
+    assert len(mail_queue().scheduled_job_registry.get_job_ids()) == 1
+
+    smtp_server.start()
+    time.sleep(1.5)
+    queue = mail_queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+    assert len(smtp_server.received) == 1
+    assert mails()[0].status == MailStatus.SENT
