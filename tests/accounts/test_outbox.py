@@ -184,10 +184,18 @@ def test_two_workers_racing_for_one_mail_send_it_once(verifying_tenant, smtp_ser
     assert len(smtp_server.received) == 1
 
 
-def test_a_mail_no_longer_wanted_is_discarded_unsent(verifying_tenant, smtp_server):
-    """The user verified (or was deleted) before the worker ran: no verification mail goes."""
+NO_LONGER_WANTED = {
+    "verified": lambda users, user_id: users.filter(pk=user_id).update(email_verified=True),
+    "deactivated": lambda users, user_id: users.filter(pk=user_id).update(is_active=False),
+    "deleted": lambda users, user_id: users.filter(pk=user_id).delete(),
+}
+
+
+@pytest.mark.parametrize("change", sorted(NO_LONGER_WANTED))
+def test_a_mail_no_longer_wanted_is_discarded_unsent(verifying_tenant, smtp_server, change):
+    """The user verified, was deactivated or deleted before the worker ran: no mail goes."""
     user_id = sign_up(verifying_tenant, "ada@example.com")
-    user_model_for(verifying_tenant.client.client_id).objects.filter(pk=user_id).update(email_verified=True)
+    NO_LONGER_WANTED[change](user_model_for(verifying_tenant.client.client_id).objects, user_id)
     deliver_queued_mail()
     assert smtp_server.received == []
     assert mails()[0].status == MailStatus.DISCARDED
