@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import outbox, selectors, services
 from accounts.models import OutboundMail, RefreshToken
 from accounts.validation import normalize_email
+from core.admin import ReadOnlyModelAdmin
 from core.errors import NotFound
 from core.request_meta import request_meta
 from tenants.models import Client
@@ -73,7 +74,7 @@ TOKEN_FIELDS = (
 
 
 @admin.register(RefreshToken)
-class RefreshTokenAdmin(admin.ModelAdmin):
+class RefreshTokenAdmin(ReadOnlyModelAdmin):
     """Read-only: rows change only through services (refresh, logout, revocation)."""
 
     list_display = TOKEN_FIELDS
@@ -97,15 +98,6 @@ class RefreshTokenAdmin(admin.ModelAdmin):
             return queryset.none(), False
         return queryset.filter(Q(user_id=wanted) | Q(family_id=wanted) | Q(pk=wanted) | Q(client_id=wanted)), False
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("accounts.change_refreshtoken")
 
@@ -128,7 +120,7 @@ MAIL_FIELDS = (
 
 
 @admin.register(OutboundMail)
-class OutboundMailAdmin(admin.ModelAdmin):
+class OutboundMailAdmin(ReadOnlyModelAdmin):
     """The outbox: filter status "failed" for the dead letters, then retry or discard them.
 
     Read-only otherwise: workers change rows (accounts.outbox), and no row holds a token.
@@ -139,15 +131,6 @@ class OutboundMailAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     list_select_related = ("client",)
     actions = ("retry_mails", "discard_mails")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("accounts.change_outboundmail")

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from audit.models import AuditLog
+from core.admin import ReadOnlyModelAdmin
 from tenants.selectors import client_list, parse_client_id
 
 LIST_FIELDS = (
@@ -49,7 +50,7 @@ def _as_ip(term: str) -> str | None:
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyModelAdmin):
     list_display = LIST_FIELDS
     list_filter = (ClientFilter, "action", "status")
     date_hierarchy = "timestamp"
@@ -72,12 +73,3 @@ class AuditLogAdmin(admin.ModelAdmin):
         if ip is not None:
             return queryset.filter(ip_address=ip), False
         return queryset.none(), False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
