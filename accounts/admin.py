@@ -126,11 +126,15 @@ class OutboundMailAdmin(ReadOnlyModelAdmin):
     Read-only otherwise: workers change rows (accounts.outbox), and no row holds a token.
     """
 
-    list_display = MAIL_FIELDS[:9]
+    list_display = ("created_at", "kind", "recipient", "client_name", "status", "attempts", "last_error")
     fields = MAIL_FIELDS
     list_filter = ("status", "kind")
     list_select_related = ("client",)
     actions = ("retry_mails", "discard_mails")
+
+    @admin.display(description="client", ordering="client__client_name")
+    def client_name(self, mail: OutboundMail) -> str:
+        return mail.client.client_name
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("accounts.change_outboundmail")
@@ -138,12 +142,16 @@ class OutboundMailAdmin(ReadOnlyModelAdmin):
     @admin.action(description="Retry: send the selected failed or discarded mails again", permissions=["resend"])
     def retry_mails(self, request, queryset) -> None:
         retried = sum(outbox.outbound_mail_retry(mail=mail) for mail in queryset)
-        self.message_user(request, f"Queued {retried} mail(s) again; {queryset.count() - retried} were not failed or discarded.")
+        skipped = queryset.count() - retried
+        note = f"; {skipped} left as they were (only failed or discarded mails are retried)" if skipped else ""
+        self.message_user(request, f"Queued {retried} mail(s) again{note}.")
 
     @admin.action(description="Discard: never send the selected pending or failed mails", permissions=["resend"])
     def discard_mails(self, request, queryset) -> None:
         discarded = sum(outbox.outbound_mail_discard(mail=mail) for mail in queryset)
-        self.message_user(request, f"Discarded {discarded} mail(s); {queryset.count() - discarded} were already sent or discarded.")
+        skipped = queryset.count() - discarded
+        note = f"; {skipped} left as they were (sent, being sent, or discarded already)" if skipped else ""
+        self.message_user(request, f"Discarded {discarded} mail(s){note}.")
 
 
 # --- a client's users --------------------------------------------------------------------
