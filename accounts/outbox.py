@@ -21,7 +21,6 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.db import transaction
@@ -164,7 +163,9 @@ def _still_wanted(mail: OutboundMail, user: AbstractTenantUser | None) -> bool:
 
 
 def _send(mail: OutboundMail, user: AbstractTenantUser) -> None:
-    message_id = make_msgid(idstring=str(mail.mail_id), domain=emails.service_host() or "authsvc.invalid")
+    # The row's id, not email.utils.make_msgid (which adds the time and a random number): a mail
+    # sent again after a crash must be the same message to the relay and the reader.
+    message_id = f"<{mail.mail_id}@{emails.service_host() or 'authsvc.invalid'}>"
     if mail.kind == MailKind.VERIFY_EMAIL:
         token = email_token_make(client=mail.client, user=user, purpose=Purpose.VERIFY_EMAIL)
         emails.send_verification_mail(client=mail.client, user=user, token=token, message_id=message_id)

@@ -5,7 +5,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -353,3 +353,17 @@ def test_a_failed_send_is_retried_by_rqs_scheduler_when_due(verifying_tenant, sm
 
     assert len(smtp_server.received) == 1
     assert mails()[0].status == MailStatus.SENT
+
+
+def test_a_mail_sent_again_after_a_crash_keeps_its_message_id(verifying_tenant, smtp_server, settings):
+    """At least once: a worker that died after the relay's OK leaves the row `sending`; the resend
+    is the same message to the relay and the reader (one Message-ID, `<mail_id@host>`)."""
+    sign_up(verifying_tenant, "ada@example.com")
+    [mail] = mails()
+    deliver_queued_mail()
+    OutboundMail.objects.filter(pk=mail.pk).update(status=MailStatus.SENDING, lease_until=timezone.now() - timedelta(seconds=1))
+    deliver_queued_mail()
+
+    first, second = smtp_server.received
+    host = urlsplit(settings.AUTHSVC_PUBLIC_URL).hostname
+    assert first["Message-ID"].strip() == second["Message-ID"].strip() == f"<{mail.mail_id}@{host}>"
