@@ -141,17 +141,19 @@ class OutboundMailAdmin(ReadOnlyModelAdmin):
 
     @admin.action(description="Retry: send the selected failed or discarded mails again", permissions=["resend"])
     def retry_mails(self, request, queryset) -> None:
-        retried = sum(outbox.outbound_mail_retry(mail=mail) for mail in queryset)
-        skipped = queryset.count() - retried
-        note = f"; {skipped} left as they were (only failed or discarded mails are retried)" if skipped else ""
-        self.message_user(request, f"Queued {retried} mail(s) again{note}.")
+        self._apply(request, queryset, outbox.outbound_mail_retry, "Queued {} mail(s) again", "only failed or discarded mails are retried")
 
     @admin.action(description="Discard: never send the selected pending or failed mails", permissions=["resend"])
     def discard_mails(self, request, queryset) -> None:
-        discarded = sum(outbox.outbound_mail_discard(mail=mail) for mail in queryset)
-        skipped = queryset.count() - discarded
-        note = f"; {skipped} left as they were (sent, being sent, or discarded already)" if skipped else ""
-        self.message_user(request, f"Discarded {discarded} mail(s){note}.")
+        self._apply(request, queryset, outbox.outbound_mail_discard, "Discarded {} mail(s)", "sent, being sent, or discarded already")
+
+    def _apply(self, request, queryset, service, done: str, why_skipped: str) -> None:
+        """Run `service` on each selected mail; say how many it changed, and why others were left."""
+        mails = list(queryset)
+        changed = sum(service(mail=mail) for mail in mails)
+        skipped = len(mails) - changed
+        note = f"; {skipped} left as they were ({why_skipped})" if skipped else ""
+        self.message_user(request, f"{done.format(changed)}{note}.")
 
 
 # --- a client's users --------------------------------------------------------------------

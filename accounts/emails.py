@@ -6,6 +6,7 @@ Only the outbox's workers call these (accounts.outbox): a request queues a mail,
 sends one. A failed send raises, and the worker records and retries it.
 """
 
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.email_tokens import EMAIL_TOKEN_MAX_AGE
+from accounts.email_tokens import EMAIL_TOKEN_MAX_AGE, Purpose, email_token_make
+from accounts.models import MailKind
 from tenants.models import AbstractTenantUser, Client
 
 VERIFY_EMAIL_PAGE = "verify-email"
@@ -36,15 +38,33 @@ def service_host() -> str:
     return urlsplit(settings.AUTHSVC_PUBLIC_URL).hostname or ""
 
 
-def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, context: dict, message_id: str) -> None:
+@dataclass(frozen=True)
+class LinkMail:
+    subject: str  # formatted with the client's name
+    page: str  # the link page it opens
+    purpose: Purpose  # of the token in its link
+
+
+# By MailKind; each kind's templates are accounts/email/<kind>.{txt,html}.
+LINK_MAILS = {
+    MailKind.VERIFY_EMAIL: LinkMail('Verify your email address for "{client_name}"', VERIFY_EMAIL_PAGE, Purpose.VERIFY_EMAIL),
+    MailKind.PASSWORD_RESET: LinkMail('Reset your password for "{client_name}"', RESET_PASSWORD_PAGE, Purpose.RESET_PASSWORD),
+}
+
+
+def send_link_mail(*, kind: str, client: Client, user: AbstractTenantUser, message_id: str) -> None:
+    """Render and send a mail of `kind` with a link token minted now; a failed send raises."""
+    mail = LINK_MAILS[kind]
+    token = email_token_make(client=client, user=user, purpose=mail.purpose)
     context = {
         "client_name": _one_line(client.client_name),
         "email": user.email,
         "service_host": urlsplit(settings.AUTHSVC_PUBLIC_URL).netloc,
-        **context,
+        "link": link_url(client=client, page=mail.page, token=token),
+        "valid_hours": VALID_HOURS,
     }
     message = EmailMultiAlternatives(
-        subject=_one_line(subject),
+        subject=_one_line(mail.subject.format(client_name=client.client_name)),
         body=render_to_string(f"accounts/email/{kind}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],
@@ -52,25 +72,3 @@ def _send(*, kind: str, subject: str, client: Client, user: AbstractTenantUser, 
     )
     message.attach_alternative(render_to_string(f"accounts/email/{kind}.html", context), "text/html")
     message.send()
-
-
-def send_verification_mail(*, client: Client, user: AbstractTenantUser, token: str, message_id: str) -> None:
-    _send(
-        kind="verify_email",
-        subject=f'Verify your email address for "{client.client_name}"',
-        client=client,
-        user=user,
-        context={"link": link_url(client=client, page=VERIFY_EMAIL_PAGE, token=token), "valid_hours": VALID_HOURS},
-        message_id=message_id,
-    )
-
-
-def send_password_reset_mail(*, client: Client, user: AbstractTenantUser, token: str, message_id: str) -> None:
-    _send(
-        kind="password_reset",
-        subject=f'Reset your password for "{client.client_name}"',
-        client=client,
-        user=user,
-        context={"link": link_url(client=client, page=RESET_PASSWORD_PAGE, token=token), "valid_hours": VALID_HOURS},
-        message_id=message_id,
-    )

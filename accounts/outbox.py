@@ -30,7 +30,6 @@ from django_redis import get_redis_connection
 from rq import Queue
 
 from accounts import emails, signals
-from accounts.email_tokens import Purpose, email_token_make
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.selectors import user_get
 from core.queries import one_or_none
@@ -53,13 +52,24 @@ def mail_queue() -> Queue:
 # --- requests: queue a mail ------------------------------------------------------------
 
 
-def outbound_mail_queue(*, client: Client, user: AbstractTenantUser, kind: str) -> OutboundMail:
-    """Write the mail's row; its delivery is enqueued when the surrounding transaction commits."""
+def mail_wanted(user: AbstractTenantUser | None, kind: str) -> bool:
+    """Whether `user` is one a mail of `kind` goes to: the request decides with it, and the worker
+    again when the mail's turn comes (the user may have verified, or gone, meanwhile)."""
+    if user is None or not user.is_active:
+        return False
+    return not (kind == MailKind.VERIFY_EMAIL and user.email_verified)
+
+
+def outbound_mail_queue(*, client: Client, user: AbstractTenantUser | None, kind: str) -> bool:
+    """Write the mail's row if `user` wants it (else nothing) and say whether; its delivery is
+    enqueued when the surrounding transaction commits."""
+    if not mail_wanted(user, kind):
+        return False
     mail = OutboundMail.objects.create(
         client=client, user_id=user.user_id, recipient=user.email, kind=kind, give_up_at=_give_up_at(timezone.now())
     )
     transaction.on_commit(lambda: _enqueue_quietly(mail.mail_id))
-    return mail
+    return True
 
 
 def _give_up_at(start):
@@ -107,7 +117,6 @@ class Delivery:
     # "sent"; "retry" (the send failed, a retry is scheduled); "skipped" (sent already, not due
     # yet, or held by another worker); "discarded" (no longer wanted); "failed" (too old)
     outcome: str
-    mail_id: str
 
 
 def outbound_mail_deliver_job(mail_id: str) -> str:
@@ -116,23 +125,26 @@ def outbound_mail_deliver_job(mail_id: str) -> str:
 
 
 def outbound_mail_deliver(*, mail_id: str) -> Delivery:
-    mail = one_or_none(OutboundMail.objects.filter(pk=mail_id))
+    mail = one_or_none(OutboundMail.objects.select_related("client").filter(pk=mail_id))
     if mail is None or not _claim(mail):
-        return Delivery("skipped", mail_id)
+        return Delivery("skipped")
     if _too_old(mail):
         _fail(mail)
-        return Delivery("failed", mail_id)
+        return Delivery("failed")
     user = user_get(client=mail.client, user_id=mail.user_id)
-    if not _still_wanted(mail, user):
+    if not mail_wanted(user, mail.kind) or user.email != mail.recipient:
         _settle(mail, MailStatus.DISCARDED, last_error="no longer wanted")
-        return Delivery("discarded", mail_id)
+        return Delivery("discarded")
+    # The row's id, not email.utils.make_msgid (which adds the time and a random number): a mail
+    # sent again after a crash must be the same message to the relay and the reader.
+    message_id = f"<{mail.mail_id}@{emails.service_host() or 'authsvc.invalid'}>"
     try:
-        _send(mail, user)
+        emails.send_link_mail(kind=mail.kind, client=mail.client, user=user, message_id=message_id)
     except Exception as error:  # noqa: BLE001 - any transport failure is retried, never lost
         _attempt_failed(mail, error)
-        return Delivery("retry", mail_id)
+        return Delivery("retry")
     _settle(mail, MailStatus.SENT, sent_at=timezone.now())
-    return Delivery("sent", mail_id)
+    return Delivery("sent")
 
 
 def _claim(mail: OutboundMail) -> bool:
@@ -154,24 +166,6 @@ def _claim(mail: OutboundMail) -> bool:
 
 def _too_old(mail: OutboundMail) -> bool:
     return timezone.now() > mail.give_up_at
-
-
-def _still_wanted(mail: OutboundMail, user: AbstractTenantUser | None) -> bool:
-    if user is None or not user.is_active or user.email != mail.recipient:
-        return False
-    return not (mail.kind == MailKind.VERIFY_EMAIL and user.email_verified)
-
-
-def _send(mail: OutboundMail, user: AbstractTenantUser) -> None:
-    # The row's id, not email.utils.make_msgid (which adds the time and a random number): a mail
-    # sent again after a crash must be the same message to the relay and the reader.
-    message_id = f"<{mail.mail_id}@{emails.service_host() or 'authsvc.invalid'}>"
-    if mail.kind == MailKind.VERIFY_EMAIL:
-        token = email_token_make(client=mail.client, user=user, purpose=Purpose.VERIFY_EMAIL)
-        emails.send_verification_mail(client=mail.client, user=user, token=token, message_id=message_id)
-    else:
-        token = email_token_make(client=mail.client, user=user, purpose=Purpose.RESET_PASSWORD)
-        emails.send_password_reset_mail(client=mail.client, user=user, token=token, message_id=message_id)
 
 
 def _settle(mail: OutboundMail, status: str, **fields) -> None:
@@ -210,10 +204,10 @@ class Sweep:
     failed: int
 
 
-def outbox_sweep(*, now=None) -> Sweep:
+def outbox_sweep() -> Sweep:
     """Enqueue every mail that is due (never enqueued, failed before, or held by a dead worker)
     and fail the ones too old to send; enqueueing twice is harmless (a row is claimed once)."""
-    now = now or timezone.now()
+    now = timezone.now()
     due = OutboundMail.objects.filter(
         Q(status=MailStatus.PENDING, next_attempt_at__lte=now) | Q(status=MailStatus.SENDING, lease_until__lt=now)
     )

@@ -216,12 +216,12 @@ def user_signup(
     validate_new_password(password, user=user)
     validate_custom_fields(user.custom_fields, schema=client.custom_fields_schema)
     user.password_hash = make_password(password)
-    _insert_user(user, then_mail=MailKind.VERIFY_EMAIL if client.require_email_verification else None, client=client)
+    queued = _insert_user(user, then_mail=MailKind.VERIFY_EMAIL if client.require_email_verification else None, client=client)
     tokens = None
     # Announced with the sign-up (one attempt, one record), not as a separate resend.
     metadata = {"verification_required": client.require_email_verification}
     if client.require_email_verification:
-        metadata["verification_queued"] = True
+        metadata["verification_queued"] = queued
     else:
         tokens = _issue_pair(client=client, user=user, family_id=uuid.uuid4())
     signals.user_signed_up.send(
@@ -234,7 +234,7 @@ def user_signup(
     return SignupResult(user=user, tokens=tokens)
 
 
-def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Client) -> None:
+def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Client) -> bool:
     """The user's row, then its verification mail's outbox row, in one transaction where the
     store has one for both. Without (MongoDB, or users on another database) the order is what
     keeps it safe: a crash between the two writes leaves an account whose mail was never
@@ -242,8 +242,7 @@ def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Cli
     try:
         with transaction.atomic(using=router.db_for_write(OutboundMail)):
             user.save(force_insert=True)
-            if then_mail is not None:
-                outbox.outbound_mail_queue(client=client, user=user, kind=then_mail)
+            return then_mail is not None and outbox.outbound_mail_queue(client=client, user=user, kind=then_mail)
     except IntegrityError:
         raise EmailTaken() from None
 
@@ -313,9 +312,7 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
     """Queue a verification mail if `email` is an active, unverified user of this client; else nothing."""
     user = user_find_by_email(client=client, email=normalize_email(email))
-    queued = False
-    if user is not None and user.is_active and not user.email_verified:
-        queued = bool(outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL))
+    queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL)
     signals.email_verification_sent.send(
         sender=Client,
         client=client,
@@ -341,9 +338,7 @@ def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None
 def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
     """Queue a reset mail if `email` is an active user of this client; else nothing."""
     user = user_find_by_email(client=client, email=normalize_email(email))
-    queued = False
-    if user is not None and user.is_active:
-        queued = bool(outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET))
+    queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET)
     signals.password_reset_requested.send(
         sender=Client,
         client=client,

@@ -11,13 +11,12 @@ requests through a worker process (bench/mail_timing_worker.py) and stops everyt
 """
 
 import asyncio
-import statistics
 import subprocess
 import sys
 import threading
 import time
 
-from bench.common import ROOT, Worker, log, ms
+from bench.common import ROOT, Worker, log, ms, p50, spread
 from tests.stores import free_port
 
 RELAY_DELAY = 0.5
@@ -85,12 +84,8 @@ def _pairs(requests: Worker, op: str, plan) -> dict:
     runs = {"registered_p50_ms": [], "unknown_p50_ms": [], "difference_ms": []}
     for _ in range(plan.mail_runs):
         timed = requests.call(op, pairs=plan.mail_pairs)
-        registered, unknown = statistics.median(timed["registered"]), statistics.median(timed["unknown"])
+        registered, unknown = p50(timed["registered"]), p50(timed["unknown"])
         runs["registered_p50_ms"].append(ms(registered))
         runs["unknown_p50_ms"].append(ms(unknown))
         runs["difference_ms"].append(ms(registered - unknown))
-    return {name: _spread(values) for name, values in runs.items()}
-
-
-def _spread(values: list[float]) -> dict:
-    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2), "max": round(max(values), 2), "n": len(values)}
+    return {name: spread(values, 2) for name, values in runs.items()}

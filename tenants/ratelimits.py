@@ -40,10 +40,9 @@ def _count(cache_key: str, *, ttl: int) -> int:
     django-redis (embedded or shared, see settings), whose raw client this uses.
     """
     cache = caches[settings.RATELIMIT_USE_CACHE]
+    stored_key = cache.make_key(cache_key)
     with cache.client.get_client(write=True).pipeline(transaction=True) as pipe:
-        pipe.set(cache.make_key(cache_key), 0, ex=ttl, nx=True)
-        pipe.incr(cache.make_key(cache_key))
-        _, count = pipe.execute()
+        _, count = pipe.set(stored_key, 0, ex=ttl, nx=True).incr(stored_key).execute()
     return count
 
 

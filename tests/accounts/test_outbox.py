@@ -18,6 +18,7 @@ from accounts.outbox import SWEEP_JOB_IDS, mail_queue, outbound_mail_deliver, ou
 from audit.models import AuditLog
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
+from tests.concurrency import at_once
 from tests.conftest import make_tenant
 from tests.mail import deliver_queued_mail
 
@@ -162,23 +163,8 @@ def test_two_workers_racing_for_one_mail_send_it_once(verifying_tenant, smtp_ser
     """Claiming is a conditional update: of two deliveries of one row, one sends, one skips."""
     sign_up(verifying_tenant, "ada@example.com")
     [mail] = mails()
-    outcomes = []
-    barrier = threading.Barrier(2)
 
-    def deliver():
-        from django.db import connection
-
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(outbound_mail_deliver(mail_id=str(mail.pk)).outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(2, lambda: outbound_mail_deliver(mail_id=str(mail.pk)).outcome)
 
     assert sorted(outcomes) == ["sent", "skipped"]
     assert len(smtp_server.received) == 1

@@ -2,8 +2,6 @@
 
 import http.client
 import json
-import threading
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,35 +10,12 @@ from rest_framework.test import APIClient
 
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, log_in, sign_up
+from tests.concurrency import at_once
 from tests.hardening.conftest import assert_json_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
-
-
-def at_once(count: int, attempt: Callable[[], object]) -> list:
-    """Run `attempt` in `count` threads released together; each thread closes its own DB connection."""
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            result = attempt()
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == count, "a thread did not finish"
-    return results
 
 
 def sign_up_until_answered(tenant, body: dict) -> list:
