@@ -9,7 +9,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts.models import MailStatus, OutboundMail, RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page
-from core.queries import one_or_none
+from core.queries import one_or_none, row_by_unique
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -23,7 +23,7 @@ def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser 
         user_id = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
     except ValueError:
         return None
-    return one_or_none(user_model_for(client.client_id).objects.filter(pk=user_id))
+    return row_by_unique(user_model_for(client.client_id), "user_id", user_id)
 
 
 def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:

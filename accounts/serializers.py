@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import StrictBooleanField, StrictCharField
+from core.serializers import FlatSerializer
 
 MAX_TOKEN_LENGTH = 8192
 
@@ -42,20 +43,21 @@ class SignupInput(serializers.Serializer):
     custom_fields = serializers.JSONField(required=False, default=dict)
 
 
-class LoginInput(serializers.Serializer):
+# The token paths' serializers are flat: FlatSerializer spares them DRF's per-call deep copies.
+class LoginInput(FlatSerializer):
     email = EmailInputField()
     password = PasswordInputField()
 
 
-class RefreshInput(serializers.Serializer):
+class RefreshInput(FlatSerializer):
     refresh_token = TokenInputField()
 
 
-class VerifyInput(serializers.Serializer):
+class VerifyInput(FlatSerializer):
     token = TokenInputField()
 
 
-class TokenPairOutput(serializers.Serializer):
+class TokenPairOutput(FlatSerializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
     token_type = serializers.CharField()
@@ -83,7 +85,7 @@ class SignupOutput(serializers.Serializer):
     custom_fields = serializers.JSONField()
 
 
-class IntrospectionOutput(serializers.Serializer):
+class IntrospectionOutput(FlatSerializer):
     active = serializers.BooleanField()
     user_id = serializers.UUIDField(required=False)
     email = serializers.EmailField(required=False)

@@ -116,9 +116,11 @@ class KeyringLoader:
     def get(self) -> Keyring:
         path = key_file_path()
         with self._lock:
-            if not path.exists():
+            try:
+                status = path.stat()
+            except FileNotFoundError:
                 self._create(path)
-            status = path.stat()
+                status = path.stat()
             # The inode too: every write replaces the file, and a coarse mtime (one second on
             # some file systems) could otherwise hide a rotation made in the same tick.
             stamp = (str(path), status.st_mtime_ns, status.st_ino)

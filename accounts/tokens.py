@@ -65,10 +65,14 @@ class ClientBoundMixin:
 
     def __init__(self, token=None, verify: bool = True, *, client_id: uuid.UUID):
         self.client_id = client_id
+        self._backend: KeyringTokenBackend | None = None
         super().__init__(token, verify)
 
     def get_token_backend(self):
-        return backend_for(self.client_id)
+        # SimpleJWT asks twice per decode (signature, then leeway); one keyring look is enough.
+        if self._backend is None:
+            self._backend = backend_for(self.client_id)
+        return self._backend
 
 
 class ClientAccessToken(ClientBoundMixin, AccessToken):

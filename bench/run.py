@@ -124,8 +124,8 @@ def against_peer(ours: Worker, peer: Worker, plan: Plan) -> dict:
     for op in ("refresh", "verify"):
         figure[op] = interleaved(ours, peer, op, plan)
         log(f"  {op} ours/peer: {figure[op]['ratio']}")
-    # What-if, not the configuration: verify without the per-key rate-limit counter (one Redis
-    # round trip), to show how much of the gap to the peer it is.
+    # What-if, not the configuration: verify without the per-key rate-limit counter (a Redis
+    # round trip per slice of calls), to show how much of the gap to the peer it is.
     figure["verify_without_key_counter"] = interleaved(ours, peer, "verify", plan, count_rate_limits=False)
     log(f"  verify ours/peer without the per-key counter: {figure['verify_without_key_counter']['ratio']}")
     figure["queries"] = {"ours": ours.call("queries"), "peer": peer.call("queries")}

@@ -2,6 +2,7 @@
 
 from functools import cached_property
 
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from core.request_meta import request_meta
@@ -9,6 +10,14 @@ from tenants.authentication import AccessKeyAuthentication
 from tenants.models import Client
 from tenants.permissions import IsPathClient
 from tenants.ratelimits import AccessKeyThrottle, enforce_client_limit
+
+
+class JsonAnswers(DefaultContentNegotiation):
+    """Answers are JSON whatever `Accept` asks: the API has nothing else to offer, and DRF's
+    parsing of Accept was a twentieth of a token verify. Bodies are still parsed by Content-Type."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ClientApi(APIView):
@@ -24,6 +33,7 @@ class ClientApi(APIView):
     authentication_classes = [AccessKeyAuthentication]
     permission_classes = [IsPathClient]
     throttle_classes = [AccessKeyThrottle]
+    content_negotiation_class = JsonAnswers
     action_name = ""
     # The key's client, once the key is accepted; None before (and for the handler, when not).
     client: Client | None = None

@@ -7,6 +7,7 @@ spends another's limit.
 """
 
 import re
+import threading
 import time
 
 from django.conf import settings
@@ -21,51 +22,132 @@ from tenants.models import Client
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 
 
-def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit: str) -> None:
-    """Count one call in `group`'s bucket for `key`; over `rate` → RateLimited (429), to be announced."""
+def enforce_rate_limit(
+    *, group: str, key: str, rate: str, attempted: str, limit: str, slices: "CountSlices | None" = None
+) -> None:
+    """Count one call in `group`'s bucket for `key`; over `rate` → RateLimited (429), to be announced.
+
+    With `slices`, the call may be counted ahead, in a slice this process took earlier (see
+    CountSlices); without, every call is one count in Redis.
+    """
     if not getattr(settings, "RATELIMIT_ENABLE", True):  # django-ratelimit's switch, default on
         return
     allowed, period = _split_rate(rate)
     window = _get_window(key, period)
-    if _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE) > allowed:
+    bucket = (group, key, rate)
+    if slices is not None and slices.take(bucket, window):
+        return
+    size = slices.next_size(bucket, window, allowed) if slices is not None else 1
+    total = _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE, by=size)
+    # The calls counted before this slice leave room for `granted` of its `size`.
+    granted = min(size, allowed - (total - size))
+    if granted <= 0:
+        if slices is not None:
+            slices.keep(bucket, window, units=0, total=total)  # so the next ask is for one call
         raise RateLimited(retry_after=max(1, window - int(time.time())), attempted=attempted, limit=limit)
+    if slices is not None:
+        slices.keep(bucket, window, units=granted - 1, total=total)
 
 
-def _count(cache_key: str, *, ttl: int) -> int:
-    """Add one to a window's counter and read it back, in one round trip to Redis.
+def _count(cache_key: str, *, ttl: int, by: int = 1) -> int:
+    """Add `by` to a window's counter and read it back, in one round trip to Redis.
 
-    django-ratelimit's get_usage does the same in two (add, then incr), the larger part of a
-    token verify's cost. Windows and keys stay django-ratelimit's (same buckets, same jitter);
-    only the counting is one MULTI/EXEC instead of two commands. The cache is always
-    django-redis (embedded or shared, see settings), whose raw client this uses.
+    django-ratelimit's get_usage adds one in two (add, then incr). Windows and keys stay
+    django-ratelimit's (same buckets, same jitter); only the counting is one MULTI/EXEC. The
+    cache is always django-redis (embedded or shared, see settings), whose raw client this uses.
     """
     cache = caches[settings.RATELIMIT_USE_CACHE]
     stored_key = cache.make_key(cache_key)
     with cache.client.get_client(write=True).pipeline(transaction=True) as pipe:
-        _, count = pipe.set(stored_key, 0, ex=ttl, nx=True).incr(stored_key).execute()
+        _, count = pipe.set(stored_key, 0, ex=ttl, nx=True).incrby(stored_key, by).execute()
     return count
+
+
+class CountSlices:
+    """Counts of a busy bucket taken from Redis a slice at a time, and spent in this process.
+
+    Every call with a key counts in the key's bucket, and a round trip to Redis per call was a
+    quarter of a token verify. So a process adds up to MAX_SLICE to the window's counter at
+    once and lets that many of its own calls through without asking again. The counter in
+    Redis always includes every slice taken, so all processes together never let more calls
+    through than the limit. The price is the other way: calls one process counted ahead and
+    never made are missing from the others' budget, so near the limit a key can be refused up to
+    (processes − 1) × (slice − 1) calls early. Slices shrink as the window fills (at most an
+    eighth of what was left when this process last looked), down to one call per count for
+    the last few calls and for small limits, which are exact as before.
+    """
+
+    MAX_SLICE = 16
+    SHARE_OF_ROOM = 8
+    MAX_BUCKETS = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # bucket -> [window, calls left in this process's slice, counter total when last seen]
+        self._buckets: dict[tuple[str, str, str], list[int]] = {}
+
+    def take(self, bucket: tuple[str, str, str], window: int) -> bool:
+        """Spend one call of this window's slice, if there is one left."""
+        with self._lock:
+            held = self._buckets.get(bucket)
+            if held is None or held[0] != window or held[1] <= 0:
+                return False
+            held[1] -= 1
+            return True
+
+    def next_size(self, bucket: tuple[str, str, str], window: int, allowed: int) -> int:
+        held = self._buckets.get(bucket)
+        seen = held[2] if held is not None and held[0] == window else 0
+        return max(1, min(self.MAX_SLICE, (allowed - seen) // self.SHARE_OF_ROOM))
+
+    def keep(self, bucket: tuple[str, str, str], window: int, *, units: int, total: int) -> None:
+        with self._lock:
+            held = self._buckets.get(bucket)
+            if held is not None and held[0] == window:
+                held[1] += units
+                held[2] = max(held[2], total)
+                return
+            if len(self._buckets) >= self.MAX_BUCKETS:
+                # Forgetting slices only refuses early what they held; it never lets a call through.
+                self._buckets.clear()
+            self._buckets[bucket] = [window, units, total]
+
+
+# Per process: the access-key limit, the one every call pays, is counted in slices.
+access_key_slices = CountSlices()
 
 
 def client_rate(client: Client, limit: str) -> str:
     return (client.rate_limits or {}).get(limit) or settings.AUTHSVC_RATE_LIMITS[limit]
 
 
-def enforce_client_limit(*, client: Client, limit: str, key: str, action: str) -> None:
+def enforce_client_limit(*, client: Client, limit: str, key: str, action: str, slices: CountSlices | None = None) -> None:
     """Count one call of `action` against this client's `limit` for `key`; over it → 429."""
     enforce_rate_limit(
-        group=f"{limit}:{client.client_id}", key=key, rate=client_rate(client, limit), attempted=action, limit=limit
+        group=f"{limit}:{client.client_id}",
+        key=key,
+        rate=client_rate(client, limit),
+        attempted=action,
+        limit=limit,
+        slices=slices,
     )
 
 
 class AccessKeyThrottle(BaseThrottle):
-    """Every call with a valid key counts in the key's own bucket (`access_key`).
+    """Every call with a valid key counts in the key's own bucket (`access_key`), in slices.
 
     Over the limit it raises RateLimited itself instead of answering False: the 429 then
     carries the window's Retry-After and, for audit, which bucket overflowed.
     """
 
     def allow_request(self, request, view) -> bool:
-        enforce_client_limit(client=view.client, limit="access_key", key=request.auth.key_id, action=view.action_name or "api_call")
+        enforce_client_limit(
+            client=view.client,
+            limit="access_key",
+            key=request.auth.key_id,
+            action=view.action_name or "api_call",
+            slices=access_key_slices,
+        )
         return True
 
 

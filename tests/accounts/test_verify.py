@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.accounts.conftest import call, claims_of, sign_claims, with_payload
 
@@ -101,3 +102,21 @@ def test_verify_with_an_ill_typed_token_answers_400(user, body):
     response = call(user.tenant, "token/verify", body)
     assert response.status_code == 400
     assert "token" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "image/*;q=0.5", "nonsense", ""])
+def test_the_answer_is_json_whatever_accept_asks(user, accept):
+    """The API speaks JSON only: any Accept header gets the same JSON answer, never a 406."""
+    response = call(user.tenant, "token/verify", {"token": user.access_token}, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["active"] is True
+
+
+def test_a_body_that_is_not_json_is_still_refused_with_accept_ignored(user):
+    """Choosing the answer's format ignores Accept; the body's Content-Type still has to be JSON."""
+    response = APIClient().generic(
+        "POST", user.tenant.url("token/verify"), "token=x", content_type="application/x-www-form-urlencoded", **user.tenant.auth
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

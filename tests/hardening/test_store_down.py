@@ -48,6 +48,11 @@ def test_with_a_dependency_down_the_answer_is_503_json_and_it_recovers_by_itself
     """Down: 503 `service_unavailable` JSON (+ Retry-After on the API); back: the same request succeeds, nothing restarted."""
     dependency, switch = outage
     sign_up(tenant, "ada@example.com")
+    if dependency == "cache":
+        # A key's calls counted ahead in this process's slice would still pass (test_key_slices):
+        # a small limit is counted call by call, so the very next call needs Redis.
+        tenant.client.rate_limits = {"access_key": "12/m"}
+        tenant.client.save()
     switch.down()
     response = request_.send(api, tenant, 1)
     assert_json_error(response, 503, "service_unavailable", context=request_.name)
@@ -131,3 +136,17 @@ def test_a_signup_that_fails_after_the_user_insert_leaves_a_usable_account(api, 
     (user,) = user_model_for(tenant.client.client_id).objects.filter(email="ada@example.com")
     assert str(user.user_id) == login.json()["user_id"]
     assert_json_error(call(tenant, "signup", body, api=api), 409, "email_taken")
+
+
+def test_with_redis_down_calls_already_counted_ahead_pass_and_the_next_count_answers_503(tenant, cache_store):
+    """The slice was counted before Redis went: its calls pass; the call that needs a new count is a JSON 503."""
+    tenant.client.rate_limits = {"access_key": "1200/h"}
+    tenant.client.save()
+    assert call(tenant, "token/verify", {"token": "not-a-token"}).status_code == 200  # takes a slice of 16
+    cache_store.down()
+    try:
+        statuses = [call(tenant, "token/verify", {"token": "not-a-token"}).status_code for _ in range(16)]
+    finally:
+        cache_store.up()
+    assert statuses == [200] * 15 + [503]
+    assert call(tenant, "token/verify", {"token": "not-a-token"}).status_code == 200
