@@ -37,7 +37,7 @@ def key_counter(tenant: Tenant, rate: str) -> int:
     return int(cache.client.get_client().get(cache.make_key(name)) or 0)
 
 
-@pytest.mark.parametrize("limit", [40, 100, 300])
+@pytest.mark.parametrize("limit", [40, 150])
 def test_one_process_lets_exactly_the_limit_through_then_answers_429(tenant, limit):
     """Slices shrink as the window fills, so the last calls are counted one by one: the limit, not one call more."""
     limit_key(tenant, f"{limit}/h")
