@@ -197,17 +197,21 @@ def pytest_report_header(config):
     return f"authsvc store: {STORE} ({os.environ.get('DATABASE_URL', '?').split('?')[0]}); redis: {os.environ.get('REDIS_URL')}"
 
 
+SQLITE_PASS_ONLY = ("embedded_default", "store_independent")
+
+
 def pytest_collection_modifyitems(config, items):
     """`secantus_difference` tests must fail on SecantusDB (strictly) and pass elsewhere.
 
     `embedded_default` tests never touch the suite's store (their processes run on the embedded
-    SQLite default), so they run in the sqlite pass and are deselected from the others.
+    SQLite default), and `store_independent` ones check nothing the store changes: both run in
+    the sqlite pass and are deselected from the others.
     """
     if STORE != "sqlite":
-        embedded = [item for item in items if item.get_closest_marker("embedded_default")]
-        if embedded:
-            config.hook.pytest_deselected(items=embedded)
-            items[:] = [item for item in items if not item.get_closest_marker("embedded_default")]
+        once = [item for item in items if any(item.get_closest_marker(name) for name in SQLITE_PASS_ONLY)]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if item not in once]
     for item in items:
         marker = item.get_closest_marker("secantus_difference")
         if marker is not None and USING_SECANTUS:

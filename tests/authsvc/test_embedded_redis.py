@@ -54,6 +54,7 @@ def redis_servers_serving(var_dir: Path) -> list[str]:
     return found
 
 
+@pytest.mark.store_independent  # what fills and evicts is Redis; the rows are incidental
 @pytest.mark.django_db(transaction=True)
 def test_without_redis_url_one_clients_traffic_never_resets_another_clients_login_counter(
     tenant, other_tenant, run_django, var_dir, settings

@@ -17,7 +17,8 @@ from django.contrib.staticfiles import finders
 
 from tests.e2e.conftest import missing_browser
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Static assets and the pages' markup: the same whatever the store.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store_independent]
 
 HOST = "testserver"
 # Hosts that the vendored bundles are known to fetch from when nothing stops them.

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from accounts.serializers import IntrospectionOutput, TokenInputField
 from core.serializers import FlatSerializer
 
+pytestmark = pytest.mark.store_independent  # no database at all
+
 
 class PlainInput(serializers.Serializer):
     token = TokenInputField()

@@ -65,6 +65,7 @@ def test_a_small_limit_is_counted_call_by_call(tenant):
         assert key_counter(tenant, "12/h") == made
 
 
+@pytest.mark.store_independent  # Redis only
 @pytest.mark.parametrize("processes", [2, 4])
 def test_processes_sharing_a_key_never_let_more_calls_through_than_the_limit(processes):
     """Each process has slices of its own; together they stay within the limit, refused at most 15 each early."""
