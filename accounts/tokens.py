@@ -10,6 +10,7 @@ import binascii
 import json
 import uuid
 from datetime import timedelta
+from functools import cached_property
 
 import jwt
 from django.conf import settings
@@ -65,13 +66,14 @@ class ClientBoundMixin:
 
     def __init__(self, token=None, verify: bool = True, *, client_id: uuid.UUID):
         self.client_id = client_id
-        self._backend: KeyringTokenBackend | None = None
         super().__init__(token, verify)
 
-    def get_token_backend(self):
+    @cached_property
+    def _backend(self) -> KeyringTokenBackend:
         # SimpleJWT asks twice per decode (signature, then leeway); one keyring look is enough.
-        if self._backend is None:
-            self._backend = backend_for(self.client_id)
+        return backend_for(self.client_id)
+
+    def get_token_backend(self):
         return self._backend
 
 

@@ -22,31 +22,27 @@ from tenants.models import Client
 RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
 
 
-def enforce_rate_limit(
-    *, group: str, key: str, rate: str, attempted: str, limit: str, slices: "CountSlices | None" = None
-) -> None:
+def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit: str, slices: "CountSlices | None" = None) -> None:
     """Count one call in `group`'s bucket for `key`; over `rate` → RateLimited (429), to be announced.
 
-    With `slices`, the call may be counted ahead, in a slice this process took earlier (see
-    CountSlices); without, every call is one count in Redis.
+    With `slices`, the call may already be counted, in a slice this process took earlier (see
+    CountSlices); by default every call is one count in Redis.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):  # django-ratelimit's switch, default on
         return
+    slices = slices or EVERY_CALL
     allowed, period = _split_rate(rate)
     window = _get_window(key, period)
     bucket = (group, key, rate)
-    if slices is not None and slices.take(bucket, window):
+    if slices.take(bucket, window):
         return
-    size = slices.next_size(bucket, window, allowed) if slices is not None else 1
+    size = slices.next_size(bucket, window, allowed)
     total = _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE, by=size)
-    # The calls counted before this slice leave room for `granted` of its `size`.
+    # The calls counted before this slice leave room for `granted` of its `size`; this call is one.
     granted = min(size, allowed - (total - size))
+    slices.keep(bucket, window, units=max(granted - 1, 0), total=total)
     if granted <= 0:
-        if slices is not None:
-            slices.keep(bucket, window, units=0, total=total)  # so the next ask is for one call
         raise RateLimited(retry_after=max(1, window - int(time.time())), attempted=attempted, limit=limit)
-    if slices is not None:
-        slices.keep(bucket, window, units=granted - 1, total=total)
 
 
 def _count(cache_key: str, *, ttl: int, by: int = 1) -> int:
@@ -113,6 +109,20 @@ class CountSlices:
             self._buckets[bucket] = [window, units, total]
 
 
+class EveryCall(CountSlices):
+    """No slices: each call is its own count (every limit but the access key's)."""
+
+    def take(self, bucket: tuple[str, str, str], window: int) -> bool:
+        return False
+
+    def next_size(self, bucket: tuple[str, str, str], window: int, allowed: int) -> int:
+        return 1
+
+    def keep(self, bucket: tuple[str, str, str], window: int, *, units: int, total: int) -> None:
+        pass
+
+
+EVERY_CALL = EveryCall()
 # Per process: the access-key limit, the one every call pays, is counted in slices.
 access_key_slices = CountSlices()
 
