@@ -21,6 +21,11 @@ def _stores(results: dict):
     return list(results["stores"].items())
 
 
+def _ran(results: dict, figure: str):
+    """(store data, that figure's results) for each store the figure ran on."""
+    return [(data, data[figure]) for _, data in _stores(results) if data.get(figure)]
+
+
 def goals(results: dict) -> list[str]:
     stores = _stores(results)
     lines = ["| goal | " + " | ".join(data["label"] for _, data in stores) + " |", "|---|" + "---|" * len(stores)]
@@ -101,10 +106,7 @@ def login_section(results: dict) -> list[str]:
         "| store | rounds | ratio | login p50 ms | check_password p50 ms | overhead ms |",
         "|---|---|---|---|---|---|",
     ]
-    for _, data in _stores(results):
-        figure = data.get("login_overhead")
-        if not figure:
-            continue
+    for data, figure in _ran(results, "login_overhead"):
         for rounds in ("12", "4"):
             item = figure[rounds]
             lines.append(
@@ -125,10 +127,7 @@ def peer_section(results: dict) -> list[str]:
         "| store | operation | ours req/s | peer req/s | ours/peer | ours p50 ms | peer p50 ms | queries ours / peer |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for _, data in _stores(results):
-        figure = data.get("peer")
-        if not figure:
-            continue
+    for data, figure in _ran(results, "peer"):
         for op in ("refresh", "verify"):
             item = figure[op]
             queries = f"{figure['queries']['ours'][op]['queries']} / {figure['queries']['peer'][op]['queries']}"
@@ -157,10 +156,7 @@ def hot_path_section(results: dict) -> list[str]:
         "Full listings: `bench/results/profile-<store>-<op>.txt` (not committed).",
         "",
     ]
-    for _, data in _stores(results):
-        paths = data.get("hot_paths")
-        if not paths:
-            continue
+    for data, paths in _ran(results, "hot_paths"):
         for op, item in paths.items():
             lines.append(f"**{data['label']}, {op}:** " + "; ".join(f"{step} {value}" for step, value in item["breakdown_ms"].items()))
             lines.append("")
@@ -204,10 +200,7 @@ def scaling_section(results: dict) -> list[str]:
         "random (bcrypt 4 rounds).",
         "",
     ]
-    for _, data in _stores(results):
-        figure = data.get("scaling")
-        if not figure:
-            continue
+    for data, figure in _ran(results, "scaling"):
         lines += [
             f"**{data['label']}**",
             "",
@@ -250,10 +243,7 @@ def load_section(results: dict) -> list[str]:
         "verify, then logout per simulated user; bcrypt at the default 12 rounds).",
         "",
     ]
-    for _, data in _stores(results):
-        load = data.get("load")
-        if not load:
-            continue
+    for data, load in _ran(results, "load"):
         if "error" in load:
             lines += [f"**{data['label']}**: {load['error']}", ""]
             continue
@@ -314,10 +304,7 @@ def mail_section(results: dict) -> list[str]:
         "| store | endpoint | registered p50 ms | unknown p50 ms | difference ms | mails queued / delivered meanwhile | goal |",
         "|---|---|---|---|---|---|---|",
     ]
-    for _, data in _stores(results):
-        item = data.get("mail")
-        if not item:
-            continue
+    for data, item in _ran(results, "mail"):
         for op in ("forgot", "resend"):
             timing = item[op]
             lines.append(
