@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from core import errors
-from tenants.client_schema import schema_accepts
 from tenants.models import Client
 from tenants.ratelimits import client_rate
+from tenants.schema_example import schema_properties
 
 EXAMPLE_EMAIL = "ada@example.com"
 EXAMPLE_PASSWORD = "correct horse battery staple"
@@ -31,9 +31,6 @@ RATE_LIMIT_MEANINGS = {
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 # django-ratelimit's own rate syntax: "10/m", "100/5m", "5/hour" (only the first letter counts).
 RATE_SYNTAX = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])[a-z]*$")
-
-EXAMPLE_BY_TYPE = {"string": "example", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}, "null": None}
-
 
 @dataclass(frozen=True)
 class RateLimitRow:
@@ -92,11 +89,6 @@ def error_code_rows() -> list[ErrorCodeRow]:
     return [ErrorCodeRow(error.status_code, error.code, error.meaning or error.default_detail) for error in errors.error_classes()]
 
 
-def _properties(schema: object) -> dict:
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    return properties if isinstance(properties, dict) else {}
-
-
 def _kind(spec: object) -> str:
     if not isinstance(spec, dict):
         return "any"
@@ -113,7 +105,7 @@ def custom_field_rows(schema: object) -> list[CustomFieldRow]:
     required = set(required) if isinstance(required, list) else set()
     return [
         CustomFieldRow(str(name), _kind(spec), name in required, str(spec.get("description", "")) if isinstance(spec, dict) else "")
-        for name, spec in _properties(schema).items()
+        for name, spec in schema_properties(schema).items()
     ]
 
 
@@ -121,33 +113,11 @@ def pretty_schema(schema: object) -> str | None:
     return json.dumps(schema, indent=2, ensure_ascii=False) if schema else None
 
 
-def _example_value(spec: object) -> object:
-    if not isinstance(spec, dict):
-        return "example"
-    if "const" in spec:
-        return spec["const"]
-    if isinstance(spec.get("examples"), list) and spec["examples"]:
-        return spec["examples"][0]
-    if "default" in spec:
-        return spec["default"]
-    if isinstance(spec.get("enum"), list) and spec["enum"]:
-        return spec["enum"][0]
-    kind = spec.get("type")
-    if isinstance(kind, list):
-        kind = next((each for each in kind if each != "null"), "null")
-    return EXAMPLE_BY_TYPE.get(kind, "example")
-
-
-def example_custom_fields(schema: object) -> dict | None:
-    """custom_fields the schema accepts, for the quickstart; None when no simple guess passes it."""
-    properties = _properties(schema)
-    if not properties:
-        return None
-    example = {name: _example_value(spec) for name, spec in properties.items()}
-    if not schema_accepts(schema, example):
-        return None
-    # The body is single-quoted in the shell command.
-    return example if "'" not in json.dumps(example) else None
+def example_custom_fields(client: Client) -> dict | None:
+    """The example stored with the schema (tenants/schema_example.py): this public page runs none
+    of the client's schema. Left out when it would break the single-quoted shell body."""
+    example = client.custom_fields_example
+    return example if example is not None and "'" not in json.dumps(example) else None
 
 
 # Where per-end-user limits count and what audit records show: the person in front of the
@@ -181,7 +151,7 @@ def _body_with_variable(field: str, variable: str) -> str:
 
 def _signup_step(client: Client, base_url: str) -> QuickstartStep:
     body: dict = {"email": EXAMPLE_EMAIL, "password": EXAMPLE_PASSWORD}
-    custom_fields = example_custom_fields(client.custom_fields_schema)
+    custom_fields = example_custom_fields(client)
     if custom_fields is not None:
         body["custom_fields"] = custom_fields
     if client.require_email_verification:

@@ -7,14 +7,15 @@ cannot reach the network or the disk, cannot backtrack, and cannot run without b
 - only references inside the schema (`#` or `#/…`), resolved through a registry whose
   retrieval refuses everything, so nothing is ever fetched, whatever slips past the check;
 - `pattern` and `patternProperties` (and `additionalProperties`, which consults them) are
-  matched by RE2, whose time is linear in the input; a pattern RE2 cannot compile is refused;
+  matched by RE2, whose time is linear in the input; a pattern RE2 cannot compile is refused,
+  and so is one whose program is so large that a short text would cost much of a budget;
 - no cycle of references that stays on the same value (`{"$ref": "#"}` recursed forever);
-- every validation has a budget of keyword evaluations: spending it is the client's schema
-  being too costly, answered 400, never a worker held for seconds.
+- every keyword charges its work, in proportion to what it is given, against a budget per
+  validation (tenants/schema_cost.py, tenants/schema_keywords.py): spending it is the client's
+  schema being too costly for that value, answered 400, never a worker held for seconds.
 """
 
 import json
-import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -27,28 +28,35 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from core.errors import InvalidRequest
+from tenants.schema_cost import (
+    EVALUATION_BUDGET,
+    IN_PLACE_LISTS,
+    IN_PLACE_SINGLE,
+    PATTERN_CHAR_INSTRUCTIONS_PER_UNIT,
+    SchemaTooCostly,
+    SchemaUnusable,
+    charge,
+    metered,
+    pointer_target,
+    visit_cost,
+)
+from tenants.schema_keywords import ClientSchemaValidator, compiled
+
+__all__ = ["SchemaTooCostly", "SchemaUnusable", "schema_accepts", "schema_errors", "validate_client_schema"]
 
 MAX_SCHEMA_BYTES = 16 * 1024
 MAX_SCHEMA_DEPTH = 32
-# Keyword evaluations one validation may spend; a plain schema spends tens per sign-up.
-EVALUATION_BUDGET = 20_000
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# A pattern must be able to check a text this long for an eighth of a budget: RE2's time is the
+# text's length times its program's size, which counted repetition multiplies (`^.{1,500}$` is
+# 4,501 instructions, `^.+$` with maxLength 500 is 11).
+PATTERN_TEXT = 128
+MAX_PATTERN_PROGRAM = EVALUATION_BUDGET // 8 * PATTERN_CHAR_INSTRUCTIONS_PER_UNIT // PATTERN_TEXT
 
 # Keywords that name or find other resources; only JSON-pointer `$ref`s are kept.
 REFUSED_KEYWORDS = ("$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveRef", "$recursiveAnchor", "$vocabulary")
-# Applicators that apply a subschema to the same value: a cycle through them never ends.
-IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
-IN_PLACE_SINGLE = ("not", "if", "then", "else")
 
 FIELD = "custom_fields_schema"
-
-
-class SchemaUnusable(Exception):
-    """The stored schema cannot judge a value (a row from before these checks, or too costly)."""
-
-
-class SchemaTooCostly(SchemaUnusable):
-    """The evaluation budget of one validation ran out."""
 
 
 def _refuse(message: str):
@@ -64,80 +72,17 @@ def _retrieve_nothing(uri: str):
 
 NO_RETRIEVAL = Registry(retrieve=_retrieve_nothing)
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # a refused pattern is the client's input, not our error log's
-
-
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str):
-    return re2.compile(pattern, _RE2_OPTIONS)
-
-
-def _pattern(validator, pattern, instance, schema):
-    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
-        yield ValidationError(f"{instance[:80]!r} does not match {pattern!r}")
-
-
-def _pattern_properties(validator, pattern_properties, instance, schema):
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in pattern_properties.items():
-        for name, value in instance.items():
-            if _compiled(pattern).search(name):
-                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
-
-
-def _additional(instance: dict, schema: dict) -> Iterator[str]:
-    properties = schema.get("properties", {})
-    patterns = [_compiled(pattern) for pattern in schema.get("patternProperties", {})]
-    for name in instance:
-        if name not in properties and not any(pattern.search(name) for pattern in patterns):
-            yield name
-
-
-def _additional_properties(validator, additional, instance, schema):
-    if not validator.is_type(instance, "object"):
-        return
-    extras = list(_additional(instance, schema))
-    if validator.is_type(additional, "object"):
-        for extra in extras:
-            yield from validator.descend(instance[extra], additional, path=extra)
-    elif not additional and extras:
-        listed = ", ".join(repr(extra[:40]) for extra in sorted(extras)[:10])
-        yield ValidationError(f"Additional properties are not allowed ({listed} unexpected)")
-
-
-class _Budget(threading.local):
-    remaining = EVALUATION_BUDGET
-
-
-_budget = _Budget()
-
-
-def _metered(keyword):
-    def evaluate(validator, value, instance, schema):
-        _budget.remaining -= 1
-        if _budget.remaining < 0:
-            raise SchemaTooCostly
-        return keyword(validator, value, instance, schema)
-
-    return evaluate
-
-
-_KEYWORDS = {
-    **Draft202012Validator.VALIDATORS,
-    "pattern": _pattern,
-    "patternProperties": _pattern_properties,
-    "additionalProperties": _additional_properties,
-}
-ClientSchemaValidator = jsonschema.validators.extend(
-    Draft202012Validator, validators={name: _metered(keyword) for name, keyword in _KEYWORDS.items()}
-)
-
 
 @lru_cache(maxsize=1024)
 def _validator(schema_json: str) -> ClientSchemaValidator:
-    return ClientSchemaValidator(json.loads(schema_json), registry=NO_RETRIEVAL)
+    schema = json.loads(schema_json)
+    # A subschema with `$schema` makes the library switch to that dialect's own validator, whose
+    # keywords are neither ours nor metered (and match with backtracking `re`): `{"$ref": "#"}`
+    # reached the stock validator through the root's. The root's is 2020-12 (checked), so it goes.
+    schema.pop("$schema", None)
+    if any("$schema" in node for _, node in _walk(schema)):
+        raise SchemaUnusable  # only a row stored before registration refused a nested one
+    return ClientSchemaValidator(schema, registry=NO_RETRIEVAL)
 
 
 def safe_validator(schema: dict) -> ClientSchemaValidator:
@@ -146,24 +91,27 @@ def safe_validator(schema: dict) -> ClientSchemaValidator:
 
 
 def schema_errors(schema: dict, instance: Any, *, limit: int = 20) -> list[ValidationError]:
-    """Up to `limit` errors of `instance` against `schema`, in a bounded evaluation.
+    """Up to `limit` errors of `instance` against `schema`, in a validation of bounded cost.
 
-    Raises SchemaTooCostly when the schema needs more work than one validation may spend,
-    SchemaUnusable when it refers outside itself (only a row stored before these checks can).
+    Raises SchemaTooCostly when it would cost more than one validation may spend,
+    SchemaUnusable when the schema refers outside itself (only a row stored before these checks can).
     """
-    _budget.remaining = EVALUATION_BUDGET
     errors: list[ValidationError] = []
     try:
-        for error in safe_validator(schema).iter_errors(instance):
-            errors.append(error)
-            if len(errors) >= limit:
-                break
+        validator = safe_validator(schema)
     except RecursionError:
-        raise SchemaTooCostly from None
-    except Unresolvable:
-        raise SchemaUnusable from None
-    finally:
-        _budget.remaining = EVALUATION_BUDGET
+        raise SchemaUnusable from None  # nested deeper than registration allows: an old row
+    with metered(validator.schema):
+        try:
+            charge(visit_cost(validator.schema))
+            for error in validator.iter_errors(instance):
+                errors.append(error)
+                if len(errors) >= limit:
+                    break
+        except RecursionError:
+            raise SchemaTooCostly from None
+        except Unresolvable:
+            raise SchemaUnusable from None
     return errors
 
 
@@ -248,24 +196,23 @@ def _uses_unevaluated_properties(schema: dict) -> bool:
 
 def _check_pattern(pattern: str, pointer: str) -> None:
     try:
-        _compiled(pattern)
-    except re2.error:
+        program = compiled(pattern).programsize
+    except (re2.error, UnicodeEncodeError):
         _refuse(f"{pointer or '/'}: the pattern {pattern[:80]!r} is not supported (RE2 syntax: no backreferences or lookaround).")
+    if program > MAX_PATTERN_PROGRAM:
+        _refuse(
+            f"{pointer or '/'}: the pattern {pattern[:80]!r} is too complex ({program} RE2 instructions, at most "
+            f"{MAX_PATTERN_PROGRAM}): repeat large classes with + or * and bound the length with maxLength instead of {{m,n}}."
+        )
 
 
 def _target(schema: dict, reference: object, pointer: str) -> str:
     """The JSON pointer a local `$ref` names, which must exist; anything else is refused."""
     if not isinstance(reference, str) or not (reference == "#" or reference.startswith("#/")):
         _refuse(f"{pointer or '/'}: only references within the schema (# or #/…) are allowed, not {str(reference)[:80]!r}.")
-    node: Any = schema
-    for token in reference[2:].split("/") if reference != "#" else []:
-        token = unquote(token).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            _refuse(f"{pointer or '/'}: {reference[:80]!r} names nothing in the schema.")
+    node = pointer_target(schema, reference)
+    if node is None:
+        _refuse(f"{pointer or '/'}: {reference[:80]!r} names nothing in the schema.")
     if not isinstance(node, dict | bool):
         _refuse(f"{pointer or '/'}: {reference[:80]!r} does not name a schema.")
     return "/".join(_escape(unquote(token).replace("~1", "/").replace("~0", "~")) for token in reference[1:].split("/"))
@@ -313,4 +260,4 @@ def _check_affordable(schema: dict) -> None:
     try:
         schema_errors(schema, {})
     except SchemaTooCostly:
-        _refuse("Too costly to evaluate: its allOf/anyOf/oneOf/$ref combinations fan out too far.")
+        _refuse("Too costly to evaluate, even for an empty object: its allOf/anyOf/oneOf/$ref combinations fan out too far.")

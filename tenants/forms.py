@@ -8,6 +8,7 @@ from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
 from tenants.models import Client
 from tenants.ratelimits import validate_rate_limits
+from tenants.schema_example import custom_fields_example
 from tenants.validation import validate_client_name
 
 
@@ -42,6 +43,8 @@ class ClientForm(forms.ModelForm):
             validate_client_schema(schema)
         except InvalidRequest as error:
             raise ValidationError((error.fields or {}).get("custom_fields_schema") or error.detail) from None
+        # Worked out with the schema it shows, so that the public docs page only renders it.
+        self.instance.custom_fields_example = custom_fields_example(schema)
         return schema
 
     def clean_rate_limits(self):

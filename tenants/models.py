@@ -60,6 +60,9 @@ class Client(models.Model):
     is_active = models.BooleanField(default=True)
     require_email_verification = models.BooleanField(default=False)
     custom_fields_schema = OrderedJSONField(null=True, blank=True)
+    # The sign-up example of the docs page, worked out whenever the schema is saved
+    # (tenants/schema_example.py), so that the public page runs none of the client's schema.
+    custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)

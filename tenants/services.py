@@ -16,6 +16,7 @@ from tenants.client_schema import validate_client_schema
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
+from tenants.schema_example import custom_fields_example
 from tenants.user_models import user_model_cache
 from tenants.validation import validate_client_name
 
@@ -80,6 +81,7 @@ def client_register(
             industry=industry,
             require_email_verification=require_email_verification,
             custom_fields_schema=custom_fields_schema,
+            custom_fields_example=custom_fields_example(custom_fields_schema),
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)

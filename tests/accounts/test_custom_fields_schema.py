@@ -1,4 +1,5 @@
-"""Sign-up runs the client's schema without fetching, backtracking or looping: 4xx, never 5xx, fast."""
+"""Sign-up and PATCH users/<id> run the client's schema without fetching, backtracking, looping or
+spending more than a bounded budget: 4xx, never 5xx, fast."""
 
 import json
 import time
@@ -14,6 +15,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 REDOS_VALUE = "a" * 40 + "!"
 # Generous: a behaviour bound (no backtracking), not a benchmark; bench/ holds timings.
 PROMPT_SECONDS = 2.0
+# CPU of one whole request through the API: far above what the values below cost now (tens of ms
+# at most, bench/schema_cost.py) and far below what they cost before (0.6 s and 3.5 s here).
+REQUEST_CPU_SECONDS = 0.25
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def numbers_and_a_string() -> list:
+    """As many distinct values as 16 KB holds, one a string: the library could not sort them, so it compared every pair."""
+    return ["x", *range(3400)]
+
+
+# The review's two cases (issue 20): uniqueItems over values of mixed types, and an enum of
+# 2,800 values checked against each of 3,200 items. Both values are valid.
+COSTLY_VALUES = {
+    "uniqueItems over mixed types": ({"properties": {"tags": {"type": "array", "uniqueItems": True}}}, {"tags": numbers_and_a_string()}),
+    "2,800-value enum × 3,200 items": ({"properties": {"codes": {"type": "array", "items": {"enum": list(range(2800))}}}}, {"codes": [2799] * 3200}),
+}
 
 
 def stored_before_the_check(tenant: Tenant, schema: dict) -> Tenant:
@@ -65,8 +83,10 @@ def test_a_stored_hostile_schema_answers_400_not_500(tenant, schema):
         ({"propertyNames": {"pattern": "^(a+)+$"}}, {REDOS_VALUE: 1}),
         ({"patternProperties": {"^(a+)+$": {"type": "string"}}}, {REDOS_VALUE: 1, "a": 1}),
         ({"patternProperties": {"^(a+)+$": True}, "additionalProperties": False}, {REDOS_VALUE: 1}),
+        # With `$schema` at the root, `$ref: "#"` used to reach the library's own validator and its `re`.
+        ({"$schema": DIALECT, "properties": {"child": {"$ref": "#"}, "nick": {"pattern": "^(a+)+$"}}}, {"child": {"nick": REDOS_VALUE}}),
     ],
-    ids=["pattern", "propertyNames", "patternProperties", "additionalProperties"],
+    ids=["pattern", "propertyNames", "patternProperties", "additionalProperties", "$ref to a root naming its $schema"],
 )
 def test_a_backtracking_pattern_answers_promptly(schema, custom_fields, transactional_db):
     """A pattern that backtracks exponentially in Python's `re` is matched by RE2: the 400 comes at once."""
@@ -93,3 +113,38 @@ def test_descending_recursion_validates_nested_values(transactional_db):
     response = call(tenant, "signup", {"email": "bob@example.com", "password": PASSWORD, "custom_fields": {"name": "a", "child": {"name": "b"}}})
     assert response.status_code == 201, response.content
     assert json.loads(response.content)["custom_fields"] == {"name": "a", "child": {"name": "b"}}
+
+
+@pytest.mark.parametrize("schema, custom_fields", COSTLY_VALUES.values(), ids=COSTLY_VALUES.keys())
+def test_values_whose_check_grew_with_their_size_sign_up_promptly(schema, custom_fields, transactional_db):
+    """Each signs up (201, stored as sent) within a CPU bound, where each used to take a worker for seconds."""
+    tenant = make_tenant("Cost Co", custom_fields_schema=schema)
+    started = time.process_time()
+    response = signup(tenant, custom_fields)
+    elapsed = time.process_time() - started
+    assert response.status_code == 201, response.content
+    assert response.json()["custom_fields"] == custom_fields
+    assert elapsed < REQUEST_CPU_SECONDS
+
+
+@pytest.mark.parametrize("schema, custom_fields", COSTLY_VALUES.values(), ids=COSTLY_VALUES.keys())
+def test_values_whose_check_grew_with_their_size_patch_a_user_promptly(schema, custom_fields, transactional_db):
+    """PATCH users/<id> (no bcrypt in front of it) applies each within the same CPU bound."""
+    tenant = make_tenant("Cost Co", custom_fields_schema=schema)
+    user_id = signup(tenant, {}).json()["user_id"]
+    started = time.process_time()
+    response = call(tenant, f"users/{user_id}", {"custom_fields": custom_fields}, method="PATCH")
+    elapsed = time.process_time() - started
+    assert response.status_code == 200, response.content
+    assert call(tenant, f"users/{user_id}", method="GET").json()["custom_fields"] == custom_fields
+    assert elapsed < REQUEST_CPU_SECONDS
+
+
+def test_a_value_beyond_the_budget_is_refused_at_patch_and_changes_nothing(transactional_db):
+    """8,000 items under a schema that checks each three ways spend the budget: 400 too costly, the user as before."""
+    tenant = make_tenant("Cost Co", custom_fields_schema={"properties": {"a": {"items": {"type": "integer", "minimum": 0, "maximum": 9}}}})
+    user_id = signup(tenant, {"a": [1]}).json()["user_id"]
+    response = call(tenant, f"users/{user_id}", {"custom_fields": {"a": [0] * 8000}}, method="PATCH")
+    assert response.status_code == 400, response.content
+    assert "too costly" in json.dumps(response.json()["fields"]["custom_fields"])
+    assert call(tenant, f"users/{user_id}", method="GET").json()["custom_fields"] == {"a": [1]}

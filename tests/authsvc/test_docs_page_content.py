@@ -10,9 +10,10 @@ import uuid
 import pytest
 from django.conf import settings
 
-from authsvc.client_docs import describe_rate, example_custom_fields
+from authsvc.client_docs import describe_rate
 from core import errors
 from tenants.ratelimits import client_rate
+from tenants.schema_example import custom_fields_example
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -145,8 +146,8 @@ def test_example_custom_fields_are_left_out_when_no_simple_guess_passes_the_sche
     """A schema that a typed placeholder cannot satisfy yields no example rather than a wrong one."""
     schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "required": ["code"]}
 
-    assert example_custom_fields(schema) is None
-    assert example_custom_fields(PLAN_SCHEMA) == {"plan": "free", "seats": 1}
+    assert custom_fields_example(schema) is None
+    assert custom_fields_example(PLAN_SCHEMA) == {"plan": "free", "seats": 1}
 
 
 def test_rate_limits_are_the_clients_effective_ones(api, tenant):

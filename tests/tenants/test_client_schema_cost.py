@@ -1,0 +1,244 @@
+"""One validation against a registered schema costs a bounded amount of CPU, and the same verdicts.
+
+Schemas are drawn from the keywords whose work grows with what they are given (arrays, enums,
+patterns, `*Properties`, `unevaluated*`, fan-out), values up to the custom_fields limits, parsed
+from JSON text as a request body is. bench/schema_cost.py times the worst cases found.
+"""
+
+import json
+import random
+import time
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from accounts.validation import MAX_CUSTOM_FIELDS_BYTES, validate_custom_fields
+from core.errors import InvalidRequest
+from tenants.client_schema import schema_accepts, validate_client_schema
+
+pytestmark = pytest.mark.store_independent
+
+# The CPU one validation may take, with a wide margin over the ~30 ms the budget allows on this
+# hardware (bench/schema_cost.py): a bound, not a benchmark.
+CPU_SECONDS = 0.050
+
+
+def _ab(length: int, seed: int) -> str:
+    draw = random.Random(seed)
+    return "".join(draw.choice("ab") for _ in range(length))
+
+
+# --- values: as large as the limits allow ---------------------------------------------------
+
+ELEMENT_MAKERS = {
+    "zeros": lambda index: 0,
+    "distinct numbers": lambda index: index,
+    "mixed types": lambda index: index if index % 2 else str(index),
+    "small objects": lambda index: {"k": index % 50, "v": [index % 3]},
+    "short strings": lambda index: "ab"[index % 2] * (1 + index % 5),
+    "arrays": lambda index: [index % 4, index % 3],
+    "empty objects": lambda index: {},
+}
+
+
+def _fitted(build, count: int):
+    """build(count), halving count until its JSON fits in custom_fields."""
+    while True:
+        value = json.loads(json.dumps(build(count)))
+        if len(json.dumps(value, separators=(",", ":")).encode()) <= MAX_CUSTOM_FIELDS_BYTES - 64 or count == 0:
+            return value
+        count //= 2
+
+
+BIG_ARRAYS = st.builds(
+    lambda maker, count: _fitted(lambda n: [ELEMENT_MAKERS[maker](index) for index in range(n)], count),
+    st.sampled_from(sorted(ELEMENT_MAKERS)),
+    st.integers(0, 8000),
+)
+BIG_OBJECTS = st.builds(
+    lambda maker, count, prefix: _fitted(lambda n: {f"{prefix}{index}": ELEMENT_MAKERS[maker](index) for index in range(n)}, count),
+    st.sampled_from(sorted(ELEMENT_MAKERS)),
+    st.integers(0, 2500),
+    st.sampled_from(["k", "x1", "a", "p"]),
+)
+LONG_STRINGS = st.builds(
+    lambda kind, length: _fitted(lambda n: {"ab": _ab(n, n), "a!": "a" * n + "!", "é": "é" * n}[kind], length),
+    st.sampled_from(["ab", "a!", "é"]),
+    st.integers(0, 16000),
+)
+SMALL = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "a", "ab", "x1b"]), st.just(10**400))
+LARGE = st.one_of(BIG_ARRAYS, BIG_OBJECTS, LONG_STRINGS, SMALL)
+NAMES = st.sampled_from(["a", "b", "k1", "p0", "x1b"])
+VALUES = st.one_of(
+    st.dictionaries(NAMES, LARGE, max_size=2),
+    BIG_OBJECTS,
+    st.builds(lambda inner: {"a": {"a": inner}}, LARGE),
+).map(lambda value: _fitted(lambda _: value, 1))
+
+# --- schemas: every keyword whose work grows with its input, at sizes registration allows --
+
+PATTERNS = st.sampled_from(["^a", "[ab]*a[ab]{100}c", "^x1[a-z]+$", "^.{1,300}$", "(a+)+$", "é", "^[a-z0-9]{1,8}$"])
+ENUMS = st.builds(
+    lambda maker, count: [ELEMENT_MAKERS[maker](index) for index in range(count)],
+    st.sampled_from(sorted(ELEMENT_MAKERS)),
+    st.integers(0, 1500),
+)
+LEAVES = st.one_of(
+    st.booleans(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["string", "integer", "array", "object", "number"]),
+            "enum": ENUMS,
+            "const": st.one_of(SMALL, ENUMS),
+            "pattern": PATTERNS,
+            "uniqueItems": st.just(True),
+            "required": st.builds(lambda count: [f"n{index}" for index in range(count)], st.integers(0, 800)),
+            "multipleOf": st.sampled_from([0.1, 7, 1e-9]),
+            "minLength": st.integers(0, 3),
+        },
+    ),
+    st.builds(lambda count: {f"u{index}": 0 for index in range(count)}, st.integers(0, 1200)),
+)
+
+
+def _composite(children):
+    many = st.builds(lambda child, count: [child] * count, children, st.integers(1, 60))
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "items": children,
+            "prefixItems": st.lists(children, max_size=3),
+            "contains": children,
+            "properties": st.one_of(
+                st.dictionaries(NAMES, children, max_size=3),
+                st.builds(lambda child, count: {f"p{index}": child for index in range(count)}, children, st.integers(0, 400)),
+            ),
+            "patternProperties": st.dictionaries(PATTERNS, children, max_size=4),
+            "additionalProperties": children,
+            "propertyNames": children,
+            "allOf": many,
+            "anyOf": many,
+            "oneOf": st.lists(children, max_size=4),
+            "not": children,
+            "if": children,
+            "then": children,
+            "else": children,
+            "dependentSchemas": st.dictionaries(NAMES, children, max_size=2),
+            "dependentRequired": st.dictionaries(NAMES, st.builds(lambda count: [f"n{index}" for index in range(count)], st.integers(0, 600))),
+            "unevaluatedItems": children,
+            "unevaluatedProperties": children,
+            "$ref": st.sampled_from(["#", "#/$defs/d", "#/properties"]),
+            "$defs": st.fixed_dictionaries({"d": children}),
+        },
+    )
+
+
+SUBSCHEMAS = st.recursive(LEAVES, _composite, max_leaves=10)
+# Applied where the large values are: the whole value, each of its properties, or within anyOf/not
+# (which keep every error of a branch, where the top level stops at 20).
+SCHEMAS = st.one_of(
+    SUBSCHEMAS.filter(lambda schema: isinstance(schema, dict)),
+    st.builds(lambda schema: {"additionalProperties": schema}, SUBSCHEMAS),
+    st.builds(lambda schema: {"properties": {"a": schema}}, SUBSCHEMAS),
+    st.builds(lambda schema: {"anyOf": [schema, {"not": schema}]}, SUBSCHEMAS),
+    st.builds(lambda schema: {"properties": {"a": {"items": schema, "contains": schema}}}, SUBSCHEMAS),
+)
+
+
+def registered(schema: dict) -> bool:
+    try:
+        validate_client_schema(schema)
+    except InvalidRequest:
+        return False
+    return True
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(schema=SCHEMAS, value=VALUES)
+def test_one_validation_stays_within_a_fixed_cpu_budget(schema, value):
+    """For any schema registration accepts and any value within the limits: 2xx/400 in under CPU_SECONDS."""
+    schema = json.loads(json.dumps(schema))
+    assume(registered(schema))
+    started = time.process_time()
+    try:
+        validate_custom_fields(value, schema=schema)
+    except InvalidRequest as refused:
+        assert refused.status_code == 400
+    assert time.process_time() - started < CPU_SECONDS
+
+
+# --- the same verdicts as the library, on small values ---------------------------------------
+
+SMALL_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([1.0, 0.5, 2.0, "", "a", "1", "ab"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["a", "b", "x1b"]), inner, max_size=3)),
+    max_leaves=6,
+)
+SAFE_PATTERNS = st.sampled_from(["^a", "b$", "^x1[a-z]+$", "[0-9]"])
+
+
+def _verdict_schemas(children):
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "items": children,
+            "properties": st.dictionaries(st.sampled_from(["a", "b"]), children, max_size=2),
+            "patternProperties": st.dictionaries(SAFE_PATTERNS, children, max_size=2),
+            "additionalProperties": children,
+            "anyOf": st.lists(children, min_size=1, max_size=2),
+            "not": children,
+            "contains": children,
+            "unevaluatedItems": children,
+        },
+    )
+
+
+VERDICT_LEAVES = st.one_of(
+    st.booleans(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "enum": st.lists(SMALL_VALUES, max_size=4),
+            "const": SMALL_VALUES,
+            "uniqueItems": st.booleans(),
+            "pattern": SAFE_PATTERNS,
+            "multipleOf": st.sampled_from([0.5, 2, 0.1]),
+            "type": st.sampled_from(["integer", "number", "string", "array", "object", "boolean", "null"]),
+        },
+    ),
+)
+VERDICT_SCHEMAS = st.recursive(VERDICT_LEAVES, _verdict_schemas, max_leaves=6).filter(lambda schema: isinstance(schema, dict))
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema=VERDICT_SCHEMAS, value=SMALL_VALUES)
+def test_the_metered_keywords_judge_as_the_library_does(schema, value):
+    """Canonical equality (enum, const, uniqueItems), RE2 and the other rewritten keywords change no verdict."""
+    assert schema_accepts(schema, value) == Draft202012Validator(schema).is_valid(value)
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "accepted"),
+    [
+        ({"uniqueItems": True}, [1, 1.0], False),
+        ({"uniqueItems": True}, [1, True], True),
+        ({"uniqueItems": True}, [0, False, None, "0", [0], {"0": 0}], True),
+        ({"uniqueItems": True}, [{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}], False),
+        ({"uniqueItems": True}, [10**15, float(10**15)], False),
+        ({"uniqueItems": True}, [2**53 + 1, float(2**53)], True),
+        ({"enum": [1]}, 1.0, True),
+        ({"enum": [1]}, True, False),
+        ({"enum": [[1, "a"]]}, [1.0, "a"], True),
+        ({"const": {"a": [1, {"b": None}]}}, {"a": [1, {"b": None}]}, True),
+        ({"const": {"a": [1]}}, {"a": [True]}, False),
+        ({"multipleOf": 0.5}, 10**400, True),
+        ({"multipleOf": 0.1}, 10**400, False),
+    ],
+    ids=lambda value: repr(value)[:40],
+)
+def test_json_schema_equality_holds(schema, value, accepted):
+    """Numbers equal by value, booleans never numbers, object keys in any order; a huge integer is a 400 or 2xx, not a 500."""
+    assert schema_accepts(schema, value) is accepted
