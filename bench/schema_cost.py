@@ -97,7 +97,11 @@ CASES = {
         {"properties": {"s": {"pattern": "[ab]*a[ab]{100}c"}}},
         {"s": _ab(16000)},
     ),
-    "pattern, largest program accepted, 900 characters": (
+    "pattern, a 2,000-instruction program, 900 characters": (
+        {"properties": {"s": {"pattern": "[ab]*a[ab]{995}c|[ab]*b[ab]{995}c"}}},
+        {"s": _ab(900)},
+    ),
+    "pattern, a 4,000-instruction program": (
         {"properties": {"s": {"pattern": "[ab]*a[ab]{995}c|[ab]*b[ab]{995}c|[ab]*a[ab]{994}d|[ab]*b[ab]{994}d"}}},
         {"s": _ab(900)},
     ),

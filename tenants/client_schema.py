@@ -42,8 +42,6 @@ from tenants.schema_cost import (
 )
 from tenants.schema_keywords import ClientSchemaValidator, compiled
 
-__all__ = ["SchemaTooCostly", "SchemaUnusable", "schema_accepts", "schema_errors", "validate_client_schema"]
-
 MAX_SCHEMA_BYTES = 16 * 1024
 MAX_SCHEMA_DEPTH = 32
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

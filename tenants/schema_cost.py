@@ -23,15 +23,15 @@ from urllib.parse import unquote
 
 # The largest value a schema judges: custom_fields (accounts.validation) and the docs example.
 MAX_VALUE_BYTES = 16 * 1024
-# Two units per byte of the largest value: a plain schema can look at every value of it a few
-# times. bench/schema_cost.py: the worst cases found spend it in well under 50 ms.
-EVALUATION_BUDGET = 2 * MAX_VALUE_BYTES
+# One and a half units per byte of the largest value: a plain schema can look at every value of
+# it a few times, and the worst cases found spend it in ~25 ms (bench/schema_cost.py).
+EVALUATION_BUDGET = 3 * MAX_VALUE_BYTES // 2
 
 KEYWORD = 2  # evaluating any keyword once
 VISIT = 3  # descending into a subschema object (a validator evolved for it)
 KEYS_PER_UNIT = 12  # ...plus iterating its keys, annotations and unknown keys included
 REF = 6  # resolving a $ref
-ERROR = 6  # building an error
+ERROR = 8  # building an error
 MESSAGE_CHARS_PER_UNIT = 64  # ...and its message (the library's quote the whole value)
 CANONICAL_CHARS_PER_UNIT = 256  # writing a value's canonical form
 SEARCH = 5  # one RE2 search through its Python binding

@@ -190,6 +190,7 @@ def test_staff_run_a_clients_life_from_the_admin(live_server, browser, superuser
     assert journey.find("h1").text == CLIENT_NAME
     page = journey.driver.page_source
     assert f"/api/v1/{client.client_id}/signup" in page
+    assert '"custom_fields": {"plan": "example"}' in page  # worked out when the admin form saved the schema
     assert first_key not in page and new_key not in page
     journey.screenshot("client-docs-page")
 
