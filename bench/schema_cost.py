@@ -67,6 +67,8 @@ CASES = {
         {"anyOf": [{"type": "array"}] * 400},
         {"k" + str(index): list(range(3)) for index in range(1000)},
     ),
+    "anyOf of 60 false on a large value": ({"anyOf": [False] * 60}, keyed(1500)),
+    "false per item, inside anyOf": ({"properties": {"a": {"anyOf": [{"items": False, "prefixItems": [False] * 40}, True]}}}, {"a": [[0] * 30] * 40}),
     "oneOf of large schemas, all valid": (
         {"properties": {"a": {"oneOf": [{"description": "x" * 1500, "minimum": index} for index in range(8)]}}},
         {"a": 10},

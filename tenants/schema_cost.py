@@ -29,7 +29,7 @@ EVALUATION_BUDGET = 3 * MAX_VALUE_BYTES // 2
 
 KEYWORD = 2  # evaluating any keyword once
 VISIT = 3  # descending into a subschema object (a validator evolved for it)
-KEYS_PER_UNIT = 12  # ...plus iterating its keys, annotations and unknown keys included
+KEYS_PER_UNIT = 10  # ...plus iterating its keys, annotations and unknown keys included
 REF = 6  # resolving a $ref
 ERROR = 8  # building an error
 MESSAGE_CHARS_PER_UNIT = 64  # ...and its message (the library's quote the whole value)
@@ -78,9 +78,19 @@ def metered(root: dict) -> Iterator[None]:
         _meter.root, _meter.canonical = None, None
 
 
-def visit_cost(subschema: Any) -> int:
-    """Descending into a subschema: `true`/`false` return at once, an object pays per key."""
-    return VISIT + len(subschema) // KEYS_PER_UNIT if isinstance(subschema, dict) else 1
+def visit_cost(subschema: Any, instance: Any = None) -> int:
+    """Descending into a subschema with `instance`: an object pays per key, `true` returns at once,
+    `false` answers with an error quoting the whole value, built outside any keyword."""
+    if isinstance(subschema, dict):
+        return VISIT + len(subschema) // KEYS_PER_UNIT
+    return quoting_cost(instance) if subschema is False else 1
+
+
+def quoting_cost(value: Any) -> int:
+    """An error whose message quotes `value` (its repr, about as long as its canonical text)."""
+    if isinstance(value, list | dict) or (isinstance(value, str) and len(value) >= 64):
+        return ERROR + len(canonical(value)) // MESSAGE_CHARS_PER_UNIT
+    return ERROR
 
 
 def search_cost(regex: Any, text: str) -> int:
@@ -174,18 +184,18 @@ def pointer_target(root: Any, reference: Any) -> Any:
     return node
 
 
-def reference_cost(reference: Any) -> int:
+def reference_cost(reference: Any, instance: Any) -> int:
     """Resolving a `$ref` and visiting its target (which may be any object, with many keys)."""
-    if _meter.root is None:
+    if _meter.root is None or not isinstance(reference, str):
         return REF
-    costs = prepared("refs", _meter.root, lambda _: {})
-    if not isinstance(reference, str):
-        return REF
-    if reference not in costs:
-        costs[reference] = REF + visit_cost(pointer_target(_meter.root, reference))
-    return costs[reference]
+    targets = prepared("refs", _meter.root, lambda _: {})
+    if reference not in targets:
+        targets[reference] = pointer_target(_meter.root, reference)
+    return REF + visit_cost(targets[reference], instance)
 
 
+# Applicators that apply a subschema to the same value: a cycle through them never ends
+# (tenants/client_schema.py refuses one), and `unevaluated*` walks them all.
 IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
 IN_PLACE_SINGLE = ("not", "if", "then", "else")
 
@@ -203,10 +213,17 @@ def in_place_children(node: dict) -> Iterator[Any]:
         yield from node["dependentSchemas"].values()
 
 
-def in_place_paths(node: Any, seen: frozenset = frozenset()) -> int:
+def in_place_paths(node: dict) -> int:
     """How many subschemas `unevaluated*` may walk from `node`: paths through in-place applicators."""
+    return prepared("paths", node, lambda _: _paths(node, {}, frozenset()))
+
+
+def _paths(node: Any, memo: dict[int, int], seen: frozenset) -> int:
     if not isinstance(node, dict):
         return 0
     if id(node) in seen:  # a cycle: only a row stored before registration checked for them
         return EVALUATION_BUDGET
-    return prepared("paths", node, lambda _: min(EVALUATION_BUDGET, 1 + sum(in_place_paths(child, seen | {id(node)}) for child in in_place_children(node))))
+    if id(node) not in memo:  # worked out once per node, however many paths reach it
+        inner = seen | {id(node)}
+        memo[id(node)] = min(EVALUATION_BUDGET, 1 + sum(_paths(child, memo, inner) for child in in_place_children(node)))
+    return memo[id(node)]

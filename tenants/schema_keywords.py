@@ -9,9 +9,9 @@ with RE2 and pay per character and program instruction; `properties` walks the s
 value's keys and the schema's. Messages quote values shortened, so a 400 never echoes 16 KB.
 """
 
-import reprlib
 from fractions import Fraction
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import jsonschema
@@ -19,14 +19,18 @@ import re2
 from jsonschema import Draft202012Validator, ValidationError
 
 from tenants.schema_cost import (
+    ERROR,
     KEYS_PER_UNIT,
     KEYWORD,
+    REF,
+    VISIT,
     canonical,
     charge,
     enum_texts,
     error_cost,
     in_place_paths,
     prepared,
+    quoting_cost,
     reference_cost,
     search_cost,
     visit_cost,
@@ -53,12 +57,20 @@ def _matches(regex, text: str) -> bool:
     return _found(regex, text)
 
 
-_SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 2, 6, 4, 60, 40, 40
-
-
-def short(value: Any) -> str:
-    return _SHORT.repr(value)
+def short(value: Any, depth: int = 2) -> str:
+    """A repr cut short, in time independent of the value's size: the start of a string, the first
+    items of a container (two levels), a huge integer by its size (reprlib was ~40 us a call)."""
+    if isinstance(value, str):
+        return repr(value[:40]) + ("…" if len(value) > 40 else "")
+    if isinstance(value, list | dict):
+        pairs = islice(value.items(), 4) if isinstance(value, dict) else enumerate(value[:4])
+        inner = [f"{short(key)}: {short(item, depth - 1)}" if isinstance(value, dict) else short(item, depth - 1) for key, item in pairs]
+        more = ", …" if len(value) > 4 else ""
+        text = ", ".join(inner) + more if depth else "…" * bool(value)
+        return f"{{{text}}}" if isinstance(value, dict) else f"[{text}]"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of ~{value.bit_length() * 30103 // 100000 + 1} digits"  # log10(2): no conversion
+    return repr(value)
 
 
 # --- our own keywords ------------------------------------------------------------------------
@@ -76,7 +88,7 @@ def _pattern_properties(validator, pattern_properties, instance, schema):
         regex = compiled(pattern)
         for name, value in instance.items():
             if _matches(regex, name):
-                charge(visit_cost(subschema))
+                charge(visit_cost(subschema, value))
                 yield from validator.descend(value, subschema, path=name, schema_path=pattern)
 
 
@@ -110,7 +122,7 @@ def _properties(validator, properties, instance, schema):
     charge(len(names) // KEYS_PER_UNIT)
     for name in names:
         if name in properties and name in instance:
-            charge(visit_cost(properties[name]))
+            charge(visit_cost(properties[name], instance[name]))
             yield from validator.descend(instance[name], properties[name], path=name, schema_path=name)
 
 
@@ -168,12 +180,20 @@ def _length(value: Any, kind: type) -> int:
     return len(value) if isinstance(value, kind) else 0
 
 
+def _each(subschema, values) -> int:
+    """Visiting `subschema` once per value (a `false` one quotes each value in an error)."""
+    return sum(visit_cost(subschema, value) for value in values) if subschema is False else len(values) * visit_cost(subschema)
+
+
 def _items_cost(items, instance, schema) -> int:
+    if items is False:  # one error quoting the extra items, not a visit each
+        return quoting_cost(instance)
     return max(0, _length(instance, list) - _length(schema.get("prefixItems"), list)) * visit_cost(items)
 
 
 def _prefix_items_cost(prefix, instance, schema) -> int:
-    return sum(visit_cost(subschema) for subschema in prefix[: _length(instance, list)])
+    items = instance if isinstance(instance, list) else []
+    return sum(visit_cost(subschema, item) for subschema, item in zip(prefix, items, strict=False))  # the shorter of the two
 
 
 def _dependent_required_cost(dependent, instance, schema) -> int:
@@ -185,30 +205,43 @@ def _dependent_required_cost(dependent, instance, schema) -> int:
 def _dependent_schemas_cost(dependent, instance, schema) -> int:
     if not isinstance(instance, dict):
         return 0
-    return len(dependent) // KEYS_PER_UNIT + sum(visit_cost(subschema) for name, subschema in dependent.items() if name in instance)
+    return len(dependent) // KEYS_PER_UNIT + sum(visit_cost(subschema, instance) for name, subschema in dependent.items() if name in instance)
 
 
 def _unevaluated_cost(unevaluated, instance, schema) -> int:
-    # The library walks every in-place subschema for the evaluated keys or indexes, then checks
-    # each key or index against that list (a list: quadratic in the number of them).
-    count = _length(instance, list | dict)
-    return in_place_paths(schema) * (2 + count) + count * visit_cost(unevaluated) + count * count // 128
+    # The library walks every in-place subschema for the evaluated keys or indexes (a `false`
+    # one quotes the value), then checks each key or index against that list: quadratic.
+    if not isinstance(instance, list | dict):
+        return 0
+    count = len(instance)
+    walk = in_place_paths(schema) * (REF + VISIT * (1 + count) + quoting_cost(instance))
+    if unevaluated is False:
+        each = count * ERROR + quoting_cost(instance)
+    else:
+        each = count * visit_cost(unevaluated)
+    return walk + each + count * count // 128
+
+
+def _each_subschema(subschemas, instance, schema) -> int:
+    return sum(visit_cost(subschema, instance) for subschema in subschemas)
 
 
 COSTS = {
     "items": _items_cost,
     "prefixItems": _prefix_items_cost,
-    "contains": lambda contains, instance, schema: _length(instance, list) * visit_cost(contains),
-    "propertyNames": lambda names, instance, schema: _length(instance, dict) * visit_cost(names),
+    "contains": lambda contains, instance, schema: _each(contains, instance if isinstance(instance, list) else []),
+    "propertyNames": lambda names, instance, schema: _each(names, list(instance) if isinstance(instance, dict) else []),
     "required": lambda required, instance, schema: _length(required, list) // KEYS_PER_UNIT,
     "dependentRequired": _dependent_required_cost,
     "dependentSchemas": _dependent_schemas_cost,
-    "allOf": lambda subschemas, instance, schema: sum(visit_cost(subschema) for subschema in subschemas),
-    "anyOf": lambda subschemas, instance, schema: sum(visit_cost(subschema) for subschema in subschemas),
-    "oneOf": lambda subschemas, instance, schema: sum(visit_cost(subschema) for subschema in subschemas),
-    "not": lambda subschema, instance, schema: visit_cost(subschema),
-    "if": lambda subschema, instance, schema: visit_cost(subschema) + max(visit_cost(schema.get("then")), visit_cost(schema.get("else"))),
-    "$ref": lambda reference, instance, schema: reference_cost(reference),
+    "allOf": _each_subschema,
+    "anyOf": _each_subschema,
+    "oneOf": _each_subschema,
+    "not": lambda subschema, instance, schema: visit_cost(subschema, instance),
+    "if": lambda subschema, instance, schema: visit_cost(subschema, instance) + max(
+        visit_cost(schema.get("then"), instance), visit_cost(schema.get("else"), instance)
+    ),
+    "$ref": lambda reference, instance, schema: reference_cost(reference, instance),
     "unevaluatedItems": _unevaluated_cost,
     "unevaluatedProperties": _unevaluated_cost,
 }

@@ -45,6 +45,8 @@ HOSTILE_SCHEMAS = {
     "backreference pattern": {"properties": {"a": {"type": "string", "pattern": "(a)\\1"}}},
     "lookahead pattern": {"properties": {"a": {"type": "string", "pattern": "^(?=a)a+$"}}},
     "lookahead in patternProperties": {"patternProperties": {"(?!x)": {"type": "string"}}},
+    "pattern whose RE2 program is too large": {"properties": {"bio": {"type": "string", "pattern": "^.{1,500}$"}}},
+    "patternProperties key whose RE2 program is too large": {"patternProperties": {"^x_.{1,400}$": True}},
     "patternProperties with unevaluatedProperties": {"patternProperties": {"^a": True}, "unevaluatedProperties": False},
     "not a schema": {"type": "no-such-type"},
     "fan-out beyond the budget": fan_out(8, 4),
@@ -79,6 +81,8 @@ ACCEPTED_SCHEMAS = {
     "recursion that descends": {"$defs": {"node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/node"}}}}, "$ref": "#/$defs/node"},
     "RE2 patterns": {"properties": {"nick": {"type": "string", "pattern": "^(a+)+$"}}, "patternProperties": {"^x_[a-z]+$": {"type": "integer"}}},
     "a small fan-out": fan_out(3, 3),
+    "a long text: .+ with maxLength": {"properties": {"bio": {"type": "string", "pattern": "^.+$", "maxLength": 500}}},
+    "large enums and uniqueItems": {"properties": {"codes": {"type": "array", "uniqueItems": True, "items": {"enum": list(range(2800))}}}},
 }
 
 

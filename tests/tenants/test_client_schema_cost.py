@@ -44,7 +44,7 @@ ELEMENT_MAKERS = {
 
 
 def _fitted(build, count: int):
-    """build(count), halving count until its JSON fits in custom_fields."""
+    """build(count), halving count until its JSON fits in custom_fields (as given, at count 0)."""
     while True:
         value = json.loads(json.dumps(build(count)))
         if len(json.dumps(value, separators=(",", ":")).encode()) <= MAX_CUSTOM_FIELDS_BYTES - 64 or count == 0:
@@ -55,18 +55,18 @@ def _fitted(build, count: int):
 BIG_ARRAYS = st.builds(
     lambda maker, count: _fitted(lambda n: [ELEMENT_MAKERS[maker](index) for index in range(n)], count),
     st.sampled_from(sorted(ELEMENT_MAKERS)),
-    st.integers(0, 8000),
+    st.one_of(st.integers(0, 8000), st.sampled_from([2000, 8000])),
 )
 BIG_OBJECTS = st.builds(
     lambda maker, count, prefix: _fitted(lambda n: {f"{prefix}{index}": ELEMENT_MAKERS[maker](index) for index in range(n)}, count),
     st.sampled_from(sorted(ELEMENT_MAKERS)),
-    st.integers(0, 2500),
+    st.one_of(st.integers(0, 2500), st.sampled_from([1000, 2500])),
     st.sampled_from(["k", "x1", "a", "p"]),
 )
 LONG_STRINGS = st.builds(
     lambda kind, length: _fitted(lambda n: {"ab": _ab(n, n), "a!": "a" * n + "!", "é": "é" * n}[kind], length),
     st.sampled_from(["ab", "a!", "é"]),
-    st.integers(0, 16000),
+    st.one_of(st.integers(0, 16000), st.just(16000)),
 )
 SMALL = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "a", "ab", "x1b"]), st.just(10**400))
 LARGE = st.one_of(BIG_ARRAYS, BIG_OBJECTS, LONG_STRINGS, SMALL)
@@ -84,7 +84,7 @@ PATTERNS = st.sampled_from(["^a", "[ab]*a[ab]{100}c", "^x1[a-z]+$", "^.{1,300}$"
 ENUMS = st.builds(
     lambda maker, count: [ELEMENT_MAKERS[maker](index) for index in range(count)],
     st.sampled_from(sorted(ELEMENT_MAKERS)),
-    st.integers(0, 1500),
+    st.one_of(st.integers(0, 1500), st.just(1500)),
 )
 # One keyword at a time, mostly: a value refused by its first keyword costs little.
 KEYWORDS = st.one_of(
@@ -95,7 +95,7 @@ KEYWORDS = st.one_of(
     st.just({"uniqueItems": True}),
     st.builds(lambda count: {"required": [f"n{index}" for index in range(count)]}, st.integers(0, 800)),
     st.builds(lambda divisor: {"multipleOf": divisor}, st.sampled_from([0.1, 7, 1e-9])),
-    st.builds(lambda count: {f"u{index}": 0 for index in range(count)}, st.integers(0, 1200)),
+    st.builds(lambda count: {f"u{index}": 0 for index in range(count)}, st.sampled_from([0, 40, 1200])),
 )
 LEAVES = st.one_of(st.booleans(), KEYWORDS, st.builds(lambda first, second: {**first, **second}, KEYWORDS, KEYWORDS))
 
