@@ -32,7 +32,10 @@ VISIT = 3  # descending into a subschema object (a validator evolved for it)
 KEYS_PER_UNIT = 10  # ...plus iterating its keys, annotations and unknown keys included
 REF = 6  # resolving a $ref
 ERROR = 8  # building an error
-MESSAGE_CHARS_PER_UNIT = 64  # ...and its message (the library's quote the whole value)
+# ...and its message (the library's quote the whole value): a repr writes ~70 characters a
+# microsecond, but an integer's digits only ~20 (CPython's conversion is quadratic: 0.2 ms for
+# 4,300 digits, the most JSON parsing allows), so every character is priced as a digit.
+MESSAGE_CHARS_PER_UNIT = 20
 CANONICAL_CHARS_PER_UNIT = 256  # writing a value's canonical form
 SEARCH = 5  # one RE2 search through its Python binding
 # RE2 is linear in the text, with a slope up to ~10 ns per character and program instruction
@@ -118,7 +121,7 @@ def canonical(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str
     """
     if value is None or isinstance(value, bool):
         return "null" if value is None else "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not (isinstance(value, int) and value.bit_length() > 1024):
         return _number(value)
     if isinstance(value, str) and len(value) < 64:
         return quoted(value)
@@ -132,7 +135,7 @@ def canonical(value: Any, memo: dict[int, tuple[Any, str]] | None = None) -> str
         charge(KEYWORD + (len(value) if isinstance(value, list | dict) else 0))
     text = _container(value, memo)
     if charged:
-        charge(len(text) // CANONICAL_CHARS_PER_UNIT)
+        charge(len(text) // (MESSAGE_CHARS_PER_UNIT if isinstance(value, int) else CANONICAL_CHARS_PER_UNIT))
     memo[id(value)] = (value, text)  # the value is kept, so its id is not reused meanwhile
     return text
 
@@ -142,7 +145,7 @@ def _container(value: Any, memo: dict) -> str:
         return "[" + ",".join(canonical(item, memo) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(quoted(key) + ":" + canonical(item, memo) for key, item in sorted(value.items())) + "}"
-    return quoted(value)
+    return quoted(value) if isinstance(value, str) else _number(value)  # a long text, or an integer beyond 10**308
 
 
 # --- what the schema's side costs, prepared once per schema object ---------------------------

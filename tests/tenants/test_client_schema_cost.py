@@ -68,7 +68,9 @@ LONG_STRINGS = st.builds(
     st.sampled_from(["ab", "a!", "é"]),
     st.one_of(st.integers(0, 16000), st.just(16000)),
 )
-SMALL = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "a", "ab", "x1b"]), st.just(10**400))
+# Integers as long as JSON parsing allows (4,300 digits): Python writes them out in quadratic time.
+HUGE = int("9" * 4299)
+SMALL = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "a", "ab", "x1b", 10**400, HUGE]))
 LARGE = st.one_of(BIG_ARRAYS, BIG_OBJECTS, LONG_STRINGS, SMALL)
 NAMES = st.sampled_from(["a", "b", "k1", "p0", "x1b"])
 VALUES = st.one_of(
@@ -95,6 +97,7 @@ KEYWORDS = st.one_of(
     st.just({"uniqueItems": True}),
     st.builds(lambda count: {"required": [f"n{index}" for index in range(count)]}, st.integers(0, 800)),
     st.builds(lambda divisor: {"multipleOf": divisor}, st.sampled_from([0.1, 7, 1e-9])),
+    st.just({"maximum": HUGE // 10**299}),
     st.builds(lambda count: {f"u{index}": 0 for index in range(count)}, st.sampled_from([0, 40, 1200])),
 )
 LEAVES = st.one_of(st.booleans(), KEYWORDS, st.builds(lambda first, second: {**first, **second}, KEYWORDS, KEYWORDS))
