@@ -8,6 +8,7 @@ from accounts.views import jwks_document
 from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
+from authsvc.favicon import favicon
 from tenants.urls import api_urlpatterns as tenant_api
 
 urlpatterns = [
@@ -22,5 +23,6 @@ urlpatterns = [
     path("links/<uuid:client_id>/", include(account_links)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

@@ -4,8 +4,9 @@ import pytest
 
 from accounts.models import MailStatus, OutboundMail
 from tests.conftest import make_tenant
+from tests.e2e.browser import Journey
 from tests.e2e.conftest import missing_browser
-from tests.e2e.test_staff_journey import Journey, api_call, log_in
+from tests.e2e.test_staff_journey import api_call, log_in
 
 pytestmark = [
     pytest.mark.skipif(missing_browser() is not None, reason=f"browser tests skipped: {missing_browser()}"),
