@@ -315,6 +315,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
 RATELIMIT_USE_CACHE = "default"
+# A REDIS_URL whose maxmemory-policy evicts keys is a warning at start and in /readyz
+# (authsvc/redis_eviction.py); with this set, every process refuses to start on one instead.
+AUTHSVC_REQUIRE_REDIS_NOEVICTION = env_bool("AUTHSVC_REQUIRE_REDIS_NOEVICTION", False)
 
 # --- mail ------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
