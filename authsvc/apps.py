@@ -10,6 +10,8 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth.apps import AuthConfig
 from django.contrib.contenttypes.apps import ContentTypesConfig
 
+from authsvc.redis_eviction import check_eviction_policy_at_start
+
 OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
 
 logger = logging.getLogger("authsvc.settings")
@@ -46,13 +48,14 @@ _notes_logged = False
 
 
 def log_start_notes() -> None:
-    """Say once per process who may register clients, and where an embedded default stands in
-    for production configuration."""
+    """Say once per process who may register clients, whether REDIS_URL's Redis may evict
+    counters, and where an embedded default stands in for production configuration."""
     global _notes_logged
     if _notes_logged:
         return
     _notes_logged = True
     log_registration_mode()
+    check_eviction_policy_at_start()
     if settings.DEBUG:
         return
     if settings.AUTHSVC_SECRET_KEY_FILE:

