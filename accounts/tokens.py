@@ -92,6 +92,8 @@ class ClientBoundMixin:
 
 
 class ClientAccessToken(ClientBoundMixin, AccessToken):
+    # Minted with typ at+jwt; reading one does not require it: the token_type claim already
+    # tells access from refresh, and access tokens minted before the typ stay valid until exp.
     header_typ = ACCESS_TOKEN_TYP
 
     @property
