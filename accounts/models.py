@@ -1,6 +1,7 @@
 """Central tables of accounts: `tokens` (refresh tokens) and `mail_outbox` (mails to send).
 
-`tokens` has one row per refresh token ever issued (docs/api.md §5). The token itself is never stored, only an HMAC of it; `token_id` is its `jti`.
+`tokens` has one row per refresh token ever issued (docs/api.md §5). The token itself is never stored, only an HMAC of it;
+`token_id` is the id an opaque token (`rt_<token_id>.<secret>`) carries, or the `jti` of a legacy JWT one.
 A refresh spends its row (`replaced_by` set) and adds the next one in the same family;
 presenting a spent token revokes the whole family.
 """

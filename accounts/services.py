@@ -7,7 +7,7 @@ errors (core.errors) and announces its outcome with a signal (accounts.signals).
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -16,14 +16,13 @@ from django.db import IntegrityError, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts import outbox, signals
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.models import MailKind, OutboundMail, RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
-from accounts.tokens import ClientAccessToken, ClientRefreshToken
+from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, refresh_token_id
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
@@ -78,26 +77,24 @@ def refresh_token_hash(token: str) -> str:
 
 
 def _mint_pair(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID) -> tuple[TokenPair, RefreshToken]:
-    """Signed tokens and the (unsaved) `tokens` row of the refresh token."""
-    refresh = ClientRefreshToken(client_id=client.client_id)
+    """A signed access token, an opaque refresh token, and the (unsaved) `tokens` row of the latter."""
     access = ClientAccessToken(client_id=client.client_id)
-    for token in (refresh, access):
-        token["sub"] = str(user.user_id)
-        token["client_id"] = str(client.client_id)
+    access["sub"] = str(user.user_id)
+    access["client_id"] = str(client.client_id)
     access["email"] = user.email
     access["gen"] = user.current_token_generation
-    encoded_refresh = str(refresh)
+    refresh = OpaqueRefreshToken.new()
     row = RefreshToken(
-        token_id=uuid.UUID(refresh["jti"]),
+        token_id=refresh.token_id,
         client=client,
         user_id=user.user_id,
-        token_hash=refresh_token_hash(encoded_refresh),
+        token_hash=refresh_token_hash(refresh.text),
         family_id=family_id,
-        expires_at=datetime.fromtimestamp(refresh["exp"], tz=UTC),
+        expires_at=timezone.now() + timedelta(days=settings.AUTHSVC_REFRESH_TOKEN_DAYS),
     )
     pair = TokenPair(
         access_token=str(access),
-        refresh_token=encoded_refresh,
+        refresh_token=refresh.text,
         expires_in=settings.AUTHSVC_ACCESS_TOKEN_MINUTES * 60,
     )
     return pair, row
@@ -139,14 +136,13 @@ def user_tokens_revoke(*, client: Client, user_id: uuid.UUID) -> int:
 
 
 def _decode_refresh(*, client: Client, refresh_token: str) -> RefreshToken:
-    """The row of a genuine refresh token of this client, or InvalidToken."""
-    try:
-        decoded = ClientRefreshToken(refresh_token, client_id=client.client_id)
-        token_id = uuid.UUID(decoded["jti"])
-    except (TokenError, ValueError, KeyError):
-        raise InvalidToken() from None
-    row = RefreshToken.objects.filter(pk=token_id, client=client).first()
+    """The unexpired row of a genuine refresh token of this client, or InvalidToken."""
+    token_id = refresh_token_id(refresh_token, client_id=client.client_id)
+    row = None if token_id is None else RefreshToken.objects.filter(pk=token_id, client=client).first()
     if row is None or not hmac_matches(REFRESH_HASH_SALT, refresh_token, row.token_hash):
+        raise InvalidToken()
+    # An opaque token's lifetime is its row's; a legacy JWT's `exp` was checked too, and is the same.
+    if row.expires_at <= timezone.now():
         raise InvalidToken()
     return row
 

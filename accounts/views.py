@@ -81,8 +81,9 @@ class SignupApi(ClientApi):
         summary="Log a user in",
         description=(
             "Exchanges a user's email and password for an access token and a refresh token. The "
-            "access token is a short-lived RS256 JWT you can verify offline with the public keys at "
-            "`/.well-known/jwks.json`; keep the refresh token to get new pairs from `token/refresh`.\n\n"
+            "access token is a short-lived RS256 JWT typed `at+jwt` that you can verify offline with the "
+            "public keys at `/.well-known/jwks.json` (check its `typ` header as well as `iss`, `aud` and "
+            "`exp`). The refresh token is an opaque string: keep it to get new pairs from `token/refresh`.\n\n"
             "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
             "answer for both); only after the right password, 403 `account_disabled` (the user was "
             "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
@@ -117,7 +118,9 @@ class LoginApi(ClientApi):
             "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
             "of that login (the user must log in again): it means the token was copied. Do not refresh "
             "one token from two places at once. A malformed, expired, revoked or other client's token "
-            "answers 401 `invalid_token`."
+            "answers 401 `invalid_token`.\n\n"
+            "Refresh tokens are opaque strings (`rt_…`). One issued as a JWT by an earlier release is "
+            "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
         responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
@@ -138,8 +141,8 @@ class TokenRefreshApi(ClientApi):
         description=(
             "Tells whether an access token is live for this client and, if so, whose it is: "
             '`{"active": true, "user_id", "email", "email_verified", "custom_fields", "exp", "iat"}`. '
-            'Anything else (expired, malformed, another client\'s, a deleted or disabled user) is '
-            'simply `{"active": false}` with status 200.\n\n'
+            'Anything else (expired, malformed, another client\'s, a refresh token, a deleted or disabled '
+            'user) is simply `{"active": false}` with status 200.\n\n'
             "Call it when you cannot verify JWTs yourself; verifying them offline with the public keys "
             "at `/.well-known/jwks.json` saves the round trip. Read-only: it changes nothing and "
             "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."

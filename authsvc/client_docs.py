@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
 from core import errors
 from tenants.client_schema import schema_accepts
@@ -248,3 +249,35 @@ def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
         ),
     ]
     return steps
+
+
+# Runs as printed: tests/authsvc/test_docs_page_offline_verification.py executes it.
+OFFLINE_RECIPE = '''# pip install "pyjwt[crypto]"  (PyJWT 2)
+import jwt
+
+JWKS = jwt.PyJWKClient({jwks_url})  # fetches the public keys, and again for an unknown kid
+ISSUER = {issuer}
+CLIENT_ID = {client_id}
+
+
+def verify_access_token(token: str) -> dict:
+    """The claims of a live access token of this client; raises jwt.PyJWTError for anything else."""
+    key = JWKS.get_signing_key_from_jwt(token).key
+    verified = jwt.decode_complete(
+        token, key, algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER,
+        options={{"require": ["exp", "iat", "iss", "aud", "sub"]}},
+    )
+    # Only access tokens are typed at+jwt (RFC 9068): this refuses refresh tokens, old JWT ones included.
+    if verified["header"].get("typ") != "at+jwt":
+        raise jwt.InvalidTokenError("not an access token")
+    return verified["payload"]
+'''
+
+
+def offline_verification_recipe(client: Client) -> str:
+    """Python (PyJWT) that verifies this client's access tokens offline and refuses every other token."""
+    return OFFLINE_RECIPE.format(
+        jwks_url=json.dumps(settings.AUTHSVC_PUBLIC_URL + reverse("jwks")),
+        issuer=json.dumps(settings.AUTHSVC_ISSUER),
+        client_id=json.dumps(str(client.client_id)),
+    )

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import signals as account_signals
 from accounts.models import RefreshToken
+from accounts.services import refresh_token_hash
 from accounts.signing_keys import keyring
 from core.failures import action_failed
 from tenants.user_models import user_model_for
@@ -96,6 +98,33 @@ def sign_claims(tenant: Tenant, user_id: str, *, token_type: str, exp_offset: in
         **extra,
     }
     return jwt.encode(claims, signing.private_key, algorithm="RS256", headers={"kid": signing.kid})
+
+
+def refresh_token_id(token: str) -> uuid.UUID:
+    """The `tokens` row id an opaque refresh token (`rt_<token_id>.<secret>`) names."""
+    prefix, _, secret = token.partition(".")
+    assert prefix.startswith("rt_") and secret, "not an opaque refresh token"
+    return uuid.UUID(prefix.removeprefix("rt_"))
+
+
+def refresh_row(token: str) -> RefreshToken:
+    return RefreshToken.objects.get(pk=refresh_token_id(token))
+
+
+def old_format_refresh_token(user: SignedUpUser, *, exp_offset: int = 7 * 86400, record: bool = True) -> str:
+    """A refresh token as releases before opaque ones issued it: an RS256 JWT typed `refresh`, and its row."""
+    token = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=exp_offset)
+    claims = claims_of(token)
+    if record:
+        RefreshToken.objects.create(
+            token_id=uuid.UUID(claims["jti"]),
+            client=user.tenant.client,
+            user_id=uuid.UUID(user.user_id),
+            token_hash=refresh_token_hash(token),
+            family_id=uuid.uuid4(),
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+        )
+    return token
 
 
 @pytest.fixture

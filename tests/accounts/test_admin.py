@@ -10,7 +10,7 @@ from django.test import Client as BrowserClient
 from accounts import services
 from accounts.models import RefreshToken
 from tenants.models import Client
-from tests.accounts.conftest import PASSWORD, SignedUpUser, call, claims_of, log_in, sign_up, token_rows
+from tests.accounts.conftest import PASSWORD, SignedUpUser, call, log_in, refresh_row, sign_up, token_rows
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +57,7 @@ def stored(user: SignedUpUser):
 
 def row_of(user: SignedUpUser) -> RefreshToken:
     """The `tokens` row of the user's current refresh token."""
-    return RefreshToken.objects.get(pk=uuid.UUID(claims_of(user.refresh_token)["jti"]))
+    return refresh_row(user.refresh_token)
 
 
 def permission(model, action: str) -> Permission:

@@ -1,4 +1,4 @@
-"""JWT claims checked offline against the JWKS document, and signing-key rotation."""
+"""JWT claims checked offline against the JWKS document, opaque refresh tokens, and signing-key rotation."""
 
 import io
 import logging
@@ -6,6 +6,7 @@ import os
 import stat
 import time
 import uuid
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -15,7 +16,7 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from accounts.signing_keys import generate_private_key, keyring, write_keyring
-from tests.accounts.conftest import call
+from tests.accounts.conftest import call, refresh_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,9 +71,10 @@ def test_the_jwks_document_publishes_public_rsa_keys_only(key_file):
 
 
 def test_an_access_token_verifies_offline_with_the_claims_of_the_contract(key_file, user):
-    """RS256, a published kid, and iss, aud, sub, client_id, email, token_type, jti, iat, exp (15 min)."""
+    """RS256, typ at+jwt, a published kid, and iss, aud, sub, client_id, email, token_type, jti, iat, exp (15 min)."""
     header = jwt.get_unverified_header(user.access_token)
     assert header["alg"] == "RS256"
+    assert header["typ"] == "at+jwt"
     assert header["kid"] in kids()
     claims = decode_offline(user.access_token, audience=user.tenant.client_id)
     assert claims["iss"] == settings.AUTHSVC_ISSUER
@@ -86,25 +88,28 @@ def test_an_access_token_verifies_offline_with_the_claims_of_the_contract(key_fi
     assert abs(claims["iat"] - time.time()) < 60
 
 
-def test_a_refresh_token_is_signed_the_same_way_and_lives_7_days(key_file, user):
-    """Refresh tokens are RS256 JWTs of the same issuer and audience, typed `refresh`."""
-    claims = decode_offline(user.refresh_token, audience=user.tenant.client_id)
-    assert claims["token_type"] == "refresh"
-    assert claims["sub"] == user.user_id
-    assert claims["exp"] - claims["iat"] == 7 * 86400
+def test_a_refresh_token_is_opaque_and_lives_7_days(key_file, user):
+    """Refresh tokens are `rt_<id>.<secret>`, which no JWT decoder reads; their row expires in 7 days."""
+    assert user.refresh_token.startswith("rt_")
+    with pytest.raises(jwt.DecodeError):
+        jwt.get_unverified_header(user.refresh_token)
+    with pytest.raises(jwt.DecodeError):
+        decode_offline(user.refresh_token, audience=user.tenant.client_id)
+    row = refresh_row(user.refresh_token)
+    assert abs(row.expires_at - row.created_at - timedelta(days=7)) < timedelta(seconds=1)
 
 
 def test_token_lifetimes_follow_the_settings(key_file, tenant, settings):
-    """AUTHSVC_ACCESS_TOKEN_MINUTES and AUTHSVC_REFRESH_TOKEN_DAYS set exp and expires_in."""
+    """AUTHSVC_ACCESS_TOKEN_MINUTES and AUTHSVC_REFRESH_TOKEN_DAYS set exp, expires_in and the row's expiry."""
     settings.AUTHSVC_ACCESS_TOKEN_MINUTES = 5
     settings.AUTHSVC_REFRESH_TOKEN_DAYS = 2
     response = call(tenant, "signup", {"email": "ada@example.com", "password": "Correct-horse-battery-9"})
     body = response.json()
     assert body["expires_in"] == 300
     access = decode_offline(body["access_token"], audience=tenant.client_id)
-    refresh = decode_offline(body["refresh_token"], audience=tenant.client_id)
     assert access["exp"] - access["iat"] == 300
-    assert refresh["exp"] - refresh["iat"] == 2 * 86400
+    row = refresh_row(body["refresh_token"])
+    assert abs(row.expires_at - row.created_at - timedelta(days=2)) < timedelta(seconds=1)
 
 
 def test_a_token_fails_offline_verification_for_another_audience(key_file, user, other_tenant):
@@ -126,8 +131,7 @@ def test_rotation_publishes_both_keys_and_signs_new_tokens_with_the_new_one(key_
     assert decode_offline(user.access_token, audience=user.tenant.client_id)["sub"] == user.user_id
     refreshed = call(user.tenant, "token/refresh", {"refresh_token": user.refresh_token})
     assert refreshed.status_code == 200
-    for name in ("access_token", "refresh_token"):
-        assert jwt.get_unverified_header(refreshed.json()[name])["kid"] == new_kid
+    assert jwt.get_unverified_header(refreshed.json()["access_token"])["kid"] == new_kid
     assert verify(user, refreshed.json()["access_token"])["active"] is True
 
 

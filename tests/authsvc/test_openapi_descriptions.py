@@ -75,3 +75,13 @@ def test_every_per_client_operation_documents_the_end_user_headers(schema):
             assert name in headers, f"{method} {path} lacks {name}"
             assert not headers[name].get("required", False) and "audit" in headers[name]["description"]
 
+
+
+def test_the_token_fields_say_what_each_token_is(schema):
+    """Wherever a pair is answered, access_token is described as an `at+jwt` JWT and refresh_token as opaque."""
+    pairs = [spec["properties"] for spec in schema["components"]["schemas"].values() if "refresh_token" in spec.get("properties", {})]
+    answered = [properties for properties in pairs if "access_token" in properties]
+    assert len(answered) >= 3  # sign-up, login, refresh
+    for properties in answered:
+        assert "at+jwt" in properties["access_token"].get("description", "")
+        assert "opaque" in properties["refresh_token"].get("description", "")
