@@ -1,12 +1,16 @@
 """The tenants `manage.py` commands: their output, their exit behaviour and what they leave in the store."""
 
 import re
+import shlex
+import sys
 import uuid
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps.registry import Apps
+from django.conf import settings
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
@@ -15,8 +19,9 @@ from tenants import signals
 from tenants.models import AbstractTenantUser, AccessKey, Client
 from tenants.provisioning import drop_user_collection, has_unique_email_index, tenant_table_exists
 from tenants.routers import TenantRouter
-from tenants.services import client_deactivate
+from tenants.services import access_key_revoke, client_deactivate
 from tenants.user_models import user_model_for, users_table_name
+from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +86,10 @@ def key_status(api, tenant_id: str, key: str) -> int:
     return api.get(f"/api/v1/{tenant_id}/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
 
 
+def key_id_of(access_key: str) -> str:
+    return access_key.split(".")[0].removeprefix("ak_")
+
+
 # --- create_client -----------------------------------------------------------------------
 
 
@@ -143,6 +152,8 @@ ERROR_CASES = [
 for command, extra in [
     ("rotate_access_key", []),
     ("deactivate_client", []),
+    ("reactivate_client", []),
+    ("list_access_keys", []),
     ("delete_client", ["--yes"]),
     ("provision_tenants", []),
 ]:
@@ -202,6 +213,60 @@ def test_rotate_keeps_old_key_working_until_revoke_existing(api, tenant):
 
     assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key, third_key)] == [401, 401, 200]
     assert AccessKey.objects.filter(client=tenant.client, revoked_at__isnull=True).count() == 1
+
+
+def test_rotate_prints_a_revoke_command_per_old_key_that_run_as_printed_leaves_the_new_key_alone(api, tenant):
+    """Without --revoke-existing, rotate prints `manage.py revoke_access_key` for each older live key, with
+    this Python and this project's manage.py; run as printed, the old keys answer 401 and the new one 200."""
+    second_key = printed("access_key", run("rotate_access_key", tenant.client_id).out)
+    out = run("rotate_access_key", tenant.client_id).out
+    new_key = printed("access_key", out)
+
+    advice = [shlex.split(line) for line in out.splitlines() if "revoke_access_key" in line]
+    assert "--revoke-existing" not in out
+    assert sorted(command[-1] for command in advice) == sorted(key_id_of(key) for key in (tenant.access_key, second_key))
+    for python, manage_py, *arguments in advice:
+        assert (Path(python).resolve(), Path(manage_py).resolve()) == (Path(sys.executable).resolve(), settings.BASE_DIR / "manage.py")
+        assert arguments[:2] == ["revoke_access_key", tenant.client_id]
+        execute_from_command_line([manage_py, *arguments])
+
+    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key, new_key)] == [401, 401, 200]
+
+
+# --- list_access_keys --------------------------------------------------------------------
+
+WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+
+
+def test_list_access_keys_shows_each_key_id_with_its_dates_and_never_a_secret(api, tenant, other_tenant):
+    """One row per key of this client: key_id, created, last used ("never") and revoked ("-"); no secret or hash."""
+    rotated_key = printed("access_key", run("rotate_access_key", tenant.client_id).out)
+    assert key_status(api, tenant.client_id, rotated_key) == 200  # sets its last use
+    access_key_revoke(client=tenant.client, key_id=key_id_of(tenant.access_key))
+
+    lines = run("list_access_keys", tenant.client_id, "-v", "3").out.splitlines()
+
+    assert lines[0] == f"Access keys of 'Acme' ({tenant.client_id}):"
+    assert lines[1].split() == ["key_id", "created", "last_used", "revoked"]
+    assert re.fullmatch(rf"{key_id_of(tenant.access_key)}\s+{WHEN}\s+never\s+{WHEN}", lines[2])
+    assert re.fullmatch(rf"{key_id_of(rotated_key)}\s+{WHEN}\s+{WHEN}\s+-", lines[3])
+    assert lines[4:] == ["2 key(s), 1 live."]
+    listing = "\n".join(lines)
+    assert ACCESS_KEY.search(listing) is None
+    for key in (tenant.access_key, rotated_key):
+        assert key.split(".")[1] not in listing
+    for secret_hash in AccessKey.objects.values_list("secret_hash", flat=True):
+        assert secret_hash not in listing
+
+
+def test_list_access_keys_says_when_the_client_is_deactivated(tenant):
+    """A deactivated client's keys are listed with a warning that none of them is accepted."""
+    client_deactivate(client=tenant.client)
+
+    out = run("list_access_keys", tenant.client_id).out
+
+    assert key_id_of(tenant.access_key) in out
+    assert "deactivated: no key is accepted until reactivate_client" in out
 
 
 # --- list_clients ------------------------------------------------------------------------
@@ -340,6 +405,62 @@ def test_deactivate_client_makes_its_keys_refused(api, tenant):
     assert "already inactive" in again
     assert Client.objects.get(pk=tenant.client.pk).is_active is False
     assert key_status(api, tenant.client_id, tenant.access_key) == 403
+
+
+def test_reactivate_client_makes_its_unrevoked_keys_accepted_again(api, tenant):
+    """After reactivate_client a deactivated client's keys answer 200 again, except one revoked meanwhile;
+    running it again says it already was active."""
+    second_key = printed("access_key", run("rotate_access_key", tenant.client_id).out)
+    run("deactivate_client", tenant.client_id)
+    run("revoke_access_key", tenant.client_id, key_id_of(second_key))
+    assert key_status(api, tenant.client_id, tenant.access_key) == 403
+
+    first = run("reactivate_client", tenant.client_id).out
+    again = run("reactivate_client", tenant.client_id).out
+
+    assert f"Reactivated client 'Acme' ({tenant.client_id})." in first
+    assert "was already active" in again
+    assert Client.objects.get(pk=tenant.client.pk).is_active is True
+    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key)] == [200, 401]
+
+
+def client_id_of(tenant) -> list[str]:
+    return [tenant.client_id]
+
+
+def first_key_of(tenant) -> list[str]:
+    return [tenant.client_id, key_id_of(tenant.access_key)]
+
+
+def deactivated(tenant) -> None:
+    client_deactivate(client=tenant.client)
+
+
+# (command, what must be done first, its arguments, the audit action it records)
+AUDITED_COMMANDS = [
+    ("deactivate_client", None, client_id_of, "client_deactivate"),
+    ("reactivate_client", deactivated, client_id_of, "client_reactivate"),
+    ("rotate_access_key", None, client_id_of, "access_key_rotate"),
+    ("revoke_access_key", None, first_key_of, "access_key_revoke"),
+]
+
+
+@pytest.mark.parametrize(("command", "prepare", "arguments", "action"), AUDITED_COMMANDS, ids=[case[0] for case in AUDITED_COMMANDS])
+def test_each_switch_command_leaves_one_audit_record(tenant, command, prepare, arguments, action):
+    """Each command that changes a client or a key records one success under its action, for that client."""
+    if prepare is not None:
+        prepare(tenant)
+
+    _, records = records_written_by(lambda: run(command, *arguments(tenant)))
+
+    assert [(record.action, record.status, record.client_id) for record in records] == [(action, "success", tenant.client.client_id)]
+
+
+def test_list_access_keys_leaves_no_audit_record(tenant):
+    """Listing keys changes nothing and records nothing."""
+    _, records = records_written_by(lambda: run("list_access_keys", tenant.client_id))
+
+    assert records == []
 
 
 def test_delete_client_with_yes_drops_collection_keys_and_row(tenant, other_tenant):
