@@ -1,7 +1,7 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
 Writes go through `accounts.services`, like the API: revoking a family, deactivating a user
-(which revokes the user's tokens) and deleting a user. Nothing here ever shows a refresh
+(which revokes the user's tokens), reactivating one and deleting one. Nothing here ever shows a refresh
 token or its hash.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
@@ -31,7 +31,7 @@ from tenants.models import Client
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
-USER_ACTIONS = {"deactivate": "Deactivate", "delete": "Delete"}
+USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete": "Delete"}
 
 
 def _staff_meta(request):
@@ -210,6 +210,14 @@ def _deactivate(request, client: Client, users: list) -> None:
     messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
 
 
+def _reactivate(request, client: Client, users: list) -> None:
+    meta = _staff_meta(request)
+    for user in users:
+        services.user_update(client=client, user=user, is_active=True, request_meta=meta)
+    # The generation user_update raised keeps every token from before the deactivation dead.
+    messages.success(request, f"Reactivated {len(users)} user(s); they log in again to get tokens.")
+
+
 def _delete(request, client: Client, users: list) -> None:
     meta = _staff_meta(request)
     for user in users:
@@ -226,7 +234,7 @@ def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
     return TemplateResponse(request, "admin/accounts/client_users_delete_confirmation.html", context)
 
 
-USER_ACTION_SERVICES = {"deactivate": _deactivate, "delete": _delete}
+USER_ACTION_SERVICES = {"deactivate": _deactivate, "reactivate": _reactivate, "delete": _delete}
 
 
 def _act_on_users(request, client: Client):
@@ -262,7 +270,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users; POST deactivates or (after confirmation) deletes some of them."""
+    """GET lists the client's users; POST deactivates, reactivates or (after confirmation) deletes some of them."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

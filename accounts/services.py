@@ -285,9 +285,9 @@ def user_update(
         user.save(update_fields=[*changed, *also, "updated_at"])
     if "is_active" in changed and not user.is_active:
         user_tokens_revoke(client=client, user_id=user.user_id)
-    signals.user_updated.send(
-        sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata={"fields": changed}
-    )
+    # The new state too: an audit trail of a user switched off and on again must say which was which.
+    metadata = {"fields": changed, **({"is_active": user.is_active} if "is_active" in changed else {})}
+    signals.user_updated.send(sender=type(user), client=client, user_id=user.user_id, request_meta=request_meta, metadata=metadata)
     return user
 
 

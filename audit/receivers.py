@@ -65,6 +65,10 @@ def record_client_deactivated(sender, client, request_meta=None, **extra):
     _record("client_deactivate", SUCCESS, client=client, request_meta=request_meta)
 
 
+def record_client_reactivated(sender, client, request_meta=None, **extra):
+    _record("client_reactivate", SUCCESS, client=client, request_meta=request_meta)
+
+
 def record_client_deleted(sender, client_id, request_meta=None, **extra):
     _record("client_delete", SUCCESS, client_id=client_id, request_meta=request_meta)
 
@@ -101,6 +105,7 @@ RECEIVERS = [
     (tenant_signals.access_key_rotated, record_access_key_rotated),
     (tenant_signals.access_key_revoked, record_access_key_revoked),
     (tenant_signals.client_deactivated, record_client_deactivated),
+    (tenant_signals.client_reactivated, record_client_reactivated),
     (tenant_signals.client_deleted, record_client_deleted),
     (account_signals.user_signed_up, _simple("signup", SUCCESS)),
     (account_signals.user_logged_in, _simple("login", SUCCESS)),

@@ -17,12 +17,14 @@ from pymongo.uri_parser import parse_uri as parse_mongo_uri
 
 from authsvc import embedded_redis
 from authsvc.email_url import email_settings
+from authsvc.private_paths import owner_only_directory, owner_only_sqlite_file
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
 from core.rates import rate_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var")
+# Owner-only (0700): it holds secret keys and, on the embedded default, the password hashes.
+VAR_DIR = owner_only_directory(Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var"))
 
 logger = logging.getLogger("authsvc.settings")
 
@@ -95,7 +97,7 @@ def database_from_url(url: str) -> dict:
         }
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
-        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        owner_only_sqlite_file(Path(config["NAME"]))  # 0600, like the key files: it holds password hashes
         config.setdefault("OPTIONS", {}).setdefault("init_command", SQLITE_FILE_PRAGMAS)
     return config
 

@@ -52,6 +52,18 @@ def live_access_key_counts() -> dict[uuid.UUID, int]:
     return {row["client_id"]: row["live"] for row in rows}
 
 
+def access_key_list(*, client: Client) -> QuerySet[AccessKey]:
+    """The client's keys, revoked ones included, oldest first."""
+    return AccessKey.objects.filter(client=client).order_by("created_at", "key_id")
+
+
+def access_key_get(*, client: Client, key_id: str) -> AccessKey:
+    key = one_or_none(access_key_list(client=client).filter(key_id=key_id))
+    if key is None:
+        raise NotFound(f"No access key {key_id[:32]!r} for this client.")
+    return key
+
+
 def access_key_find(*, key_id: str) -> AccessKey | None:
     return one_or_none(AccessKey.objects.select_related("client").filter(key_id=key_id))
 

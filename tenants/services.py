@@ -145,6 +145,15 @@ def client_deactivate(*, client: Client, request_meta: RequestMeta | None = None
     return client
 
 
+def client_reactivate(*, client: Client, request_meta: RequestMeta | None = None) -> Client:
+    """Undo client_deactivate: its unrevoked keys are accepted again; its users and their tokens were kept."""
+    if not client.is_active:
+        client.is_active = True
+        client.save(update_fields=["is_active", "updated_at"])  # saving also forgets the remembered keys
+    signals.client_reactivated.send(sender=Client, client=client, request_meta=request_meta)
+    return client
+
+
 def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | None = None) -> None:
     """Delete a client, its keys and its users' collection. Irreversible, hence `confirm`."""
     if not confirm:

@@ -10,5 +10,6 @@ client_registered = Signal()  # + surface ("api", "admin", "command")
 access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
 access_key_revoked = Signal()  # + key_id
 client_deactivated = Signal()
+client_reactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)
 # A refused attempt is announced by core.failures (action_failed), whichever app serves it.

@@ -11,6 +11,7 @@ from accounts import services
 from accounts.models import RefreshToken
 from tenants.models import Client
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, log_in, refresh_row, sign_up, token_rows
+from tests.audit.conftest import records_written_by
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -286,6 +287,45 @@ def test_deactivating_selected_users_deactivates_each_of_them(admin_client, tena
     assert response.status_code == 200
     assert [stored(user).is_active for user in (ada, grace, carol)] == [False, False, True]
     assert [refresh_status(user) for user in (ada, grace, carol)] == [401, 401, 200]
+
+
+def test_reactivating_a_user_lets_it_log_in_again_but_keeps_its_old_tokens_dead(admin_client, tenant, ada):
+    """The Reactivate button of a deactivated user's row: a new login works; tokens from before stay refused."""
+    admin_client.post(users_page(tenant), {"row_action": f"deactivate:{ada.user_id}"})
+    page = admin_client.get(users_page(tenant)).content.decode()
+    assert f'value="reactivate:{ada.user_id}"' in page
+
+    response = admin_client.post(users_page(tenant), {"row_action": f"reactivate:{ada.user_id}"}, follow=True)
+
+    assert "Reactivated 1 user(s)" in response.content.decode()
+    assert stored(ada).is_active is True
+    assert refresh_status(ada) == 401
+    assert call(tenant, "token/verify", {"token": ada.access_token}).json()["active"] is False
+    again = log_in(ada)
+    assert call(tenant, "token/verify", {"token": again.access_token}).json()["active"] is True
+
+
+def test_reactivating_selected_users_reactivates_each_of_them(admin_client, tenant, ada, grace):
+    """The bulk action reactivates every checked user, and only them."""
+    admin_client.post(users_page(tenant), {"action": "deactivate", "user_id": [ada.user_id, grace.user_id]})
+
+    admin_client.post(users_page(tenant), {"action": "reactivate", "user_id": [ada.user_id]})
+
+    assert [stored(user).is_active for user in (ada, grace)] == [True, False]
+
+
+@pytest.mark.parametrize("is_active", [False, True], ids=["deactivate", "reactivate"])
+def test_each_activation_switch_leaves_one_user_update_record_saying_which(admin_client, tenant, ada, is_active):
+    """Deactivating and reactivating from the admin each record one user_update with the new state."""
+    if is_active:
+        admin_client.post(users_page(tenant), {"row_action": f"deactivate:{ada.user_id}"})
+    action = "reactivate" if is_active else "deactivate"
+
+    _, records = records_written_by(lambda: admin_client.post(users_page(tenant), {"row_action": f"{action}:{ada.user_id}"}))
+
+    assert [(record.action, record.status, str(record.user_id), record.metadata) for record in records] == [
+        ("user_update", "success", ada.user_id, {"fields": ["is_active"], "is_active": is_active})
+    ]
 
 
 def test_deleting_a_user_asks_for_confirmation_first(admin_client, tenant, ada):

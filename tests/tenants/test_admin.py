@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from tenants.models import AccessKey, Client
 from tenants.provisioning import has_unique_email_index, tenant_table_exists
+from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -209,6 +210,32 @@ def test_deactivate_action_makes_the_api_refuse_the_client(staff_client, tenant,
     assert Client.objects.get(pk=tenant.client.pk).is_active is False
 
 
+def test_reactivate_action_makes_the_api_accept_the_client_again(staff_client, tenant, other_tenant):
+    """A deactivated client reactivated by the action answers 200 with its key; the other client is untouched."""
+    run_action(staff_client, "deactivate", tenant.client, other_tenant.client)
+    assert api_status(tenant.client_id, tenant.access_key) == 403
+
+    response = run_action(staff_client, "reactivate", tenant.client)
+
+    assert "Reactivated 1 client(s): Acme." in response.content.decode()
+    assert api_status(tenant.client_id, tenant.access_key) == 200
+    assert api_status(other_tenant.client_id, other_tenant.access_key) == 403
+    assert [Client.objects.get(pk=owner.client.pk).is_active for owner in (tenant, other_tenant)] == [True, False]
+
+
+@pytest.mark.parametrize(("action", "recorded"), [("deactivate", "client_deactivate"), ("reactivate", "client_reactivate")])
+def test_activation_actions_leave_one_audit_record_per_client(staff_client, tenant, other_tenant, action, recorded):
+    """Each selected client gets one success record of the action, with the staff member's address."""
+    if action == "reactivate":
+        run_action(staff_client, "deactivate", tenant.client, other_tenant.client)
+
+    _, records = records_written_by(lambda: run_action(staff_client, action, tenant.client, other_tenant.client))
+
+    assert sorted((record.action, record.status, str(record.client_id), record.ip_address) for record in records) == sorted(
+        (recorded, "success", owner.client_id, "127.0.0.1") for owner in (tenant, other_tenant)
+    )
+
+
 def test_change_page_shows_key_ids_but_never_secret_hashes(staff_client, tenant):
     """Every key's id is on the client's page; no secret hash and no way to add or delete keys."""
     run_action(staff_client, "rotate_access_key", tenant.client)
@@ -225,7 +252,7 @@ def test_change_page_shows_key_ids_but_never_secret_hashes(staff_client, tenant)
 
 
 def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_client, tenant):
-    """is_active is read-only on the change page, so only the Deactivate action changes it."""
+    """is_active is read-only on the change page, so only the Deactivate and Reactivate actions change it."""
     run_action(staff_client, "deactivate", tenant.client)
     response = staff_client.post(
         change_url(tenant.client),

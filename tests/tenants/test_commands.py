@@ -17,6 +17,7 @@ from tenants.provisioning import drop_user_collection, has_unique_email_index, t
 from tenants.routers import TenantRouter
 from tenants.services import client_deactivate
 from tenants.user_models import user_model_for, users_table_name
+from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +82,10 @@ def key_status(api, tenant_id: str, key: str) -> int:
     return api.get(f"/api/v1/{tenant_id}/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
 
 
+def key_id_of(access_key: str) -> str:
+    return access_key.split(".")[0].removeprefix("ak_")
+
+
 # --- create_client -----------------------------------------------------------------------
 
 
@@ -143,6 +148,8 @@ ERROR_CASES = [
 for command, extra in [
     ("rotate_access_key", []),
     ("deactivate_client", []),
+    ("reactivate_client", []),
+    ("list_access_keys", []),
     ("delete_client", ["--yes"]),
     ("provision_tenants", []),
 ]:
@@ -184,24 +191,6 @@ def test_command_line_failure_exits_non_zero_without_traceback(capsys, argv, exi
     assert exit_info.value.code == exit_code
     assert message in stderr
     assert "Traceback" not in stderr
-
-
-# --- rotate_access_key -------------------------------------------------------------------
-
-
-def test_rotate_keeps_old_key_working_until_revoke_existing(api, tenant):
-    """A rotated-out key keeps authenticating until a rotation with --revoke-existing."""
-    rolled = run("rotate_access_key", tenant.client_id)
-    second_key = printed("access_key", rolled.out)
-
-    assert "will not be shown again" in rolled.out
-    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key)] == [200, 200]
-
-    revoked = run("rotate_access_key", tenant.client_id, "--revoke-existing")
-    third_key = printed("access_key", revoked.out)
-
-    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key, third_key)] == [401, 401, 200]
-    assert AccessKey.objects.filter(client=tenant.client, revoked_at__isnull=True).count() == 1
 
 
 # --- list_clients ------------------------------------------------------------------------
@@ -342,6 +331,55 @@ def test_deactivate_client_makes_its_keys_refused(api, tenant):
     assert key_status(api, tenant.client_id, tenant.access_key) == 403
 
 
+def test_reactivate_client_makes_its_unrevoked_keys_accepted_again(api, tenant):
+    """After reactivate_client a deactivated client's keys answer 200 again, except one revoked meanwhile;
+    running it again says it already was active."""
+    second_key = printed("access_key", run("rotate_access_key", tenant.client_id).out)
+    run("deactivate_client", tenant.client_id)
+    run("revoke_access_key", tenant.client_id, key_id_of(second_key))
+    assert key_status(api, tenant.client_id, tenant.access_key) == 403
+
+    first = run("reactivate_client", tenant.client_id).out
+    again = run("reactivate_client", tenant.client_id).out
+
+    assert f"Reactivated client 'Acme' ({tenant.client_id})." in first
+    assert "was already active" in again
+    assert Client.objects.get(pk=tenant.client.pk).is_active is True
+    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key)] == [200, 401]
+
+
+def client_id_of(tenant) -> list[str]:
+    return [tenant.client_id]
+
+
+def first_key_of(tenant) -> list[str]:
+    return [tenant.client_id, key_id_of(tenant.access_key)]
+
+
+def deactivated(tenant) -> None:
+    client_deactivate(client=tenant.client)
+
+
+# (command, what must be done first, its arguments, the audit action it records)
+AUDITED_COMMANDS = [
+    ("deactivate_client", None, client_id_of, "client_deactivate"),
+    ("reactivate_client", deactivated, client_id_of, "client_reactivate"),
+    ("rotate_access_key", None, client_id_of, "access_key_rotate"),
+    ("revoke_access_key", None, first_key_of, "access_key_revoke"),
+]
+
+
+@pytest.mark.parametrize(("command", "prepare", "arguments", "action"), AUDITED_COMMANDS, ids=[case[0] for case in AUDITED_COMMANDS])
+def test_each_switch_command_leaves_one_audit_record(tenant, command, prepare, arguments, action):
+    """Each command that changes a client or a key records one success under its action, for that client."""
+    if prepare is not None:
+        prepare(tenant)
+
+    _, records = records_written_by(lambda: run(command, *arguments(tenant)))
+
+    assert [(record.action, record.status, record.client_id) for record in records] == [(action, "success", tenant.client.client_id)]
+
+
 def test_delete_client_with_yes_drops_collection_keys_and_row(tenant, other_tenant):
     """delete_client --yes removes the client row, its keys and its collection, and nothing of another client."""
     out = run("delete_client", tenant.client_id, "--yes").out
@@ -362,31 +400,3 @@ def test_delete_client_without_yes_refuses_and_deletes_nothing(tenant):
     assert Client.objects.filter(pk=tenant.client.pk).exists()
     assert AccessKey.objects.filter(client=tenant.client).count() == 1
     assert collection_state(tenant.client.client_id) == (True, True)
-
-
-def test_revoke_access_key_stops_one_key_and_audits_it(tenant, capsys):
-    """revoke_access_key: that key answers 401, the client's other key still works, one audit record."""
-    from django.core.management import call_command
-    from rest_framework.test import APIClient
-
-    from audit.models import AuditLog
-    from tenants.services import access_key_rotate
-
-    other_key = access_key_rotate(client=tenant.client)
-    key_id = tenant.access_key.split(".")[0].removeprefix("ak_")
-    call_command("revoke_access_key", tenant.client_id, key_id)
-    assert f"Access key {key_id}" in capsys.readouterr().out
-    api = APIClient()
-    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}").status_code == 401
-    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 200
-    record = AuditLog.objects.get(action="access_key_revoke")
-    assert (record.status, record.metadata["key_id"]) == ("success", key_id)
-
-
-def test_revoke_access_key_of_an_unknown_key_exits_1(tenant):
-    """An unknown key_id is a clear CommandError, not a traceback."""
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="No access key"):
-        call_command("revoke_access_key", tenant.client_id, "0000000000000000")

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("client_id")
-        parser.add_argument("key_id", help="The key's public id, e.g. 3950f4e15bb5d06d (from the admin or the key itself).")
+        parser.add_argument("key_id", help="The key's public id, e.g. 3950f4e15bb5d06d (list_access_keys, the admin, or the key itself).")
 
     def handle(self, *args, client_id: str, key_id: str, **options):
         client = resolve_client(client_id)
