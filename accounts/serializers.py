@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import StrictBooleanField, StrictCharField
-from core.serializers import FlatSerializer
+from core.serializers import FlatSerializer, QuerySerializer
 
 MAX_TOKEN_LENGTH = 8192  # access tokens (verify) and the JWT refresh tokens of earlier releases
 ACCESS_TOKEN_HELP = (
@@ -111,7 +111,7 @@ class UserUpdateInput(serializers.Serializer):
     is_active = StrictBooleanField(required=False)
 
 
-class UserListQuery(serializers.Serializer):
+class UserListQuery(QuerySerializer):
     email = StrictCharField(required=False, max_length=254)
     cursor = StrictCharField(required=False, max_length=512)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)

@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from audit.models import AuditLog, AuditStatus
 from core.fields import StrictCharField
+from core.serializers import QuerySerializer
 
 
-class AuditQuery(serializers.Serializer):
+class AuditQuery(QuerySerializer):
     action = StrictCharField(required=False, max_length=40)
     status = serializers.ChoiceField(choices=AuditStatus.choices, required=False)
     user_id = serializers.UUIDField(required=False)

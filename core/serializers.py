@@ -2,7 +2,9 @@
 
 import copy
 
+from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 
 class FlatSerializer(serializers.Serializer):
@@ -28,3 +30,19 @@ class FlatSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query-string parameters, where a parameter given empty (`?email=`) is malformed.
+
+    DRF reads a QueryDict as an HTML form, in which an empty optional field counts as absent:
+    `?email=` listed every user and `?user_id=` every audit record, where the published schema
+    (minLength 1, uuid) says such values are invalid. Read as plain values, an empty one is
+    refused (400, naming the parameter) like any other malformed value. A repeated parameter
+    keeps its last value, as before.
+    """
+
+    def __init__(self, instance=None, data=empty, **kwargs):
+        if isinstance(data, QueryDict):
+            data = data.dict()
+        super().__init__(instance, data, **kwargs)

@@ -78,6 +78,7 @@ END_USER_HEADERS = [
 ]
 
 
-def client_operation(*, parameters=(), **kwargs):
-    """`extend_schema` for a per-client operation: the end-user headers are documented on each."""
-    return extend_schema(parameters=[*parameters, *END_USER_HEADERS], **kwargs)
+def client_operation(*, parameters=(), responses=None, **kwargs):
+    """`extend_schema` for a per-client operation: the end-user headers are documented on each,
+    and 404, which every per-client path answers for a client_id that is not a UUID."""
+    return extend_schema(parameters=[*parameters, *END_USER_HEADERS], responses={**error_responses(404), **(responses or {})}, **kwargs)

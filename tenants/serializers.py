@@ -3,10 +3,11 @@ from rest_framework import serializers
 from core.fields import StrictBooleanField, StrictCharField
 from tenants.models import Client, Industry
 from tenants.selectors import documentation_url
+from tenants.validation import MAX_CLIENT_NAME_LENGTH
 
 
 class ClientRegisterInput(serializers.Serializer):
-    client_name = StrictCharField(max_length=200)
+    client_name = StrictCharField(max_length=MAX_CLIENT_NAME_LENGTH)
     industry = serializers.ChoiceField(
         choices=Industry.choices,
         error_messages={"invalid_choice": '"{input}" is not a valid industry. Choose one of: ' + ", ".join(Industry.values) + "."},
