@@ -7,24 +7,24 @@ the one image the Redoc bundle fetches from another host (Redocly's logo in its 
 option to turn it off) from being requested at all.
 """
 
-from csp.constants import NONCE
 from csp.decorators import csp_update
 from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 # swagger-ui.css draws its icons from data: URLs.
 SWAGGER_UI_POLICY = {"img-src": ["data:"]}
-# Redoc styles itself with <style> elements it adds at run time (styled-components): they carry
-# the page's nonce, which redoc_init.js hands to Redoc, so no 'unsafe-inline' is needed. One
-# stylesheet is added before Redoc can be given the nonce, while its bundle loads: perfect-
-# scrollbar's, allowed by its hash (and the empty <style> it starts as). Both hashes belong to the
-# Redoc 2.5.4 of drf-spectacular-sidecar 2026.10.1; tests/e2e/test_pages_offline_and_csp.py fails
-# (a console error) when an upgrade changes them. Redoc's anchor icons are data: images, and its
-# search index runs in a worker it starts from a blob: URL of its own code.
-REDOC_SCROLLBAR_STYLESHEET = "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='"
+# Redoc styles itself with <style> elements it adds at run time, and no 'unsafe-inline' is needed
+# for them. styled-components (a production build) starts each as an empty element and adds its
+# rules through the CSSOM, which the CSP does not check: only the empty element's hash is needed.
+# The one stylesheet that arrives as text is perfect-scrollbar's, added while the bundle loads;
+# it is allowed by its hash. Both hashes belong to the Redoc 2.5.4 of drf-spectacular-sidecar
+# 2026.10.1; tests/e2e/test_pages_offline_and_csp.py fails (a console error) if an upgrade changes
+# them. Redoc's anchor icons are data: images; its search index runs in a worker it starts from a
+# blob: URL of its own code.
 EMPTY_STYLESHEET = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+REDOC_SCROLLBAR_STYLESHEET = "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='"
 REDOC_POLICY = {
-    "style-src": [NONCE, REDOC_SCROLLBAR_STYLESHEET, EMPTY_STYLESHEET],
+    "style-src": [EMPTY_STYLESHEET, REDOC_SCROLLBAR_STYLESHEET],
     "img-src": ["data:"],
     "worker-src": ["blob:"],
 }

@@ -1,7 +1,6 @@
 "use strict";
 // Starts Redoc on templates/drf_spectacular/redoc.html, under the page's Content-Security-Policy.
 (function () {
-  const script = document.currentScript;
   const container = document.getElementById("redoc-container");
   const settings = JSON.parse(document.getElementById("redoc-settings").textContent);
 
@@ -26,7 +25,5 @@
     setAttribute.call(this, name, value);
   };
 
-  // Redoc gives the <style> elements it adds this nonce, which the page's style-src lists.
-  settings.nonce = script.nonce;
   Redoc.init(container.dataset.schemaUrl, settings, container);
 })();
