@@ -41,7 +41,8 @@ max_requests = 20000
 max_requests_jitter = max_requests // 10
 
 # Access log to stdout with the path only (%(U)s), never the query string: mailed tokens
-# reach our link pages in it, and a log line must not carry a credential.
+# reach our link pages in it, and a log line must not carry a credential. The development
+# server's request lines keep to the same rule (authsvc/log_filters.py).
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from audit.dashboard import client_activity, daily_signups_and_logins
@@ -99,7 +100,9 @@ def test_failed_logins_count_only_judged_credentials(tenant):
 def test_dashboard_headers_keep_their_words_on_one_line(staff, tenant):
     """The admin index's `th { width: 100% }` is overridden so each header stays whole (not one letter per line)."""
     html = staff.get("/admin/").content.decode()
-    assert ".dashboard .authsvc-dashboard .module table th { width: auto; white-space: nowrap; word-break: normal; }" in html
+    assert '<link rel="stylesheet" href="/static/audit/dashboard.css">' in html
+    with open(finders.find("audit/dashboard.css"), encoding="utf-8") as stylesheet:
+        assert ".dashboard .authsvc-dashboard .module table th { width: auto; white-space: nowrap; word-break: normal; }" in stylesheet.read()
     section = html[html.index('<section class="authsvc-dashboard"') : html.index("</section>")]
     headers = re.findall(r"<th scope=\"col(?:group)?\"[^>]*>([^<]+)</th>", section)
     assert headers == ["Client", "Users", "Last 24 h", "Last 7 days", "Logins", "Failed", "Logins", "Failed"]
