@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 WAIT_SECONDS = 15
 LOGGING_PREFS = {"browser": "ALL", "performance": "ALL"}
+# How Chromium's console reports any answer of 400 or more, a page's own included.
+FAILED_LOAD = re.compile(r"^(?P<url>\S+) - Failed to load resource: the server responded with a status of (?P<status>\d{3})\b")
 
 
 @dataclass
@@ -26,8 +28,13 @@ class PageWatch:
     seen: list[str] = field(default_factory=list)
 
     def expect(self, path: str, status: int) -> None:
-        """An answer the test provokes on purpose (an invalid link's 400 page) is no problem."""
+        """An answer the test provokes on purpose (an invalid link's 400 page) is no problem, nor
+        the console line Chromium writes for it."""
         self.expected_statuses.add((path, status))
+
+    def _expected_failed_load(self, message: str) -> bool:
+        failed = FAILED_LOAD.match(message)
+        return failed is not None and (urlsplit(failed["url"]).path, int(failed["status"])) in self.expected_statuses
 
     def problems(self) -> list[str]:
         host = urlsplit(self.base_url).netloc
@@ -35,7 +42,7 @@ class PageWatch:
         for event in (json.loads(entry["message"])["message"] for entry in self.driver.get_log("performance")):
             found += self._network_problem(event, host)
         for entry in self.driver.get_log("browser"):
-            if entry["level"] == "SEVERE":
+            if entry["level"] == "SEVERE" and not self._expected_failed_load(entry["message"]):
                 found.append(f"console error: {entry['message']}")
         return found
 
