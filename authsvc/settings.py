@@ -174,6 +174,9 @@ AUTHSVC_RATE_LIMITS = {
     "mail_email": env_rate("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
     # All mail-sending calls of one client: bounds what one client can make us mail to strangers.
     "mail_client": env_rate("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
+    # Requests to a client's mailed-link pages from one browser address (peer, IPv6 per /64):
+    # they take no access key, so anyone can send them.
+    "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
 
 # --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------

@@ -344,7 +344,7 @@ def test_link_page_shows_a_button_then_verifies_on_post(verifying, mailoutbox, b
     page = browser.get(urlsplit(link).path + "?" + urlsplit(link).query, follow=True)
     assert page.redirect_chain == [(page_path(verifying), 302)]
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
     assert b"csrfmiddlewaretoken" in page.content
     assert stored_user(verifying).email_verified is False

@@ -284,11 +284,11 @@ def browser():
 
 
 def test_reset_page_shows_a_form_then_sets_the_password(user, mailoutbox, browser):
-    """GET shows the password form (uncached, no Referer); a valid POST resets and signs everyone out."""
+    """GET shows the password form (uncached, Referer only to us); a valid POST resets and signs everyone out."""
     mailed_reset_token(user.tenant, mailoutbox)
     page = open_reset_page(browser, reset_link(mailoutbox[0]))
     assert b'name="new_password"' in page.content and b"csrfmiddlewaretoken" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
 
     done = submit(browser, user.tenant, page, NEW_PASSWORD)

@@ -29,6 +29,7 @@ DOCUMENTED_DEFAULTS = {
     "signup_ip": "30/m",
     "mail_email": "5/h",
     "mail_client": "200/h",
+    "link_ip": "30/m",
 }
 
 
