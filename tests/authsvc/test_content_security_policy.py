@@ -9,7 +9,9 @@ needs more.
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from accounts.email_tokens import Purpose, email_token_make
 from authsvc.api_docs import EMPTY_STYLESHEET, REDOC_SCROLLBAR_STYLESHEET
@@ -128,3 +130,17 @@ def test_every_page_obeys_its_own_policy(fetch, name):
     page.feed(fetch(name).content.decode())
     assert page.found == []
 
+
+
+def test_a_refused_form_shows_our_page_under_the_policy(served):
+    """A POST without its CSRF cookie answers our 403 page: the strict policy, and nothing inline it would block."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(f"/links/{served['client_id']}/verify-email?token={served['verify_token']}", follow=True)
+    browser.cookies.pop(settings.CSRF_COOKIE_NAME, None)
+    response = browser.post(f"/links/{served['client_id']}/verify-email", {})
+    assert response.status_code == 403
+    assert b"This form was not accepted" in response.content
+    assert policy_of(response) == STRICT
+    page = InlineCode()
+    page.feed(response.content.decode())
+    assert page.found == []

@@ -95,6 +95,20 @@ def test_redoc_search_finds_an_operation(live_server, browser, served, tmp_path)
     journey.screenshot("redoc-searched")
 
 
+def test_a_form_sent_without_its_cookie_shows_a_page_that_says_what_to_do(live_server, browser, served, tmp_path):
+    """The verify page's button pressed after its CSRF cookie is gone: our 403 page, styled, nothing blocked."""
+    journey = Journey(browser, live_server.url, tmp_path)
+    path = f"/links/{served['client_id']}/verify-email"
+    journey.open(f"{path}?token={served['verify_token']}")
+    journey.find("form button")
+    journey.driver.delete_cookie("csrftoken")
+    journey.watch.expect(path, 403)
+    journey.find("form button").click()
+    assert journey.find("main h1").text == "This form was not accepted"
+    assert journey.driver.execute_script("return document.styleSheets.length") == 1  # its stylesheet loaded
+    journey.screenshot("csrf-refused")
+
+
 def background_of(journey: Journey, css: str) -> str:
     return journey.driver.execute_script("return getComputedStyle(document.querySelector(arguments[0])).backgroundColor;", css)
 
