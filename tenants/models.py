@@ -81,10 +81,6 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"{self.client_name} ({self.client_id})"
 
-    @property
-    def users_table(self) -> str:
-        return f"users_{self.client_id.hex}"
-
     @classmethod
     def fields_in_order(cls, *names: str) -> tuple[str, ...]:
         """Those of `names` that are fields, in the order the model declares them: every page lists them alike."""
