@@ -35,21 +35,17 @@ from tenants.services import (
     client_reactivate,
 )
 
-ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits")
+# The fields come from Client's declared settings, so a new setting shows up here without an edit.
+ADD_FIELDS = Client.fields_in_order(*Client.SETTINGS)
 CHANGE_FIELDS = (
-    "client_id",
-    "client_name",
-    "industry",
-    "is_active",
-    "require_email_verification",
-    "custom_fields_schema",
-    "rate_limits",
+    *Client.fields_in_order("client_id", "is_active", *Client.SETTINGS),
     "documentation",
     "created_at",
     "updated_at",
 )
-# is_active is changed only by the Deactivate and Reactivate actions, so that the services (and their signals) run.
-CHANGE_READONLY_FIELDS = ("client_id", "is_active", "documentation", "created_at", "updated_at")
+# Only the settings are edited here. is_active is changed only by the Deactivate and Reactivate
+# actions, so that the services (and their signals) run.
+CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
 
 
 def _staff_meta(request):

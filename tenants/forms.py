@@ -23,7 +23,7 @@ def _rate_limits_help() -> str:
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits"]
+        fields = Client.fields_in_order(*Client.SETTINGS)
         widgets = {"rate_limits": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -54,6 +54,15 @@ class OrderedJSONField(models.JSONField):
 
 
 class Client(models.Model):
+    # A client's settings, declared once: the admin's forms and the API's serializers take their
+    # fields from here, and docs/api.md is held to them (tests/tenants/test_client_settings.py); the
+    # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
+    # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
+    # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
+    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+    STAFF_SETTINGS = ("rate_limits",)
+    SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
+
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
     industry = models.CharField(max_length=32, choices=Industry.choices)
@@ -72,9 +81,11 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"{self.client_name} ({self.client_id})"
 
-    @property
-    def users_table(self) -> str:
-        return f"users_{self.client_id.hex}"
+    @classmethod
+    def fields_in_order(cls, *names: str) -> tuple[str, ...]:
+        """Those of `names` that are fields, in the order the model declares them: every page lists them alike."""
+        wanted = set(names)
+        return tuple(field.name for field in cls._meta.concrete_fields if field.name in wanted)
 
 
 class AccessKey(models.Model):

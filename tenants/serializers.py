@@ -1,3 +1,7 @@
+"""The client's settings as the API takes and answers them; the fields come from `Client.CLIENT_SETTINGS`,
+so a setting added there is registered and answered without an edit here. Fields declared below
+refine what the model would give (strict types, the list of industries in the message)."""
+
 from rest_framework import serializers
 
 from core.fields import StrictBooleanField, StrictCharField
@@ -6,7 +10,7 @@ from tenants.selectors import documentation_url
 from tenants.validation import MAX_CLIENT_NAME_LENGTH
 
 
-class ClientRegisterInput(serializers.Serializer):
+class ClientRegisterInput(serializers.ModelSerializer):
     client_name = StrictCharField(max_length=MAX_CLIENT_NAME_LENGTH)
     industry = serializers.ChoiceField(
         choices=Industry.choices,
@@ -14,6 +18,10 @@ class ClientRegisterInput(serializers.Serializer):
     )
     require_email_verification = StrictBooleanField(required=False, default=False)
     custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = Client
+        fields = Client.fields_in_order(*Client.CLIENT_SETTINGS)
 
 
 class ClientRegisterOutput(serializers.Serializer):
@@ -30,16 +38,7 @@ class ClientOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Client
-        fields = [
-            "client_id",
-            "client_name",
-            "industry",
-            "is_active",
-            "require_email_verification",
-            "custom_fields_schema",
-            "documentation_url",
-            "created_at",
-        ]
+        fields = [*Client.fields_in_order("client_id", "is_active", *Client.CLIENT_SETTINGS), "documentation_url", "created_at"]
 
     def get_documentation_url(self, client: Client) -> str:
         return documentation_url(client)

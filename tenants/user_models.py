@@ -20,11 +20,12 @@ APP_LABEL = "tenant_users"
 
 
 def users_table_name(client_id: uuid.UUID) -> str:
+    """The one place that names a client's users table (SQL) or collection (MongoDB)."""
     return f"users_{client_id.hex}"
 
 
 def email_constraint_name(client_id: uuid.UUID) -> str:
-    return f"users_{client_id.hex}_email_uniq"
+    return f"{users_table_name(client_id)}_email_uniq"
 
 
 def _build_user_model(client_id: uuid.UUID) -> type[AbstractTenantUser]:

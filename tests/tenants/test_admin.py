@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from tenants.models import AccessKey, Client
 from tenants.provisioning import has_unique_email_index, tenant_table_exists
+from tenants.user_models import users_table_name
 from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
@@ -55,7 +56,7 @@ def run_action(staff_client, action: str, *clients: Client, **extra):
 
 
 def collection_exists(client_id: uuid.UUID) -> bool:
-    return tenant_table_exists(connections["default"], f"users_{client_id.hex}")
+    return tenant_table_exists(connections["default"], users_table_name(client_id))
 
 
 @pytest.fixture
@@ -157,7 +158,7 @@ def test_adding_a_client_provisions_its_collection_with_a_unique_email_index(add
     """The admin surface provisions like the API does."""
     _, client = added
     assert collection_exists(client.client_id)
-    assert has_unique_email_index(connections["default"], f"users_{client.client_id.hex}")
+    assert has_unique_email_index(connections["default"], users_table_name(client.client_id))
 
 
 @pytest.mark.parametrize(

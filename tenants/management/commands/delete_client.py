@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.cli import resolve_client, service_errors
 from tenants.services import client_delete
+from tenants.user_models import users_table_name
 
 
 class Command(BaseCommand):
@@ -16,12 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         client = resolve_client(options["client_id"])
         label = f"{client.client_name!r} ({client.client_id})"
+        table = users_table_name(client.client_id)
         if not options["yes"]:
             raise CommandError(
                 f"Refusing to delete client {label} without --yes: it drops the collection "
-                f"{client.users_table} with all its users, and its access keys. Nothing was deleted."
+                f"{table} with all its users, and its access keys. Nothing was deleted."
             )
-        table = client.users_table
         with service_errors():
             client_delete(client=client, confirm=True)
         self.stdout.write(self.style.SUCCESS(f"Deleted client {label}, its access keys and its collection {table}."))
