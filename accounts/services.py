@@ -305,12 +305,14 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 # --- email verification and password reset --------------------------------------------
 # Tokens: accounts.email_tokens (signed, 24 h, client-bound, single use by state fingerprint).
 # Requests by email (resend, forgot) answer the same whether or not the email exists, so
-# these services return nothing a view could leak. A refused token raises EmailTokenRefused,
+# these services return nothing a view could leak, and do the same work (one user lookup, one
+# outbox row, one job, one audit record; accounts.outbox.outbound_mail_queue) so that the
+# clock leaks nothing either. A refused token raises EmailTokenRefused,
 # which carries the user and the problem for the audit record its answerer writes.
 
 
 def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Queue a verification mail if `email` is an active, unverified user of this client; else nothing."""
+    """Queue a verification mail if `email` is an active, unverified user of this client; else a stand-in."""
     user = user_find_by_email(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL)
     signals.email_verification_sent.send(
@@ -336,7 +338,7 @@ def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None
 
 
 def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Queue a reset mail if `email` is an active user of this client; else nothing."""
+    """Queue a reset mail if `email` is an active user of this client; else a stand-in."""
     user = user_find_by_email(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET)
     signals.password_reset_requested.send(
