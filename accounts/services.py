@@ -22,7 +22,7 @@ from accounts import outbox, signals
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.models import MailKind, OutboundMail, RefreshToken
-from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
+from accounts.selectors import tokens_purgeable, user_find_by_email, user_find_for_mail, user_get
 from accounts.tokens import ClientAccessToken, ClientRefreshToken
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
@@ -313,7 +313,7 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 
 def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
     """Queue a verification mail if `email` is an active, unverified user of this client; else a stand-in."""
-    user = user_find_by_email(client=client, email=normalize_email(email))
+    user = user_find_for_mail(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL)
     signals.email_verification_sent.send(
         sender=Client,
@@ -339,7 +339,7 @@ def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None
 
 def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
     """Queue a reset mail if `email` is an active user of this client; else a stand-in."""
-    user = user_find_by_email(client=client, email=normalize_email(email))
+    user = user_find_for_mail(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET)
     signals.password_reset_requested.send(
         sender=Client,
