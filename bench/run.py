@@ -6,7 +6,7 @@
     BENCH_STORES=sqlite ...                  # one store only
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, gunicorn for figure 4) run on loopback ports of this machine
+unless MONGODB_URI is set, gunicorn for figures 4 to 6) run on loopback ports of this machine
 and stop with the run; every loop is bounded by a count or a time budget.
 """
 
