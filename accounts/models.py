@@ -59,11 +59,13 @@ class OutboundMail(models.Model):
     """The outbox (`mail_outbox`): one row per request that may mail.
 
     The request writes the row and nothing else touches SMTP there; a worker
-    (accounts.outbox) sends it. A request that decided not to mail (no such account, or one that
-    wants no such mail) writes a stand-in with no `user_id` and no `recipient`, so that it does
-    the same work as one that mails; workers delete stand-ins. The link's token is minted when the mail is sent, so no row
+    (accounts.outbox) sends it. The link's token is minted when the mail is sent, so no row
     ever holds a live token, and `mail_id` is the mail's Message-ID: a retried mail is the
     same message to the relay and the reader.
+
+    A request by email that decided not to mail (no such account, or one that wants no such
+    mail) writes a stand-in, with no `user_id` and no `recipient`, so that it does the same work
+    as one that mails; workers delete stand-ins.
     """
 
     mail_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -87,4 +89,4 @@ class OutboundMail(models.Model):
         verbose_name = "outbound mail"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+        return f"{self.get_kind_display()} to {self.recipient or 'nobody (a stand-in)'} ({self.status})"

@@ -27,7 +27,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_redis import get_redis_connection
 from rq import Queue
@@ -180,7 +180,7 @@ def _claim(mail: OutboundMail) -> bool:
     return True
 
 
-def _drop_stand_ins(mails) -> int:
+def _drop_stand_ins(mails: QuerySet[OutboundMail]) -> int:
     """Delete the stand-ins among `mails` (see outbound_mail_queue): they have nothing to send."""
     dropped, _ = mails.filter(user_id__isnull=True).delete()
     return dropped
@@ -224,7 +224,7 @@ def _fail(mail: OutboundMail) -> None:
 class Sweep:
     enqueued: int
     failed: int
-    dropped: int = 0  # stand-ins whose job never ran (lost with Redis, or not yet run)
+    dropped: int  # stand-ins whose job has not run (yet, or ever: lost with Redis)
 
 
 def outbox_sweep() -> Sweep:
