@@ -1,6 +1,6 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
-Writes go through `accounts.services`, like the API: revoking a family, deactivating a user
+Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
 (which revokes the user's tokens), reactivating one and deleting one. Nothing here ever shows a refresh
 token or its hash.
 
@@ -21,7 +21,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts import outbox, selectors, services
+from accounts import outbox, selectors
+from accounts.flows.tokens import token_families_revoke_by_staff
+from accounts.flows.users import user_delete, user_update
 from accounts.models import OutboundMail, RefreshToken
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin
@@ -104,7 +106,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     @admin.action(description="Revoke family (every token of each selected token's family)", permissions=["revoke"])
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
-        revoked = services.token_families_revoke_by_staff(
+        revoked = token_families_revoke_by_staff(
             family_ids=families, request_meta=request_meta(request, key_is_valid=False)
         )
         self.message_user(
@@ -206,14 +208,14 @@ def _page_context(request, client: Client, title: str) -> dict:
 def _deactivate(request, client: Client, users: list) -> None:
     meta = _staff_meta(request)
     for user in users:
-        services.user_update(client=client, user=user, is_active=False, request_meta=meta)
+        user_update(client=client, user=user, is_active=False, request_meta=meta)
     messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
 
 
 def _reactivate(request, client: Client, users: list) -> None:
     meta = _staff_meta(request)
     for user in users:
-        services.user_update(client=client, user=user, is_active=True, request_meta=meta)
+        user_update(client=client, user=user, is_active=True, request_meta=meta)
     # The generation user_update raised keeps every token from before the deactivation dead.
     messages.success(request, f"Reactivated {len(users)} user(s); they log in again to get tokens.")
 
@@ -221,7 +223,7 @@ def _reactivate(request, client: Client, users: list) -> None:
 def _delete(request, client: Client, users: list) -> None:
     meta = _staff_meta(request)
     for user in users:
-        services.user_delete(client=client, user=user, request_meta=meta)
+        user_delete(client=client, user=user, request_meta=meta)
     messages.success(request, f"Deleted {len(users)} user(s) and revoked their refresh tokens.")
 
 

@@ -32,9 +32,7 @@ class Purpose(StrEnum):
 
 
 class EmailTokenRefused(InvalidRequest):
-    """400 `invalid_request` with `fields.token`; `problem` says why, for audit metadata only."""
-
-    audit_reason = "invalid_token"
+    """400 `invalid_request` with `fields.token`; `problem` says why (expired, bad_signature, used_or_stale, ...)."""
 
     def __init__(self, problem: str, *, user_id: uuid.UUID | None = None):
         self.problem = problem
@@ -43,9 +41,7 @@ class EmailTokenRefused(InvalidRequest):
             if problem == "expired"
             else "The token is invalid or has already been used."
         )
-        super().__init__(
-            "The token is invalid or expired.", fields={"token": [message]}, user_id=user_id, audit_metadata={"problem": problem}
-        )
+        super().__init__("The token is invalid or expired.", fields={"token": [message]}, user_id=user_id)
 
 
 def _salt(*, client_id: uuid.UUID, purpose: Purpose) -> str:

@@ -2,7 +2,8 @@
 
 They let an end user finish the job with nothing built by the client. A GET only shows a
 form (mail scanners prefetch links, so a GET must never use the token); the POST (CSRF
-protected) calls the same services as the API.
+protected) calls the same flows as the API, which publish what happens (accounts.events);
+the pages publish only the refusals they decide themselves (a rate limit; core.refusals).
 
 As Django's PasswordResetConfirmView does, the mailed URL's token is moved into the session at
 once and the browser is redirected to the same page without it: the address bar, history,
@@ -26,12 +27,13 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from accounts import services
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_signed, email_token_user
 from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
+from accounts.flows.email_verification import email_verify
+from accounts.flows.password_reset import password_reset_confirm
 from accounts.validation import MAX_PASSWORD_LENGTH
 from core.errors import InvalidRequest, NotFound, RateLimited, ServiceError
-from core.failures import failure_announce
+from core.refusals import refusal_publish
 from core.request_meta import peer_ip_bucket, request_meta
 from tenants.models import Client
 from tenants.ratelimits import enforce_client_limit
@@ -91,8 +93,8 @@ def _page(
 
 
 def _refused(request: HttpRequest, client: Client, error: ServiceError, *, action: str) -> None:
-    failure_announce(
-        error=error, code=error.code, action=action, client=client, request_meta=request_meta(request, key_is_valid=False)
+    refusal_publish(
+        error, code=error.code, operation=action, client_id=client.client_id, request_meta=request_meta(request, key_is_valid=False)
     )
 
 
@@ -177,9 +179,8 @@ def verify_email_page(request: HttpRequest, client_id) -> HttpResponse:
             return _invalid_link(request, client, error)
         return _page(request, "verify_email.html", {"client": client})
     try:
-        user = services.email_verify(client=client, token=token, request_meta=request_meta(request, key_is_valid=False))
+        user = email_verify(client=client, token=token, request_meta=request_meta(request, key_is_valid=False))
     except EmailTokenRefused as error:
-        _refused(request, client, error, action="email_verify")
         return _invalid_link(request, client, error)
     _forget_token(request, VERIFY_EMAIL_PAGE, client)
     return _page(request, "done.html", {"client": client, "title": "Email address verified", "email": user.email})
@@ -203,17 +204,15 @@ def reset_password_page(request: HttpRequest, client_id) -> HttpResponse:
     form = NewPasswordForm(request.POST)
     if form.is_valid():
         try:
-            user = services.password_reset_confirm(
+            user = password_reset_confirm(
                 client=client,
                 token=token,
                 new_password=form.cleaned_data["new_password"],
                 request_meta=request_meta(request, key_is_valid=False),
             )
         except EmailTokenRefused as error:
-            _refused(request, client, error, action="password_reset")
             return _invalid_link(request, client, error)
         except InvalidRequest as error:
-            _refused(request, client, error, action="password_reset")
             for message in (error.fields or {}).get("new_password", [error.detail]):
                 form.add_error("new_password", message)
         else:

@@ -32,9 +32,11 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 from rq import Queue
 
-from accounts import emails, signals
+from accounts import emails
+from accounts.events import MailDeliveryFailed
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.selectors import user_get
+from core.events import publish
 from core.queries import one_or_none
 from tenants.models import AbstractTenantUser, Client
 
@@ -207,13 +209,10 @@ def _attempt_failed(mail: OutboundMail, error: Exception) -> None:
 
 def _fail(mail: OutboundMail) -> None:
     _settle(mail, MailStatus.FAILED)
-    signals.mail_failed.send(
-        sender=OutboundMail,
-        client=mail.client,
-        user_id=mail.user_id,
-        request_meta=None,
-        reason="undelivered",
-        metadata={"mail_id": str(mail.mail_id), "kind": mail.kind, "attempts": mail.attempts, "last_error": mail.last_error},
+    publish(
+        MailDeliveryFailed(
+            client_id=mail.client_id, user_id=mail.user_id, mail_id=mail.mail_id, kind=mail.kind, attempts=mail.attempts, last_error=mail.last_error
+        )
     )
 
 

@@ -39,12 +39,15 @@ def normalize_email(email: str) -> str:
         return email.strip().lower()
 
 
-def validate_new_password(password: str, *, user: Any, field: str = "password") -> None:
-    """Django's validators (length, common, numeric, similarity to the email)."""
+def validate_new_password(password: str, *, user: Any, field: str = "password", user_id: Any = None) -> None:
+    """Django's validators (length, common, numeric, similarity to the email).
+
+    `user_id`: whose password it is, for the error, when the user exists already (a reset).
+    """
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as error:
-        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}) from None
+        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}, user_id=user_id) from None
 
 
 def _is_utf8(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""Per-client account endpoints: thin views over accounts.services; each answer is rendered by
+"""Per-client account endpoints: thin views over the flows (accounts.flows); each answer is rendered by
 the output serializer its OpenAPI description names, so the schema is what is sent."""
 
 from dataclasses import asdict
@@ -7,7 +7,8 @@ from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
-from accounts import selectors, services
+from accounts import selectors
+from accounts.flows import email_verification, login, password_reset, signup, tokens, users
 from accounts.serializers import (
     AcceptedOutput,
     EmailOnlyInput,
@@ -70,7 +71,7 @@ class SignupApi(ClientApi):
         self.limit("signup_ip", self.meta.end_user_ip_bucket)
         if self.client.require_email_verification:
             self.limit_mail()
-        result = services.user_signup(client=self.client, request_meta=self.meta, **data)
+        result = signup.user_signup(client=self.client, request_meta=self.meta, **data)
         answer = {name: getattr(result.user, name) for name in SignupOutput().fields}
         answer.update(asdict(result.tokens) if result.tokens else {"verification_required": True})
         return Response(SignupResponse(answer).data, status=201)
@@ -103,8 +104,10 @@ class LoginApi(ClientApi):
         data = self.validated(LoginInput)
         self.limit("login_ip", self.meta.end_user_ip_bucket)
         self.limit("login_email", normalize_email(data["email"]))
-        user, pair = services.user_login(client=self.client, request_meta=self.meta, **data)
-        body = LoginOutput({"user_id": user.user_id, **pair.__dict__}).data
+        result = login.user_login(client=self.client, request_meta=self.meta, **data)
+        if isinstance(result, login.LoginPending):
+            raise result.refusal  # a stage stopped it; the flow published the stop
+        body = LoginOutput({"user_id": result.user.user_id, **asdict(result.tokens)}).data
         return Response(body)
 
 
@@ -131,7 +134,7 @@ class TokenRefreshApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(RefreshInput)
-        pair = services.token_refresh(client=self.client, request_meta=self.meta, **data)
+        pair = tokens.token_refresh(client=self.client, request_meta=self.meta, **data)
         return Response(TokenPairOutput(pair).data)
 
 
@@ -181,7 +184,7 @@ class LogoutApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(RefreshInput)
-        services.token_logout(client=self.client, request_meta=self.meta, **data)
+        tokens.token_logout(client=self.client, request_meta=self.meta, **data)
         return Response(status=204)
 
 
@@ -271,7 +274,7 @@ class UserUpdateApi(_UserApi):
 
     def patch(self, request, client_id, user_id):
         data = self.validated(UserUpdateInput)
-        user = services.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
+        user = users.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
         return Response(UserOutput(user).data)
 
 
@@ -290,7 +293,7 @@ class UserDeleteApi(_UserApi):
     action_name = "user_delete"
 
     def delete(self, request, client_id, user_id):
-        services.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
+        users.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
         return Response(status=204)
 
 
@@ -321,7 +324,7 @@ class EmailVerifyApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(EmailTokenInput)
-        user = services.email_verify(client=self.client, token=data["token"], request_meta=self.meta)
+        user = email_verification.email_verify(client=self.client, token=data["token"], request_meta=self.meta)
         return Response(EmailVerifiedOutput({"email_verified": True, "user_id": user.user_id}).data)
 
 
@@ -344,7 +347,7 @@ class EmailResendApi(ClientApi):
         data = self.validated(EmailOnlyInput)
         self.limit("mail_email", normalize_email(data["email"]))
         self.limit_mail()
-        services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
+        email_verification.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(AcceptedOutput(RESEND_ACCEPTED).data, status=202)
 
 
@@ -367,7 +370,7 @@ class PasswordForgotApi(ClientApi):
         data = self.validated(EmailOnlyInput)
         self.limit("mail_email", normalize_email(data["email"]))
         self.limit_mail()
-        services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
+        password_reset.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
         return Response(AcceptedOutput(FORGOT_ACCEPTED).data, status=202)
 
 
@@ -390,5 +393,5 @@ class PasswordResetApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(PasswordResetInput)
-        user = services.password_reset_confirm(client=self.client, request_meta=self.meta, **data)
+        user = password_reset.password_reset_confirm(client=self.client, request_meta=self.meta, **data)
         return Response(PasswordResetOutput({"password_reset": True, "user_id": user.user_id}).data)

@@ -143,14 +143,14 @@ STEPS = {
     "access-key authentication": ("tenants/authentication.py", "authenticate"),
     "rate limit (Redis)": ("tenants/ratelimits.py", "enforce_client_limit"),
     "view (after authentication)": ("accounts/views.py", "post"),
-    "token_refresh service": ("accounts/services.py", "token_refresh"),
+    "token_refresh service": ("accounts/flows/tokens.py", "token_refresh"),
     "access_token_introspect selector": ("accounts/selectors.py", "access_token_introspect"),
-    "token decode + row lookup": ("accounts/services.py", "_decode_refresh"),
+    "token decode + row lookup": ("accounts/flows/tokens.py", "_decode_refresh"),
     "token objects (decode or build)": ("accounts/tokens.py", "__init__"),
     "user lookup": ("accounts/selectors.py", "user_get"),
-    "token signing": ("accounts/services.py", "_mint_pair"),
-    "successor + spend writes": ("accounts/services.py", "_record_successor_and_spend"),
-    "audit record": ("audit/receivers.py", "_record"),
+    "token signing": ("accounts/flows/minting.py", "pair_mint"),
+    "successor + spend writes": ("accounts/flows/tokens.py", "_record_successor_and_spend"),
+    "audit record": ("audit/receivers.py", "record"),
 }
 
 

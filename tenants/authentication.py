@@ -18,7 +18,7 @@ KEYWORD = b"bearer"
 
 def key_refused(problem: str, detail: str) -> Unauthorized:
     """401 for a key problem: "missing", "malformed", "unknown" or "revoked" (audit metadata only)."""
-    return Unauthorized(detail, audit_metadata={"key_problem": problem})
+    return Unauthorized(detail, key_problem=problem)
 
 
 class AccessKeyAuthentication(BaseAuthentication):

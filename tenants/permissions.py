@@ -10,7 +10,7 @@ from tenants.authentication import key_refused
 
 
 def _client_refused(problem: str, detail: str, *, path_client_id) -> Forbidden:
-    return Forbidden(detail, audit_metadata={"key_problem": problem, "path_client_id": str(path_client_id)})
+    return Forbidden(detail, key_problem=problem, path_client_id=str(path_client_id))
 
 
 class IsPathClient(BasePermission):

@@ -9,10 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidRequest, NotFound
+from core.events import publish
 from core.request_meta import RequestMeta
-from tenants import signals
 from tenants.access_keys import generate_access_key
 from tenants.client_schema import validate_client_schema
+from tenants.events import (
+    AccessKeyRevoked,
+    AccessKeyRotated,
+    ClientDeactivated,
+    ClientDeleted,
+    ClientReactivated,
+    ClientRegistered,
+)
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
@@ -83,7 +91,7 @@ def client_register(
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
-    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=request_meta)
+    publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
     return ClientWithKey(client=client, access_key=plaintext)
 
 
@@ -91,7 +99,7 @@ def client_attach_first_key(*, client: Client, surface: str = "admin") -> str:
     """Give a client saved by the admin form its first key and collection."""
     _, plaintext = _issue_key(client)
     _provision_when_committed(client)
-    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=None)
+    publish(ClientRegistered(client_id=client.client_id, surface=surface))
     return plaintext
 
 
@@ -111,8 +119,8 @@ def access_key_rotate(
     # Saving the new key also makes this process forget the client's remembered keys
     # (tenants/key_cache.py), the ones just revoked included.
     key, plaintext = _issue_key(client)
-    signals.access_key_rotated.send(
-        sender=Client, client=client, key_id=key.key_id, revoked_key_ids=revoked_ids, request_meta=request_meta
+    publish(
+        AccessKeyRotated(client_id=client.client_id, key_id=key.key_id, revoked_key_ids=tuple(revoked_ids), request_meta=request_meta)
     )
     return plaintext
 
@@ -125,7 +133,7 @@ def access_key_revoke(*, client: Client, key_id: str, request_meta: RequestMeta 
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])  # saving also forgets the remembered key (key_cache)
-        signals.access_key_revoked.send(sender=Client, client=client, key_id=key.key_id, request_meta=request_meta)
+        publish(AccessKeyRevoked(client_id=client.client_id, key_id=key.key_id, request_meta=request_meta))
     return key
 
 
@@ -141,7 +149,7 @@ def client_deactivate(*, client: Client, request_meta: RequestMeta | None = None
     if client.is_active:
         client.is_active = False
         client.save(update_fields=["is_active", "updated_at"])
-    signals.client_deactivated.send(sender=Client, client=client, request_meta=request_meta)
+    publish(ClientDeactivated(client_id=client.client_id, request_meta=request_meta))
     return client
 
 
@@ -150,7 +158,7 @@ def client_reactivate(*, client: Client, request_meta: RequestMeta | None = None
     if not client.is_active:
         client.is_active = True
         client.save(update_fields=["is_active", "updated_at"])  # saving also forgets the remembered keys
-    signals.client_reactivated.send(sender=Client, client=client, request_meta=request_meta)
+    publish(ClientReactivated(client_id=client.client_id, request_meta=request_meta))
     return client
 
 
@@ -162,4 +170,4 @@ def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | 
     drop_user_collection(client_id)
     client.delete()
     user_model_cache.forget(client_id)
-    signals.client_deleted.send(sender=Client, client=None, client_id=client_id, request_meta=request_meta)
+    publish(ClientDeleted(client_id=client_id, request_meta=request_meta))

@@ -15,16 +15,14 @@ import jwt
 import pytest
 from django.conf import settings
 from django.db import connections
-from django.dispatch import Signal
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
-from accounts import signals as account_signals
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.services import refresh_token_hash
 from accounts.signing_keys import keyring
-from core.failures import action_failed
+from core.events import Event, catalog, subscribe, unsubscribe
 from tenants.user_models import user_model_for
 from tests.conftest import Tenant
 
@@ -151,30 +149,15 @@ def counting(monkeypatch) -> Callable[[object, str], list]:
     return wrap
 
 
-@dataclass
-class Sent:
-    signal: str
-    kwargs: dict
-
-
 @pytest.fixture
-def sent_signals():
-    """Every accounts signal, and the shared action_failed, sent during the test, in order, as Sent(name, kwargs)."""
-    records: list[Sent] = []
-    connected: list[tuple[Signal, str]] = []
-    for name, signal in [*vars(account_signals).items(), ("action_failed", action_failed)]:
-        if not isinstance(signal, Signal):
-            continue
-
-        def record(sender, signal, _name=name, **kwargs):
-            records.append(Sent(_name, kwargs))
-
-        uid = f"tests.accounts.sent_signals.{name}"
-        signal.connect(record, weak=False, dispatch_uid=uid)
-        connected.append((signal, uid))
+def published() -> Iterator[list[Event]]:
+    """Every event of the catalog (core.events) published during the test, in order."""
+    records: list[Event] = []
+    for event_type in catalog():
+        subscribe(event_type, records.append)
     yield records
-    for signal, uid in connected:
-        signal.disconnect(dispatch_uid=uid)
+    for event_type in catalog():
+        unsubscribe(event_type, records.append)
 
 
 # --- the work a call does, values aside -------------------------------------------------------

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client as BrowserClient
 
-from accounts import services
+from accounts.flows.signup import user_signup
 from accounts.models import RefreshToken
 from tenants.models import Client
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, log_in, refresh_row, sign_up, token_rows
@@ -249,7 +249,7 @@ def test_users_page_lists_the_clients_users_and_no_one_else(admin_client, tenant
 def test_users_page_searches_by_email_or_its_beginning(admin_client, tenant, search, expected):
     """The search is normalised, then matched as a whole email or its beginning, characters taken literally."""
     for email in ("ada@example.com", "ada+work@example.com", "grace@example.com", "g.hopper@example.com", "gxhopper@example.com"):
-        services.user_signup(client=tenant.client, email=email, password=PASSWORD)
+        user_signup(client=tenant.client, email=email, password=PASSWORD)
     response = admin_client.get(users_page(tenant), {"q": search})
     assert response.status_code == 200
     assert listed_emails(response) == expected
@@ -259,7 +259,7 @@ def test_users_page_is_paginated(admin_client, tenant):
     """Fifty users a page; the rest is on the next page."""
     emails = [f"user{number:02d}@example.com" for number in range(51)]
     for email in emails:
-        services.user_signup(client=tenant.client, email=email, password=PASSWORD)
+        user_signup(client=tenant.client, email=email, password=PASSWORD)
     first = admin_client.get(users_page(tenant))
     second = admin_client.get(users_page(tenant), {"page": 2})
     assert listed_emails(first) == emails[:50]

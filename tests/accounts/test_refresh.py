@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import services
+from accounts.flows.login import user_login
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.services import refresh_token_hash
 from tests.accounts.conftest import (
     call,
     claims_of,
@@ -232,7 +232,7 @@ def test_two_concurrent_refreshes_of_one_token_give_exactly_one_success(user):
     """The spend is atomic: one 200 and one 401 token_reused, never two new pairs (several rounds)."""
     conclusive = 0
     for _ in range(MAX_ROUNDS):
-        _, session = services.user_login(client=user.tenant.client, email=user.email, password=user.password)
+        session = user_login(client=user.tenant.client, email=user.email, password=user.password).tokens
         responses = race_two_refreshes(user.tenant, session.refresh_token)
         statuses = sorted(response.status_code for response in responses)
         if connection.vendor == "sqlite" and 503 in statuses:

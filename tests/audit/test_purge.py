@@ -8,8 +8,8 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.services import refresh_token_hash
 from audit.models import AuditLog
 from tests.accounts.conftest import SignedUpUser, call, log_in, sign_up
 from tests.audit.conftest import run_command, write_record

@@ -11,7 +11,8 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
 
-from tenants import signals
+from core.events import subscribe, unsubscribe
+from tenants.events import ClientRegistered
 from tenants.models import AbstractTenantUser, AccessKey, Client
 from tenants.provisioning import drop_user_collection, has_unique_email_index, tenant_table_exists
 from tenants.routers import TenantRouter
@@ -122,14 +123,14 @@ def test_create_client_announces_command_surface():
     """Registration by command is announced with surface "command", for the audit trail."""
     surfaces = []
 
-    def receiver(sender, surface, **kwargs):
-        surfaces.append(surface)
+    def receiver(event: ClientRegistered) -> None:
+        surfaces.append(event.surface)
 
-    signals.client_registered.connect(receiver, weak=False)
+    subscribe(ClientRegistered, receiver)
     try:
         run("create_client", "--name", "Acme", "--industry", "SaaS")
     finally:
-        signals.client_registered.disconnect(receiver)
+        unsubscribe(ClientRegistered, receiver)
     assert surfaces == ["command"]
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.services import user_emails_normalize
+from accounts.flows.maintenance import user_emails_normalize
 from tenants.cli import resolve_client
 from tenants.selectors import client_list
 

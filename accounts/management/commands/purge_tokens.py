@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts.flows.maintenance import tokens_purge
 from accounts.selectors import tokens_purgeable
-from accounts.services import tokens_purge
 from core.commands import add_batch_size_argument, age, iso, progress_writer
 
 
