@@ -15,8 +15,7 @@ a token, a key or any other secret (tests/core/test_events.py checks the catalog
 
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any, ClassVar, TypeVar
@@ -110,12 +109,21 @@ def refusal_published(error: BaseException) -> bool:
     return error in _PUBLISHED_REFUSALS
 
 
-@contextmanager
-def failures_published(failure: type[Failure], **envelope: Any) -> Iterator[None]:
-    """Publish `failure.of(error)` for a ServiceError the block raises (once), and let it go on."""
-    try:
-        yield
-    except ServiceError as error:
-        if not refusal_published(error):
-            publish_refusal(failure.of(error, **envelope), error)
-        raise
+class failures_published:  # lower case: it reads as a function, `with failures_published(...)`
+    """Publish `failure.of(error, **envelope)` for a ServiceError the block raises (once), and let it go on.
+
+    A class, not @contextmanager: it wraps the login and refresh flows, and a generator costs more.
+    """
+
+    __slots__ = ("failure", "envelope")
+
+    def __init__(self, failure: type[Failure], **envelope: Any):
+        self.failure, self.envelope = failure, envelope
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, ServiceError) and not refusal_published(error):
+            publish_refusal(self.failure.of(error, **self.envelope), error)
+        return False  # the error goes on
