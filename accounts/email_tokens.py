@@ -8,7 +8,7 @@ client_id, user_id, purpose and a fingerprint of the user's current state. Nothi
 - single use: the fingerprint covers email, email_verified and password_hash, which the
   successful use changes (verification flips email_verified, a reset changes the hash), so
   the same token no longer matches afterwards.
-Tokens are secrets: never log them, never put them in signal metadata.
+Tokens are secrets: never log them, never put them in an event's payload.
 """
 
 import uuid
@@ -103,7 +103,7 @@ def email_token_signed(*, client: Client, token: str, purpose: Purpose) -> None:
 def email_token_user(*, client: Client, token: str, purpose: Purpose) -> AbstractTenantUser:
     """The user a token of this client and purpose was made for, while it is still usable.
 
-    Raises EmailTokenRefused. Reads only: the services that use a token announce the outcome.
+    Raises EmailTokenRefused. Reads only: the flows that use a token publish the outcome.
     """
     payload = _payload(client=client, token=token, purpose=purpose)
     user = user_get(client=client, user_id=str(payload.get("u", "")))

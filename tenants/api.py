@@ -27,8 +27,8 @@ class ClientApi(APIView):
     # Base of every per-client view. DRF's steps, each without side effects of its own: the
     # access key authenticates (AccessKeyAuthentication), its client must be the path's
     # (IsPathClient), the call counts in the key's bucket (AccessKeyThrottle). Whatever is
-    # refused, there or in the view, the exception handler answers and announces once, as
-    # `action_name` (authsvc.exceptions).
+    # refused, there or in the view, the exception handler answers; what no flow published, it
+    # publishes once as a refusal of `action_name` (authsvc.exceptions, core.refusals).
 
     authentication_classes = [AccessKeyAuthentication]
     permission_classes = [IsPathClient]
