@@ -9,7 +9,7 @@ from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
 from authsvc.favicon import favicon
-from tenants.urls import api_urlpatterns as tenant_api
+from clients.urls import api_urlpatterns as tenant_api
 
 urlpatterns = [
     path("api/v1/", include(tenant_api)),
