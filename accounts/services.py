@@ -27,7 +27,7 @@ from accounts.validation import normalize_email, validate_custom_fields, validat
 from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
 from core.request_meta import RequestMeta
-from tenants.hmac_keys import hmac_digest, hmac_matches
+from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 

@@ -31,9 +31,9 @@ from accounts.serializers import (
 )
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
+from clientapi.api import ClientApi
+from clientapi.openapi import client_operation, error_responses
 from core.errors import NotFound
-from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
 
 
 @extend_schema_view(

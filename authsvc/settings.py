@@ -179,7 +179,7 @@ AUTHSVC_RATE_LIMITS = {
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
 
-# --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
+# --- keys of the service's own HMACs (crypto/hmac_keys.py) -------------------------------
 # Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
 # the current key, as it was before these settings existed; it is always accepted when verifying.
 AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
@@ -242,6 +242,7 @@ INSTALLED_APPS = [
     "csp",
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
+    "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
     "accounts",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.cli import INDUSTRY_CHOICES, require_industry, service_errors
+from core.cli import service_errors
+from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.selectors import documentation_url
 from tenants.services import client_register
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.cli import resolve_client, service_errors
+from core.cli import service_errors
+from tenants.cli import resolve_client
 from tenants.services import client_reactivate
 
 

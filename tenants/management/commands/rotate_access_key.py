@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.cli import manage_py_command, resolve_client, service_errors
+from core.cli import manage_py_command, service_errors
+from tenants.cli import resolve_client
 from tenants.selectors import access_key_list
 from tenants.services import access_key_rotate
 

@@ -38,7 +38,7 @@ def _described(status: int) -> tuple[str, str]:
 
 
 class AccessKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "tenants.authentication.AccessKeyAuthentication"
+    target_class = "clientapi.authentication.AccessKeyAuthentication"
     name = "AccessKey"
 
     def get_security_definition(self, auto_schema):
