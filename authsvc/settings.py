@@ -129,16 +129,25 @@ else:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-# The environment, else the URL `make run` recorded for the port it serves, else the default port.
+# The environment, else the URL `make run` recorded for the port it serves, else (DEBUG only) the
+# default port. In production a guess would put 127.0.0.1 into every mailed link and `iss` claim.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 if os.environ.get("AUTHSVC_PUBLIC_URL"):
     AUTHSVC_PUBLIC_URL_SOURCE = "environment"
     AUTHSVC_PUBLIC_URL = os.environ["AUTHSVC_PUBLIC_URL"]
 elif recorded_public_url(VAR_DIR):
     AUTHSVC_PUBLIC_URL_SOURCE = "file"
     AUTHSVC_PUBLIC_URL = recorded_public_url(VAR_DIR)
-else:
+elif DEBUG:
     AUTHSVC_PUBLIC_URL_SOURCE = "default"
-    AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
+    AUTHSVC_PUBLIC_URL = DEFAULT_PUBLIC_URL
+else:
+    raise ImproperlyConfigured(
+        "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start, or mailed links, "
+        f"documentation_url and the iss claim would point at {DEFAULT_PUBLIC_URL}. Set it to the URL "
+        "browsers and clients reach this service at, e.g. AUTHSVC_PUBLIC_URL=https://auth.example.com "
+        f"({DEFAULT_PUBLIC_URL} for a trial on this machine), or DJANGO_DEBUG=1 for development."
+    )
 AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
 PUBLIC_URL_ORIGIN = url_origin(
     str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
