@@ -164,6 +164,11 @@ if AUTHSVC_REGISTRATION_TOKEN and env_bool("AUTHSVC_OPEN_REGISTRATION"):
         "unset the token to let anyone register, or unset AUTHSVC_OPEN_REGISTRATION to require it."
     )
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
+# How long verifiers may cache the JWKS document (its Cache-Control max-age), and how long a key
+# `rotate_signing_key` adds is published before it signs: longer, so that every cached copy of
+# the document holds a key before the first token it signs (accounts/signing_keys.py).
+JWKS_MAX_AGE_SECONDS = 300
+AUTHSVC_JWT_KEY_STAGE_SECONDS = env_int("AUTHSVC_JWT_KEY_STAGE_SECONDS", JWKS_MAX_AGE_SECONDS + 60, minimum=JWKS_MAX_AGE_SECONDS)
 AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
 AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)
 AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)

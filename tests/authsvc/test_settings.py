@@ -41,6 +41,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "mongodb://h/"}, "must name its database"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_JWT_KEY_STAGE_SECONDS": "60"}, "AUTHSVC_JWT_KEY_STAGE_SECONDS must be at least 300"),
     ],
     ids=[
         "weak-key-too-short",
@@ -50,6 +51,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "mongodb-url-without-database",
         "tenant-alias-without-url",
         "rate-with-a-zero-period",
+        "key-staged-shorter-than-the-jwks-cache",
     ],
 )
 @pytest.mark.embedded_default
