@@ -48,6 +48,7 @@ class ClientSnapshot:
     rate_limits_json: str
     created_at: datetime
     updated_at: datetime
+    users_database: str
     db: str | None
 
     @classmethod
@@ -62,6 +63,7 @@ class ClientSnapshot:
             rate_limits_json=json.dumps(client.rate_limits),
             created_at=client.created_at,
             updated_at=client.updated_at,
+            users_database=client.users_database,
             db=client._state.db,
         )
 
@@ -77,6 +79,7 @@ class ClientSnapshot:
             "rate_limits": json.loads(self.rate_limits_json),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "users_database": self.users_database,
         }
         # from_db marks it as a saved row of `db`; a field added to Client later is loaded on access.
         fields = [field.attname for field in Client._meta.concrete_fields if field.attname in values]
