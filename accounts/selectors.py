@@ -15,7 +15,7 @@ from tenants.user_models import user_model_for
 
 
 def user_find_by_email(*, client: Client, email: str) -> AbstractTenantUser | None:
-    return one_or_none(user_model_for(client.client_id).objects.filter(email=email))
+    return one_or_none(user_model_for(client).objects.filter(email=email))
 
 
 # What a request by email (forgot, resend) needs to decide on a mail. The rest of a row, its
@@ -26,7 +26,7 @@ MAIL_DECISION_FIELDS = ("user_id", "email", "is_active", "email_verified")
 
 def user_find_for_mail(*, client: Client, email: str) -> AbstractTenantUser | None:
     """The user with this (canonical) email, with MAIL_DECISION_FIELDS only, or None."""
-    users = user_model_for(client.client_id).objects.filter(email=email)
+    users = user_model_for(client).objects.filter(email=email)
     return one_or_none(users.only(*MAIL_DECISION_FIELDS))
 
 
@@ -35,12 +35,12 @@ def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser 
         user_id = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
     except ValueError:
         return None
-    return row_by_unique(user_model_for(client.client_id), "user_id", user_id)
+    return row_by_unique(user_model_for(client), "user_id", user_id)
 
 
 def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:
     """Users oldest first, in pages; the cursor is the last row's (created_at, user_id)."""
-    users = user_model_for(client.client_id).objects.all()
+    users = user_model_for(client).objects.all()
     if email:
         users = users.filter(email=email)
     return keyset_page(users, time_field="created_at", id_field="user_id", cursor=cursor, limit=limit)
@@ -72,7 +72,7 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
 
 def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:
     """Users oldest first, narrowed to emails starting with `email_prefix` (already normalised)."""
-    users = user_model_for(client.client_id).objects.order_by("created_at", "user_id")
+    users = user_model_for(client).objects.order_by("created_at", "user_id")
     return users.filter(email__startswith=email_prefix) if email_prefix else users
 
 
@@ -85,7 +85,7 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
 
 
 def user_count(*, client: Client) -> int:
-    return user_model_for(client.client_id).objects.count()
+    return user_model_for(client).objects.count()
 
 
 def outbox_mails(*, status: str | None = None) -> QuerySet[OutboundMail]:

@@ -207,7 +207,7 @@ def user_signup(
     custom_fields: dict | None = None,
     request_meta: RequestMeta | None = None,
 ) -> SignupResult:
-    model = user_model_for(client.client_id)
+    model = user_model_for(client)
     user = model(email=normalize_email(email), custom_fields=custom_fields or {})
     validate_new_password(password, user=user)
     validate_custom_fields(user.custom_fields, schema=client.custom_fields_schema)
@@ -408,7 +408,7 @@ def user_emails_normalize(*, client: Client, dry_run: bool = False) -> EmailNorm
     spellings. Two rows that turn out to be one address are never merged: the second is left
     as it is and reported, for staff to decide which account the person keeps.
     """
-    model = user_model_for(client.client_id)
+    model = user_model_for(client)
     changed, collisions = 0, []
     for user in model.objects.order_by("created_at", "user_id").only("user_id", "email"):
         canonical = normalize_email(user.email)

@@ -13,6 +13,7 @@ from core.request_meta import RequestMeta
 from tenants import signals
 from tenants.access_keys import generate_access_key
 from tenants.client_schema import validate_client_schema
+from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
@@ -37,8 +38,8 @@ def _issue_key(client: Client) -> tuple[AccessKey, str]:
     return key, issued.plaintext
 
 
-def client_provision(*, client: Client) -> ProvisionOutcome:
-    return provision_user_collection(client.client_id)
+def client_provision(*, client: Client, report: BatchReport | None = None) -> ProvisionOutcome:
+    return provision_user_collection(client, report=report)
 
 
 def _provision_when_committed(client: Client) -> None:
@@ -159,7 +160,7 @@ def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | 
     if not confirm:
         raise InvalidRequest("Deleting a client drops its users; confirm to proceed.")
     client_id: uuid.UUID = client.client_id
-    drop_user_collection(client_id)
+    drop_user_collection(client)
     client.delete()
     user_model_cache.forget(client_id)
     signals.client_deleted.send(sender=Client, client=None, client_id=client_id, request_meta=request_meta)

@@ -16,7 +16,7 @@ from rq.job import Job
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.outbox import SWEEP_JOB_IDS, mail_queue, outbound_mail_deliver, outbox_sweep, outbox_sweep_schedule, retry_intervals
 from audit.models import AuditLog
-from tenants import ratelimits
+from clientapi import ratelimits
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, work_of
 from tests.concurrency import at_once
