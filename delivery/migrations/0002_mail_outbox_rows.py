@@ -30,7 +30,7 @@ def mail_to_delivery(mail) -> dict:
         "kind": "mail",
         "topic": mail.kind,
         "target": mail.recipient if mail.user_id else "",
-        "payload": {"user_id": str(mail.user_id)} if mail.user_id else {},
+        "payload": {"user_id": str(mail.user_id) if mail.user_id else None},
         **{field: getattr(mail, field) for field in SAME_FIELDS},
     }
 

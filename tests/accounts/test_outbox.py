@@ -186,7 +186,7 @@ def test_an_email_that_gets_no_mail_leaves_a_stand_in_without_address_that_a_wor
     assert call(verifying_tenant, path, {"email": addresses[other]}).status_code == 202
 
     [stand_in] = mails(status=Status.PENDING)
-    assert (stand_in.payload, stand_in.target) == ({}, "")
+    assert (stand_in.payload, stand_in.target) == ({"user_id": None}, "")
     assert addresses[other] not in repr(Delivery.objects.values().get(pk=stand_in.pk))
     assert delivery_deliver(delivery_id=str(stand_in.pk)).outcome == "dropped"
 

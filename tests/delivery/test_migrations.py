@@ -48,7 +48,7 @@ def test_pending_mails_and_stand_ins_survive_the_move_to_deliveries_both_ways(sm
     assert (moved[mail.pk].kind, moved[mail.pk].topic, moved[mail.pk].target, moved[mail.pk].payload) == (
         "mail", "verify_email", "ada@example.com", mail.payload
     )
-    assert (moved[stand_in.pk].target, moved[stand_in.pk].payload) == ("", {})
+    assert (moved[stand_in.pk].target, moved[stand_in.pk].payload) == ("", {"user_id": None})
 
     deliver_queued_mail()  # the sweep finds what the upgrade moved
     assert [message["To"] for message in smtp_server.received] == ["ada@example.com"]
