@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts import outbox, selectors, services
-from accounts.models import OutboundMail, RefreshToken
+from accounts import selectors, services
+from accounts.models import RefreshToken
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin
 from core.errors import NotFound
@@ -110,50 +110,6 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
         )
-
-
-# --- the mail outbox ------------------------------------------------------------------------
-
-MAIL_FIELDS = (
-    "created_at", "kind", "recipient", "client", "status", "attempts", "last_error", "next_attempt_at", "sent_at", "give_up_at", "mail_id",
-)
-
-
-@admin.register(OutboundMail)
-class OutboundMailAdmin(ReadOnlyModelAdmin):
-    """The outbox: filter status "failed" for the dead letters, then retry or discard them.
-
-    Read-only otherwise: workers change rows (accounts.outbox), and no row holds a token.
-    """
-
-    list_display = ("created_at", "kind", "recipient", "client_name", "status", "attempts", "last_error")
-    fields = MAIL_FIELDS
-    list_filter = ("status", "kind")
-    list_select_related = ("client",)
-    actions = ("retry_mails", "discard_mails")
-
-    @admin.display(description="client", ordering="client__client_name")
-    def client_name(self, mail: OutboundMail) -> str:
-        return mail.client.client_name
-
-    def has_resend_permission(self, request) -> bool:
-        return request.user.has_perm("accounts.change_outboundmail")
-
-    @admin.action(description="Retry: send the selected failed or discarded mails again", permissions=["resend"])
-    def retry_mails(self, request, queryset) -> None:
-        self._apply(request, queryset, outbox.outbound_mail_retry, "Queued {} mail(s) again", "only failed or discarded mails are retried")
-
-    @admin.action(description="Discard: never send the selected pending or failed mails", permissions=["resend"])
-    def discard_mails(self, request, queryset) -> None:
-        self._apply(request, queryset, outbox.outbound_mail_discard, "Discarded {} mail(s)", "sent, being sent, or discarded already")
-
-    def _apply(self, request, queryset, service, done: str, why_skipped: str) -> None:
-        """Run `service` on each selected mail; say how many it changed, and why others were left."""
-        mails = list(queryset)
-        changed = sum(service(mail=mail) for mail in mails)
-        skipped = len(mails) - changed
-        note = f"; {skipped} left as they were ({why_skipped})" if skipped else ""
-        self.message_user(request, f"{done.format(changed)}{note}.")
 
 
 # --- a client's users --------------------------------------------------------------------

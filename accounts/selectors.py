@@ -3,10 +3,10 @@
 import uuid
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.models import MailStatus, OutboundMail, RefreshToken
+from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page
 from core.queries import one_or_none, row_by_unique
@@ -87,15 +87,3 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
 def user_count(*, client: Client) -> int:
     return user_model_for(client).objects.count()
 
-
-def outbox_mails(*, status: str | None = None) -> QuerySet[OutboundMail]:
-    mails = OutboundMail.objects.order_by("created_at", "mail_id")
-    return mails.filter(status=status) if status else mails
-
-
-def outbox_counts() -> dict[str, dict[str, int]]:
-    """Mails per status, then per kind; every status is listed, even when empty."""
-    counts: dict[str, dict[str, int]] = {status: {} for status in MailStatus.values}
-    for row in OutboundMail.objects.values("status", "kind").annotate(count=Count("mail_id")).order_by():
-        counts[row["status"]][row["kind"]] = row["count"]
-    return counts

@@ -20,7 +20,7 @@ from django.utils.crypto import get_random_string
 from accounts import outbox, signals
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
-from accounts.models import MailKind, OutboundMail, RefreshToken
+from accounts.models import MailKind, RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_find_for_mail, user_get
 from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, refresh_token_id
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
@@ -28,6 +28,7 @@ from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_digest, hmac_matches
+from delivery.models import Delivery
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -236,7 +237,7 @@ def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Cli
     keeps it safe: a crash between the two writes leaves an account whose mail was never
     queued, which `email/resend` queues again; never a mail for an account that does not exist."""
     try:
-        with transaction.atomic(using=router.db_for_write(OutboundMail)):
+        with transaction.atomic(using=router.db_for_write(Delivery)):
             user.save(force_insert=True)
             return then_mail is not None and outbox.outbound_mail_queue(client=client, user=user, kind=then_mail)
     except IntegrityError:

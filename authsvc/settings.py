@@ -257,6 +257,7 @@ INSTALLED_APPS = [
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
     "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
+    "delivery",
     "accounts",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
@@ -350,8 +351,8 @@ globals().update(_email)  # EMAIL_BACKEND, EMAIL_HOST, ...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "authsvc <no-reply@localhost>")
 # A relay that stops answering must not hold a worker forever (dj-email-url leaves it unset).
 EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or env_int("AUTHSVC_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
-# The outbox (accounts.outbox): retries double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with
-# jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
+# Mail's delivery policy (accounts.outbox; the engine: delivery.services): retries double from
+# RETRY_SECONDS up to RETRY_MAX_SECONDS, with jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
 AUTHSVC_MAIL_RETRY_SECONDS = env_int("AUTHSVC_MAIL_RETRY_SECONDS", 30, minimum=1)
 AUTHSVC_MAIL_RETRY_MAX_SECONDS = env_int("AUTHSVC_MAIL_RETRY_MAX_SECONDS", 3600, minimum=1)
 AUTHSVC_MAIL_MAX_AGE_SECONDS = env_int("AUTHSVC_MAIL_MAX_AGE_SECONDS", 24 * 3600, minimum=1)

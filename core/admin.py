@@ -5,7 +5,7 @@ from django.contrib import admin
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
     """Rows staff may look at but never add, edit or delete by hand: services change them
-    (refresh tokens, the mail outbox, the audit trail), so that every change is the one the
+    (refresh tokens, the deliveries, the audit trail), so that every change is the one the
     API, the admin's actions and the commands make alike."""
 
     def has_add_permission(self, request) -> bool:
