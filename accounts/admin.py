@@ -26,7 +26,7 @@ from accounts.models import OutboundMail, RefreshToken
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin
 from core.errors import NotFound
-from core.request_meta import request_meta
+from core.request_meta import staff_request_meta
 from tenants.models import Client
 from tenants.selectors import client_get
 
@@ -35,7 +35,7 @@ USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete"
 
 
 def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
+    return staff_request_meta(request)
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -105,7 +105,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
         revoked = services.token_families_revoke_by_staff(
-            family_ids=families, request_meta=request_meta(request, key_is_valid=False)
+            family_ids=families, request_meta=_staff_meta(request)
         )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
@@ -149,8 +149,9 @@ class OutboundMailAdmin(ReadOnlyModelAdmin):
 
     def _apply(self, request, queryset, service, done: str, why_skipped: str) -> None:
         """Run `service` on each selected mail; say how many it changed, and why others were left."""
-        mails = list(queryset)
-        changed = sum(service(mail=mail) for mail in mails)
+        mails = list(queryset.select_related("client"))
+        meta = _staff_meta(request)
+        changed = sum(service(mail=mail, request_meta=meta) for mail in mails)
         skipped = len(mails) - changed
         note = f"; {skipped} left as they were ({why_skipped})" if skipped else ""
         self.message_user(request, f"{done.format(changed)}{note}.")

@@ -33,6 +33,7 @@ from accounts import emails, signals
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.selectors import user_get
 from core.queries import one_or_none
+from core.request_meta import RequestMeta
 from tenants.models import AbstractTenantUser, Client
 
 logger = logging.getLogger("authsvc.accounts.outbox")
@@ -244,7 +245,7 @@ def outbox_sweep_schedule(*, turn: int = 0) -> None:
 # --- staff: the dead letters ------------------------------------------------------------------
 
 
-def outbound_mail_retry(*, mail: OutboundMail) -> bool:
+def outbound_mail_retry(*, mail: OutboundMail, request_meta: RequestMeta | None = None) -> bool:
     """Send a failed or discarded mail again; it gets AUTHSVC_MAIL_MAX_AGE_SECONDS from now."""
     now = timezone.now()
     retried = OutboundMail.objects.filter(pk=mail.pk, status__in=[MailStatus.FAILED, MailStatus.DISCARDED]).update(
@@ -252,12 +253,21 @@ def outbound_mail_retry(*, mail: OutboundMail) -> bool:
     )
     if retried:
         transaction.on_commit(lambda: _enqueue_quietly(mail.mail_id))
+        _announce_by_hand(signals.mail_retried, mail, request_meta)
     return bool(retried)
 
 
-def outbound_mail_discard(*, mail: OutboundMail) -> bool:
+def outbound_mail_discard(*, mail: OutboundMail, request_meta: RequestMeta | None = None) -> bool:
     """Never send this mail (a pending or failed one); a worker holding it finishes its attempt."""
     discarded = OutboundMail.objects.filter(pk=mail.pk, status__in=[MailStatus.PENDING, MailStatus.FAILED]).update(
         status=MailStatus.DISCARDED, lease_until=None
     )
+    if discarded:
+        _announce_by_hand(signals.mail_discarded, mail, request_meta)
     return bool(discarded)
+
+
+def _announce_by_hand(signal, mail: OutboundMail, request_meta: RequestMeta | None) -> None:
+    """A retry or discard by staff or an operator, for the audit trail (never the address: the mail and user ids say whose)."""
+    metadata = {"mail_id": str(mail.mail_id), "kind": mail.kind}
+    signal.send(sender=OutboundMail, client=mail.client, user_id=mail.user_id, request_meta=request_meta, metadata=metadata)

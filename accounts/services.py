@@ -381,13 +381,17 @@ def tokens_purge(
     revoked_before: datetime,
     batch_size: int = 1000,
     on_batch: Callable[[int, int], None] | None = None,
+    request_meta: RequestMeta | None = None,
 ) -> int:
     """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches.
 
     A live token (unexpired and unrevoked) is never among them; see `tokens_purgeable`.
     """
     rows = tokens_purgeable(now=timezone.now(), revoked_before=revoked_before)
-    return rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
+    deleted = rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
+    metadata = {"revoked_before": revoked_before.isoformat(timespec="seconds"), "deleted": deleted}
+    signals.tokens_purged.send(sender=RefreshToken, client=None, user_id=None, request_meta=request_meta, metadata=metadata)
+    return deleted
 
 
 # --- email normalisation of existing rows -------------------------------------------------
@@ -399,7 +403,7 @@ class EmailNormalisation:
     collisions: list[tuple[str, str]]  # (email kept as it was, the account already holding its canonical form)
 
 
-def user_emails_normalize(*, client: Client, dry_run: bool = False) -> EmailNormalisation:
+def user_emails_normalize(*, client: Client, dry_run: bool = False, request_meta: RequestMeta | None = None) -> EmailNormalisation:
     """Rewrite a client's stored emails in their canonical spelling (accounts.validation.canonical_email).
 
     Rows written before canonicalisation may hold `u@xn--bcher-kva.example` or mixed-case
@@ -419,4 +423,7 @@ def user_emails_normalize(*, client: Client, dry_run: bool = False) -> EmailNorm
         changed += 1
         if not dry_run:
             model.objects.filter(pk=user.pk, email=user.email).update(email=canonical)
+    if changed and not dry_run:
+        metadata = {"changed": changed, "collisions": len(collisions)}  # never the addresses
+        signals.user_emails_normalized.send(sender=model, client=client, user_id=None, request_meta=request_meta, metadata=metadata)
     return EmailNormalisation(changed=changed, collisions=collisions)

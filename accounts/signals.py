@@ -20,3 +20,7 @@ password_reset_done = Signal()
 user_updated = Signal()
 user_deleted = Signal()
 mail_failed = Signal()  # by a worker (request_meta None): never sent before its give_up_at
+mail_retried = Signal()  # by staff or an operator: a failed or discarded mail queued again
+mail_discarded = Signal()  # by staff or an operator: a pending or failed mail never to be sent
+tokens_purged = Signal()  # by an operator (client None): expired and old revoked rows deleted; metadata says how many
+user_emails_normalized = Signal()  # by an operator: a client's stored emails rewritten; metadata says how many

@@ -271,6 +271,23 @@ def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_c
     assert (client.client_name, client.is_active) == ("Acme renamed", False)
 
 
+def test_a_client_with_users_tokens_and_mails_can_be_deleted_from_its_page(staff_client, tenant):
+    """The delete page of a used client asks for no permission on its tokens or mails, and deletes them all."""
+    from accounts.models import OutboundMail, RefreshToken
+    from tests.accounts.conftest import PASSWORD, call
+
+    verifying = make_tenant("Verifying", require_email_verification=True)
+    for owner in (tenant, verifying):  # a refresh token for the first, a verification mail for the second
+        assert call(owner, "signup", {"email": "ada@example.com", "password": PASSWORD}).status_code == 201
+    assert RefreshToken.objects.exists() and OutboundMail.objects.exists()
+    for owner in (tenant, verifying):
+        page = staff_client.get(f"/admin/tenants/client/{owner.client.pk}/delete/").content.decode()
+        assert "permission to delete" not in page
+        assert staff_client.post(f"/admin/tenants/client/{owner.client.pk}/delete/", {"post": "yes"}).status_code == 302
+        assert not Client.objects.filter(pk=owner.client.pk).exists()
+    assert not RefreshToken.objects.exists() and not OutboundMail.objects.exists()
+
+
 def test_delete_view_deletes_the_client_its_keys_and_its_collection(staff_client, tenant):
     """Deleting from the client's delete page goes through the service, which drops the collection."""
     assert collection_exists(tenant.client.client_id)

@@ -1,14 +1,14 @@
 """manage.py mail_outbox [--sweep] [--retry-failed] [--discard-failed]: the outbox at a glance."""
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import MailStatus
 from accounts.outbox import outbound_mail_discard, outbound_mail_retry, outbox_sweep
 from accounts.selectors import outbox_counts, outbox_mails
+from core.commands import ActorCommand
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Count the outbox's mails by status and kind (failed ones are the dead letters); "
         "--sweep enqueues every mail that is due now; --retry-failed sends the failed ones again; "
@@ -26,16 +26,17 @@ class Command(BaseCommand):
             swept = outbox_sweep()
             self.stdout.write(f"Enqueued {swept.enqueued} due mail(s); {swept.failed} too old marked failed.")
         elif retry_failed or discard_failed:
-            self._each_failed(outbound_mail_retry if retry_failed else outbound_mail_discard, "retried" if retry_failed else "discarded")
+            action = outbound_mail_retry if retry_failed else outbound_mail_discard
+            self._each_failed(action, "retried" if retry_failed else "discarded", self.request_meta(options))
         for status, kinds in outbox_counts().items():
             detail = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "none"
             self.stdout.write(f"{status:10} {sum(kinds.values()):6}  ({detail})")
 
-    def _each_failed(self, action, verb: str) -> None:
+    def _each_failed(self, action, verb: str, request_meta) -> None:
         done = 0
-        for mail in outbox_mails(status=MailStatus.FAILED).iterator():
+        for mail in outbox_mails(status=MailStatus.FAILED).select_related("client").iterator():
             with transaction.atomic():
-                done += action(mail=mail)
+                done += action(mail=mail, request_meta=request_meta)
             if done and done % 100 == 0:
                 self.stdout.write(f"  {verb} {done} so far")
         self.stdout.write(f"{verb.capitalize()} {done} failed mail(s).")
