@@ -9,6 +9,7 @@ their page is a custom admin view, `client_users_view`, which the admin site (au
 mounts next to the ModelAdmins.
 """
 
+import json
 import uuid
 
 from django.contrib import admin, messages
@@ -255,6 +256,13 @@ def _act_on_users(request, client: Client):
     return _back_to_list(request, client)
 
 
+def _custom_fields_text(custom_fields) -> str:
+    """A user's custom fields as compact JSON, keys sorted; empty when there are none."""
+    if not custom_fields:
+        return ""
+    return json.dumps(custom_fields, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
@@ -262,6 +270,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
+        "rows": [(user, _custom_fields_text(user.custom_fields)) for user in page.object_list],
         "search": search,
         "actions": USER_ACTIONS,
         "can_act": request.user.has_perm("tenants.change_client"),

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
 from accounts import selectors, services
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.serializers import (
     AcceptedOutput,
     EmailOnlyInput,
@@ -33,7 +34,7 @@ from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
 from core.errors import NotFound
 from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
+from tenants.openapi import ACCOUNTS, MAIL, TOKENS, USERS, client_operation
 
 
 @extend_schema_view(
@@ -52,7 +53,9 @@ from tenants.openapi import client_operation, error_responses
             "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
-        responses={201: SignupResponse, **error_responses(400, 401, 403, 409)},
+        responses={201: SignupResponse},
+        errors=(400, EmailTaken),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample(
                 "signup",
@@ -90,7 +93,9 @@ class SignupApi(ClientApi):
             "one email or one end-user IP (`X-End-User-IP`) tries too often."
         ),
         request=LoginInput,
-        responses={200: LoginOutput, **error_responses(400, 401, 403)},
+        responses={200: LoginOutput},
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
         ],
@@ -123,7 +128,9 @@ class LoginApi(ClientApi):
             "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
-        responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
+        responses={200: TokenPairOutput},
+        errors=(400, InvalidToken, TokenReused),
+        tags=[TOKENS],
     )
 )
 class TokenRefreshApi(ClientApi):
@@ -148,7 +155,9 @@ class TokenRefreshApi(ClientApi):
             "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
         ),
         request=VerifyInput,
-        responses={200: IntrospectionOutput, **error_responses(400, 401, 403)},
+        responses={200: IntrospectionOutput},
+        errors=(400,),
+        tags=[TOKENS],
         examples=[OpenApiExample("inactive", response_only=True, value={"active": False})],
     )
 )
@@ -173,7 +182,9 @@ class TokenVerifyApi(ClientApi):
             "A malformed or other client's token answers 401 `invalid_token`."
         ),
         request=RefreshInput,
-        responses={204: None, **error_responses(400, 401, 403)},
+        responses={204: None},
+        errors=(400, InvalidToken),
+        tags=[TOKENS],
     )
 )
 class LogoutApi(ClientApi):
@@ -204,7 +215,9 @@ def jwks_document(request):
             "rate limit)."
         ),
         parameters=[UserListQuery],
-        responses={200: UserPageOutput, **error_responses(400, 401, 403)},
+        responses={200: UserPageOutput},
+        errors=(400,),
+        tags=[USERS],
     )
 )
 class UserListApi(ClientApi):
@@ -243,7 +256,8 @@ class _UserApi(ClientApi):
             "custom fields and timestamps. 404 `not_found` if this client has no such user. "
             "Read-only: leaves an audit record only when the call is refused."
         ),
-        responses={200: UserOutput, **error_responses(401, 403, 404)},
+        responses={200: UserOutput},
+        tags=[USERS],
     ),
 )
 class UserGetApi(_UserApi):
@@ -263,7 +277,9 @@ class UserGetApi(_UserApi):
             "updated user; 404 `not_found` if this client has no such user."
         ),
         request=UserUpdateInput,
-        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+        responses={200: UserOutput},
+        errors=(400,),
+        tags=[USERS],
     ),
 )
 class UserUpdateApi(_UserApi):
@@ -283,7 +299,8 @@ class UserUpdateApi(_UserApi):
             "again afterwards. Access tokens already issued stay valid until they expire, but "
             "`token/verify` reports them inactive at once. 404 `not_found` if this client has no such user."
         ),
-        responses={204: None, **error_responses(401, 403, 404)},
+        responses={204: None},
+        tags=[USERS],
     ),
 )
 class UserDeleteApi(_UserApi):
@@ -313,7 +330,9 @@ FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password re
             "`fields.token`."
         ),
         request=EmailTokenInput,
-        responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)},
+        responses={200: EmailVerifiedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailVerifyApi(ClientApi):
@@ -334,7 +353,9 @@ class EmailVerifyApi(ClientApi):
             "emails are registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailResendApi(ClientApi):
@@ -357,7 +378,9 @@ class EmailResendApi(ClientApi):
             "registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordForgotApi(ClientApi):
@@ -382,7 +405,9 @@ class PasswordForgotApi(ClientApi):
             "`fields.token`; a weak password 400 with `fields.new_password`."
         ),
         request=PasswordResetInput,
-        responses={200: PasswordResetOutput, **error_responses(400, 401, 403)},
+        responses={200: PasswordResetOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordResetApi(ClientApi):

@@ -121,7 +121,7 @@ class ClientAdmin(admin.ModelAdmin):
     inlines = (AccessKeyInline,)
 
     class Media:
-        css = {"all": ("tenants/admin/access_key.css",)}
+        css = {"all": ("tenants/admin/access_key.css", "tenants/admin/client_form.css")}
         js = ("tenants/admin/copy_key.js",)
 
     def changelist_view(self, request, extra_context=None):

@@ -1,5 +1,6 @@
 """Staff admin for accounts, through Django's test client: the tokens table and a client's users page."""
 
+import re
 import uuid
 
 import pytest
@@ -234,6 +235,16 @@ def test_users_page_lists_the_clients_users_and_no_one_else(admin_client, tenant
     assert "bob@example.com" not in page
     for column in ("Email", "User ID", "Verified", "Active", "Created at"):
         assert column in page
+
+
+def test_users_page_shows_each_users_custom_fields(admin_client, tenant):
+    """Each row shows the user's custom fields as JSON (escaped), and a dash for a user without any."""
+    sign_up(tenant, "ada@example.com", custom_fields={"seats": 3, "plan": "<b>pro</b>"})
+    sign_up(tenant, "grace@example.com")
+    page = admin_client.get(users_page(tenant)).content.decode()
+    cells = re.findall(r'<td class="custom-fields">(.*?)</td>', page)
+    assert cells == ['<code>{&quot;plan&quot;: &quot;&lt;b&gt;pro&lt;/b&gt;&quot;, &quot;seats&quot;: 3}</code>', "&ndash;"]
+    assert '<th scope="col">Custom fields</th>' in page
 
 
 @pytest.mark.parametrize(
