@@ -47,22 +47,12 @@ def ids(trail: dict[str, AuditLog], *labels: str) -> set[uuid.UUID]:
 
 
 def test_the_list_shows_every_record_with_its_columns(staff_browser, trail):
-    """A superuser sees every record, with time, action, status, client, user, actor and address but not metadata."""
+    """A superuser sees every record, with time, action, outcome, client, user, actor and origin but not metadata."""
     response = staff_browser.get(CHANGELIST)
     assert listed(response) == ids(trail, *trail)
     page = response.content.decode()
-    for column in (
-        "column-when",
-        "column-action",
-        "column-status",
-        "column-reason",
-        "column-client",
-        "column-user",
-        "column-actor",
-        "column-ip_address",
-        "column-agent",
-    ):
-        assert column in page
+    for column in ("when", "action", "outcome", "client", "user", "actor", "origin"):
+        assert f"column-{column}" in page
     assert "column-metadata" not in page
 
 
@@ -119,11 +109,23 @@ def test_the_list_names_clients_and_users_beside_their_ids(staff_browser, named_
         assert f'<span class="audit-id">{identifier}</span>' in row
 
 
+def test_a_row_shows_the_reason_under_the_status_and_the_agents_start_under_the_address(staff_browser, transactional_db):
+    """A failure's reason sits under its status; a long agent is cut to its start, whole in the cell's title."""
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    record = write_record(client_id=None, timestamp=timezone.now(), status="failed", ip_address="2001:db8::1")
+    AuditLog.objects.filter(pk=record.pk).update(user_agent=agent)
+    row = row_of(staff_browser.get(CHANGELIST).content.decode(), record)
+    assert 'failed<span class="audit-detail">invalid_credentials</span>' in row
+    assert f'2001:db8::1<span class="audit-detail" title="{agent}">Mozilla/5.0 (X11; Linux x86_64)…</span>' in row
+
+
 def test_times_are_shown_to_the_second(staff_browser, transactional_db):
-    """The list and a record's page show its time with seconds and the time zone."""
+    """The list and a record's page show its time with seconds, the column naming the time zone."""
     record = write_record(client_id=None, timestamp=datetime(2024, 2, 29, 13, 4, 5, tzinfo=UTC), action="admin_login")
-    assert "2024-02-29 13:04:05 UTC" in row_of(staff_browser.get(CHANGELIST).content.decode(), record)
-    assert "2024-02-29 13:04:05 UTC" in staff_browser.get(f"{CHANGELIST}{record.pk}/change/").content.decode()
+    page = staff_browser.get(CHANGELIST).content.decode()
+    assert ">2024-02-29 13:04:05</a>" in row_of(page, record)  # the row's link to the record
+    assert ">Time (UTC)</" in page
+    assert "2024-02-29 13:04:05" in staff_browser.get(f"{CHANGELIST}{record.pk}/change/").content.decode()
 
 
 def test_a_record_page_names_its_client_and_user(staff_browser, named_trail):
