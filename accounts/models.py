@@ -57,18 +57,22 @@ class MailStatus(models.TextChoices):
 
 
 class OutboundMail(models.Model):
-    """The outbox (`mail_outbox`): one row per mail a request decided to send.
+    """The outbox (`mail_outbox`): one row per request that may mail.
 
     The request writes the row and nothing else touches SMTP there; a worker
     (accounts.outbox) sends it. The link's token is minted when the mail is sent, so no row
     ever holds a live token, and `mail_id` is the mail's Message-ID: a retried mail is the
     same message to the relay and the reader.
+
+    A request by email that decided not to mail (no such account, or one that wants no such
+    mail) writes a stand-in, with no `user_id` and no `recipient`, so that it does the same work
+    as one that mails; workers delete stand-ins.
     """
 
     mail_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, db_column="client_id", related_name="+")
-    user_id = models.UUIDField(db_index=True)
-    recipient = models.CharField(max_length=320)
+    user_id = models.UUIDField(db_index=True, null=True, blank=True)  # None: a stand-in
+    recipient = models.CharField(max_length=320, blank=True)
     kind = models.CharField(max_length=32, choices=MailKind.choices)
     status = models.CharField(max_length=16, choices=MailStatus.choices, default=MailStatus.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -86,4 +90,4 @@ class OutboundMail(models.Model):
         verbose_name = "outbound mail"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+        return f"{self.get_kind_display()} to {self.recipient or 'nobody (a stand-in)'} ({self.status})"

@@ -1,9 +1,11 @@
 """The mail outbox: requests queue mails as rows, workers send them (docs/architecture.md, Mail).
 
-A request that decides to mail writes an `OutboundMail` row with the change that caused it and
+A request that may mail writes an `OutboundMail` row with the change that caused it and
 asks RQ (a Redis queue; `manage.py mail_worker` runs its workers) to deliver it once the
 transaction commits. It never touches SMTP, so a slow or dead relay cannot slow a request or
-tell, by the clock, which emails have accounts.
+tell, by the clock, which emails have accounts. Nor does the work it does: `password/forgot`
+and `email/resend` write one row and enqueue one job whatever the email, and when no mail is
+wanted the row is a stand-in, with neither user nor address, that whoever meets it deletes.
 
 Delivery is at least once. A worker claims a row with a conditional update (one store write
 that only one worker can win, on every store: MongoDB has no SELECT ... SKIP LOCKED), renders
@@ -12,9 +14,10 @@ A failed attempt is recorded on the row (why, and when it is due again: an expon
 jittered delay) and scheduled with RQ's scheduler for then; a worker killed mid-send leaves the
 row `sending`, and once its lease runs out the sweep takes it again. The sweep, which
 a worker runs at start and every AUTHSVC_MAIL_SWEEP_SECONDS, enqueues every row that is due
-(which covers a crash between the commit and the enqueue, or a Redis outage at that moment)
-and fails the rows not sent AUTHSVC_MAIL_MAX_AGE_SECONDS after they were queued: the dead letters,
-which audit records and staff retry or discard in the admin.
+(which covers a crash between the commit and the enqueue, or a Redis outage at that moment),
+deletes the stand-ins whose job was lost the same way, and fails the rows not sent
+AUTHSVC_MAIL_MAX_AGE_SECONDS after they were queued: the dead letters, which audit records and
+staff retry or discard in the admin.
 """
 
 import logging
@@ -24,7 +27,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_redis import get_redis_connection
 from rq import Queue
@@ -62,15 +65,24 @@ def mail_wanted(user: AbstractTenantUser | None, kind: str) -> bool:
 
 
 def outbound_mail_queue(*, client: Client, user: AbstractTenantUser | None, kind: str) -> bool:
-    """Write the mail's row if `user` wants it (else nothing) and say whether; its delivery is
-    enqueued when the surrounding transaction commits."""
-    if not mail_wanted(user, kind):
-        return False
+    """Queue a mail of `kind` to `user` if it wants one, and say whether.
+
+    Either way the request does the same work: one row written, one job enqueued when the
+    surrounding transaction commits. A request that only wrote (and enqueued) for an account
+    answered a millisecond later than one for an unknown email, often enough to be told apart.
+    When no mail is wanted the row is a stand-in: no user, no address (an address typed by
+    anyone is not kept), and the worker or sweep that meets it deletes it.
+    """
+    wanted = mail_wanted(user, kind)
     mail = OutboundMail.objects.create(
-        client=client, user_id=user.user_id, recipient=user.email, kind=kind, give_up_at=_give_up_at(timezone.now())
+        client=client,
+        user_id=user.user_id if wanted else None,
+        recipient=user.email if wanted else "",
+        kind=kind,
+        give_up_at=_give_up_at(timezone.now()),
     )
     transaction.on_commit(lambda: _enqueue_quietly(mail.mail_id))
-    return True
+    return wanted
 
 
 def _give_up_at(start):
@@ -116,7 +128,8 @@ def retry_intervals(count: int, *, rng: random.Random | None = None) -> list[int
 @dataclass(frozen=True)
 class Delivery:
     # "sent"; "retry" (the send failed, a retry is scheduled); "skipped" (sent already, not due
-    # yet, or held by another worker); "discarded" (no longer wanted); "failed" (too old)
+    # yet, or held by another worker); "discarded" (no longer wanted); "failed" (too old);
+    # "dropped" (a stand-in, deleted)
     outcome: str
 
 
@@ -127,6 +140,9 @@ def outbound_mail_deliver_job(mail_id: str) -> str:
 
 def outbound_mail_deliver(*, mail_id: str) -> Delivery:
     mail = one_or_none(OutboundMail.objects.select_related("client").filter(pk=mail_id))
+    if mail is not None and mail.user_id is None:
+        _drop_stand_ins(OutboundMail.objects.filter(pk=mail.pk))
+        return Delivery("dropped")
     if mail is None or not _claim(mail):
         return Delivery("skipped")
     if _too_old(mail):
@@ -163,6 +179,12 @@ def _claim(mail: OutboundMail) -> bool:
         return False
     mail.status, mail.attempts = MailStatus.SENDING, mail.attempts + 1
     return True
+
+
+def _drop_stand_ins(mails: QuerySet[OutboundMail]) -> int:
+    """Delete the stand-ins among `mails` (see outbound_mail_queue): they have nothing to send."""
+    dropped, _ = mails.filter(user_id__isnull=True).delete()
+    return dropped
 
 
 def _too_old(mail: OutboundMail) -> bool:
@@ -203,15 +225,18 @@ def _fail(mail: OutboundMail) -> None:
 class Sweep:
     enqueued: int
     failed: int
+    dropped: int  # stand-ins whose job has not run (yet, or ever: lost with Redis)
 
 
 def outbox_sweep() -> Sweep:
-    """Enqueue every mail that is due (never enqueued, failed before, or held by a dead worker)
-    and fail the ones too old to send; enqueueing twice is harmless (a row is claimed once)."""
+    """Enqueue every mail that is due (never enqueued, failed before, or held by a dead worker),
+    fail the ones too old to send and delete the stand-ins; enqueueing twice is harmless (a row
+    is claimed once)."""
     now = timezone.now()
     due = OutboundMail.objects.filter(
         Q(status=MailStatus.PENDING, next_attempt_at__lte=now) | Q(status=MailStatus.SENDING, lease_until__lt=now)
     )
+    dropped = _drop_stand_ins(due)
     failed = 0
     for mail in due.filter(give_up_at__lt=now).iterator():
         if _claim(mail):
@@ -221,14 +246,14 @@ def outbox_sweep() -> Sweep:
     for mail_id in due.filter(give_up_at__gte=now).values_list("mail_id", flat=True).iterator():
         _enqueue(mail_id)
         enqueued += 1
-    return Sweep(enqueued=enqueued, failed=failed)
+    return Sweep(enqueued=enqueued, failed=failed, dropped=dropped)
 
 
 def outbox_sweep_job(turn: int = 0) -> dict:
     """The sweep as an RQ job that schedules the next one (see outbox_sweep_schedule)."""
     swept = outbox_sweep()
     outbox_sweep_schedule(turn=1 - turn)
-    return {"enqueued": swept.enqueued, "failed": swept.failed}
+    return {"enqueued": swept.enqueued, "failed": swept.failed, "dropped": swept.dropped}
 
 
 def outbox_sweep_schedule(*, turn: int = 0) -> None:

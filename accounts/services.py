@@ -21,13 +21,13 @@ from accounts import outbox, signals
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.models import MailKind, OutboundMail, RefreshToken
-from accounts.selectors import tokens_purgeable, user_find_by_email, user_get
+from accounts.selectors import tokens_purgeable, user_find_by_email, user_find_for_mail, user_get
 from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, refresh_token_id
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
 from core.errors import ServiceError
 from core.request_meta import RequestMeta
-from tenants.hmac_keys import hmac_digest, hmac_matches
+from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -301,13 +301,15 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
 # --- email verification and password reset --------------------------------------------
 # Tokens: accounts.email_tokens (signed, 24 h, client-bound, single use by state fingerprint).
 # Requests by email (resend, forgot) answer the same whether or not the email exists, so
-# these services return nothing a view could leak. A refused token raises EmailTokenRefused,
+# these services return nothing a view could leak, and do the same work (one user lookup, one
+# outbox row, one job, one audit record; accounts.outbox.outbound_mail_queue) so that the
+# clock leaks nothing either. A refused token raises EmailTokenRefused,
 # which carries the user and the problem for the audit record its answerer writes.
 
 
 def email_verification_send(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Queue a verification mail if `email` is an active, unverified user of this client; else nothing."""
-    user = user_find_by_email(client=client, email=normalize_email(email))
+    """Queue a verification mail if `email` is an active, unverified user of this client; else a stand-in."""
+    user = user_find_for_mail(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.VERIFY_EMAIL)
     signals.email_verification_sent.send(
         sender=Client,
@@ -332,8 +334,8 @@ def email_verify(*, client: Client, token: str, request_meta: RequestMeta | None
 
 
 def password_reset_request(*, client: Client, email: str, request_meta: RequestMeta | None = None) -> None:
-    """Queue a reset mail if `email` is an active user of this client; else nothing."""
-    user = user_find_by_email(client=client, email=normalize_email(email))
+    """Queue a reset mail if `email` is an active user of this client; else a stand-in."""
+    user = user_find_for_mail(client=client, email=normalize_email(email))
     queued = outbox.outbound_mail_queue(client=client, user=user, kind=MailKind.PASSWORD_RESET)
     signals.password_reset_requested.send(
         sender=Client,

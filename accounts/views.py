@@ -3,6 +3,7 @@ the output serializer its OpenAPI description names, so the schema is what is se
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
@@ -32,9 +33,9 @@ from accounts.serializers import (
 )
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
+from clientapi.api import ClientApi
+from clientapi.openapi import ACCOUNTS, MAIL, TOKENS, USERS, client_operation
 from core.errors import NotFound
-from tenants.api import ClientApi
-from tenants.openapi import ACCOUNTS, MAIL, TOKENS, USERS, client_operation
 
 
 @extend_schema_view(
@@ -197,9 +198,10 @@ class LogoutApi(ClientApi):
 
 
 def jwks_document(request):
-    """GET /.well-known/jwks.json: every public key that may have signed a live token."""
+    """GET /.well-known/jwks.json: every public key that signs, will sign (staged: published one
+    max-age before it does), or may have signed a live token."""
     response = JsonResponse(keyring().jwks())
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={settings.JWKS_MAX_AGE_SECONDS}"
     return response
 
 

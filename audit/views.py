@@ -4,8 +4,8 @@ from rest_framework.response import Response
 
 from audit.selectors import audit_list
 from audit.serializers import AuditOutput, AuditQuery
-from tenants.api import ClientApi
-from tenants.openapi import AUDIT, client_operation
+from clientapi.api import ClientApi
+from clientapi.openapi import AUDIT, client_operation
 
 
 class AuditPageOutput(serializers.Serializer):

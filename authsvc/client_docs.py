@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from clientapi.ratelimits import client_rate
 from core import errors
 from tenants.client_schema import schema_accepts
 from tenants.models import Client
-from tenants.ratelimits import client_rate
 
 EXAMPLE_EMAIL = "ada@example.com"
 EXAMPLE_PASSWORD = "correct horse battery staple"
@@ -85,7 +85,7 @@ def rate_limit_rows(client: Client) -> list[RateLimitRow]:
     rows = []
     for name in settings.AUTHSVC_RATE_LIMITS:
         rate = client_rate(client, name)
-        # An override the limiter ignores (tenants.ratelimits.client_rate) is not shown as in force.
+        # An override the limiter ignores (clientapi.ratelimits.client_rate) is not shown as in force.
         overridden = rate == overrides.get(name)
         rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), overridden))
     return rows

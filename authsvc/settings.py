@@ -129,16 +129,25 @@ else:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-# The environment, else the URL `make run` recorded for the port it serves, else the default port.
+# The environment, else the URL `make run` recorded for the port it serves, else (DEBUG only) the
+# default port. In production a guess would put 127.0.0.1 into every mailed link and `iss` claim.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 if os.environ.get("AUTHSVC_PUBLIC_URL"):
     AUTHSVC_PUBLIC_URL_SOURCE = "environment"
     AUTHSVC_PUBLIC_URL = os.environ["AUTHSVC_PUBLIC_URL"]
 elif recorded_public_url(VAR_DIR):
     AUTHSVC_PUBLIC_URL_SOURCE = "file"
     AUTHSVC_PUBLIC_URL = recorded_public_url(VAR_DIR)
-else:
+elif DEBUG:
     AUTHSVC_PUBLIC_URL_SOURCE = "default"
-    AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
+    AUTHSVC_PUBLIC_URL = DEFAULT_PUBLIC_URL
+else:
+    raise ImproperlyConfigured(
+        "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start, or mailed links, "
+        f"documentation_url and the iss claim would point at {DEFAULT_PUBLIC_URL}. Set it to the URL "
+        "browsers and clients reach this service at, e.g. AUTHSVC_PUBLIC_URL=https://auth.example.com "
+        f"({DEFAULT_PUBLIC_URL} for a trial on this machine), or DJANGO_DEBUG=1 for development."
+    )
 AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
 PUBLIC_URL_ORIGIN = url_origin(
     str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
@@ -155,6 +164,11 @@ if AUTHSVC_REGISTRATION_TOKEN and env_bool("AUTHSVC_OPEN_REGISTRATION"):
         "unset the token to let anyone register, or unset AUTHSVC_OPEN_REGISTRATION to require it."
     )
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
+# How long verifiers may cache the JWKS document (its Cache-Control max-age), and how long a key
+# `rotate_signing_key` adds is published before it signs: longer, so that every cached copy of
+# the document holds a key before the first token it signs (accounts/signing_keys.py).
+JWKS_MAX_AGE_SECONDS = 300
+AUTHSVC_JWT_KEY_STAGE_SECONDS = env_int("AUTHSVC_JWT_KEY_STAGE_SECONDS", JWKS_MAX_AGE_SECONDS + 60, minimum=JWKS_MAX_AGE_SECONDS)
 AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
 AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)
 AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)
@@ -179,7 +193,7 @@ AUTHSVC_RATE_LIMITS = {
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
 
-# --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
+# --- keys of the service's own HMACs (crypto/hmac_keys.py) -------------------------------
 # Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
 # the current key, as it was before these settings existed; it is always accepted when verifying.
 AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
@@ -242,6 +256,7 @@ INSTALLED_APPS = [
     "csp",
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
+    "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
     "accounts",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
@@ -389,8 +404,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # One class per operation, several on one path (core.routing.by_method).
     "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
-    # The areas operations are grouped by, described (tenants.openapi.TAGS).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "tenants.openapi.describe_tags"],
+    # The areas operations are grouped by, described (clientapi.openapi.TAGS).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {

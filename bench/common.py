@@ -73,6 +73,8 @@ def base_env(*, scratch: Path, database: str, redis_url: str, settings_module: s
         DJANGO_SETTINGS_MODULE=settings_module,
         DJANGO_SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",
         DJANGO_DEBUG="0",
+        # DEBUG off needs one; no benchmark follows a link or checks `iss`.
+        AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000",
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_JWT_PRIVATE_KEY_FILE="",
         AUTHSVC_LOG_LEVEL="WARNING",

@@ -174,6 +174,8 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
         DJANGO_SETTINGS_MODULE="authsvc.settings",
         DJANGO_SECRET_KEY="load-test-secret-key-not-for-production-0123456789",
         DJANGO_DEBUG="0",
+        # DEBUG off needs one; the load follows no link and checks no `iss`.
+        AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000",
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_LOG_LEVEL="WARNING",
         AUTHSVC_BCRYPT_ROUNDS=env.get("AUTHSVC_BCRYPT_ROUNDS", "12"),

@@ -140,8 +140,8 @@ class Ours:
 # Profiling slows Python code more than I/O, so read these as shares, not as timings.
 STEPS = {
     "whole request (WSGI)": ("django/core/handlers/wsgi.py", "__call__"),
-    "access-key authentication": ("tenants/authentication.py", "authenticate"),
-    "rate limit (Redis)": ("tenants/ratelimits.py", "enforce_client_limit"),
+    "access-key authentication": ("clientapi/authentication.py", "authenticate"),
+    "rate limit (Redis)": ("clientapi/ratelimits.py", "enforce_client_limit"),
     "view (after authentication)": ("accounts/views.py", "post"),
     "token_refresh service": ("accounts/services.py", "token_refresh"),
     "access_token_introspect selector": ("accounts/selectors.py", "access_token_introspect"),

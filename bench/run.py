@@ -6,7 +6,7 @@
     BENCH_STORES=sqlite ...                  # one store only
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, gunicorn for figure 4) run on loopback ports of this machine
+unless MONGODB_URI is set, gunicorn for figures 4 to 6) run on loopback ports of this machine
 and stop with the run; every loop is bounded by a count or a time budget.
 """
 
@@ -69,8 +69,8 @@ class Plan:
         self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)
         # Figure 5: seconds of mixed load per server configuration.
         self.mixed_seconds = 10.0 if q else 25.0
-        # Figure 6: runs of (registered, unknown) request pairs per endpoint.
-        self.mail_runs, self.mail_pairs = (3, 10) if q else (5, 20)
+        # Figure 6: (registered, unknown) request pairs per endpoint, after some to warm up.
+        self.mail_warmup, self.mail_pairs = (20, 200) if q else (30, 500)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
         self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail").split(","))
 
@@ -373,7 +373,7 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         results["mixed"] = mixed_load(store, scratch, plan)
         results["seconds"]["figure_5"] = round(time.perf_counter() - started, 1)
     if "mail" in plan.figures:
-        log(f"{store}: figure 6 (forgot/resend, registered against unknown email, behind a slow relay; bench/mail_timing.py)")
+        log(f"{store}: figure 6 (forgot/resend on gunicorn, registered against unknown email, behind a slow relay; bench/mail_timing.py)")
         started = time.perf_counter()
         mail_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_mail"), redis_url=redis_url)
         results["mail"] = mail_timing.figure(mail_env, plan)

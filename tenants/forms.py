@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
 from tenants.models import Client
-from tenants.ratelimits import validate_rate_limits
-from tenants.validation import validate_client_name
+from tenants.validation import validate_client_name, validate_rate_limits
 
 
 def _rate_limits_help() -> str:

@@ -2,16 +2,22 @@
 
 import base64
 import json
+import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.dispatch import Signal
+from django.test.utils import CaptureQueriesContext
+from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts import signals as account_signals
@@ -169,3 +175,66 @@ def sent_signals():
     yield records
     for signal, uid in connected:
         signal.disconnect(dispatch_uid=uid)
+
+
+# --- the work a call does, values aside -------------------------------------------------------
+
+# In a captured statement, left to right: a MongoDB document's key (kept), or a value: a quoted
+# string (with PostgreSQL's ::cast), a number, NULL/None/True/False.
+STATEMENT_TOKEN = re.compile(
+    r"(?P<key>'(?:[^'\\]|\\.)*'\s*:(?!:))|'(?:[^'\\]|\\.)*'(?:::\w+)?|\b\d+(?:\.\d+)?\b|\b(?:NULL|None|True|False)\b"
+)
+# The variable part of a Redis key: a hash, an id, a time window.
+KEY_VALUE = re.compile(r"[0-9a-f]{8,}(?:-[0-9a-f]+)*|\d+")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a call did: each database statement and each Redis command (with its key), in order,
+    values replaced by `?` and `#`."""
+
+    statements: tuple[str, ...]
+    redis_commands: tuple[str, ...]
+
+
+def _statement_shape(statement: str) -> str:
+    return STATEMENT_TOKEN.sub(lambda token: token["key"] or "?", statement)
+
+
+def _redis_shape(command: str) -> str:
+    name, _, arguments = command.partition(" ")
+    key = arguments.split(" ", 1)[0]
+    return f"{name.upper()} {KEY_VALUE.sub('#', key)}".rstrip()
+
+
+@contextmanager
+def _redis_commands() -> Iterator[list[str]]:
+    """The commands the suite's (real) Redis runs meanwhile, as its MONITOR reports them."""
+    redis = get_redis_connection("default")
+    end = f"end-of-capture-{uuid.uuid4().hex}"
+    seen: list[str] = []
+    with redis.monitor() as monitor:
+
+        def read() -> None:
+            while end not in (command := monitor.next_command()["command"]):
+                seen.append(command)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            yield seen
+        finally:
+            redis.echo(end)
+            reader.join(timeout=30)
+
+
+def work_of(action: Callable[[], object]) -> Work:
+    """Run `action` and return the Work it did on every database and on Redis."""
+    with ExitStack() as stack:
+        captured = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in connections]
+        commands = stack.enter_context(_redis_commands())
+        action()
+    return Work(
+        statements=tuple(_statement_shape(query["sql"]) for each in captured for query in each.captured_queries),
+        redis_commands=tuple(_redis_shape(command) for command in commands),
+    )

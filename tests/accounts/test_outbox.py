@@ -16,8 +16,9 @@ from rq.job import Job
 from accounts.models import MailKind, MailStatus, OutboundMail
 from accounts.outbox import SWEEP_JOB_IDS, mail_queue, outbound_mail_deliver, outbox_sweep, outbox_sweep_schedule, retry_intervals
 from audit.models import AuditLog
+from tenants import ratelimits
 from tenants.user_models import user_model_for
-from tests.accounts.conftest import PASSWORD, call
+from tests.accounts.conftest import PASSWORD, call, work_of
 from tests.concurrency import at_once
 from tests.conftest import make_tenant
 from tests.mail import deliver_queued_mail
@@ -114,13 +115,100 @@ def test_requests_that_mail_answer_while_the_relay_hangs(verifying_tenant, smtp_
     ]
 
 
-def test_an_unknown_email_queues_nothing_and_answers_the_same(verifying_tenant, smtp_server):
-    """forgot and resend for an address without an account: the same 202 body, no outbox row."""
-    sign_up(verifying_tenant, "ada@example.com")
-    known = call(verifying_tenant, "password/forgot", {"email": "ada@example.com"})
-    unknown = call(verifying_tenant, "password/forgot", {"email": "nobody@example.com"})
-    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
-    assert [mail.recipient for mail in mails(kind=MailKind.PASSWORD_RESET)] == ["ada@example.com"]
+# --- an email that gets no mail: the same answer, the same work -----------------------------------
+
+# The addresses of a client that verifies emails: "ada" is active and unverified, so both calls
+# mail her; a call for any of the others mails nobody.
+ADDRESSES = {
+    "mailed": "ada@example.com",
+    "unknown": "nobody@example.com",
+    "verified": "vera@example.com",
+    "deactivated": "dee@example.com",
+}
+NOT_MAILED = [
+    ("password/forgot", "unknown"),
+    ("password/forgot", "deactivated"),
+    ("email/resend", "unknown"),
+    ("email/resend", "verified"),
+    ("email/resend", "deactivated"),
+]
+
+
+@pytest.fixture
+def addresses(verifying_tenant) -> dict[str, str]:
+    users = user_model_for(verifying_tenant.client.client_id).objects
+    for email in (ADDRESSES["mailed"], ADDRESSES["verified"], ADDRESSES["deactivated"]):
+        sign_up(verifying_tenant, email)
+    users.filter(email=ADDRESSES["verified"]).update(email_verified=True)
+    users.filter(email=ADDRESSES["deactivated"]).update(is_active=False)
+    deliver_queued_mail()
+    return ADDRESSES
+
+
+@pytest.mark.parametrize(("path", "other"), NOT_MAILED)
+def test_forgot_and_resend_do_the_same_store_and_redis_work_whether_or_not_they_mail(
+    verifying_tenant, addresses, settings, monkeypatch, path, other
+):
+    """Same answer, same database statements, same Redis commands (values aside) for an email
+    that gets the mail and one that does not: the work, hence the clock, tells nothing."""
+    settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS = 3600  # no key lookup in either call
+    # Every call counts its key in Redis (slices would count one call in 16, whichever the email).
+    monkeypatch.setattr(ratelimits, "access_key_slices", ratelimits.EveryCall())
+    answers = {}
+
+    def ask(name: str):
+        return lambda: answers.setdefault(name, call(verifying_tenant, path, {"email": addresses[name]}))
+
+    ask("mailed")()  # first calls of each: counters and caches are made
+    ask(other)()
+    answers.clear()
+    mailed, not_mailed = work_of(ask("mailed")), work_of(ask(other))
+
+    assert answers["mailed"].status_code == answers[other].status_code == 202
+    assert answers["mailed"].json() == answers[other].json()
+    assert any("mail_outbox" in statement for statement in mailed.statements)
+    assert any(command.startswith("HSET rq:job:") for command in mailed.redis_commands), mailed.redis_commands
+    assert not_mailed == mailed
+    # Only what decides the mail is read: a password hash or custom fields (of any size) are not.
+    assert not any("password_hash" in statement or "custom_fields" in statement for statement in mailed.statements)
+
+
+@pytest.mark.parametrize(("path", "other"), NOT_MAILED)
+def test_an_email_that_gets_no_mail_leaves_a_stand_in_without_address_that_a_worker_drops(
+    verifying_tenant, addresses, smtp_server, path, other
+):
+    """The row such a call writes names no user and no address; the worker deletes it, sends
+    nothing and audits no failed delivery."""
+    smtp_server.received.clear()
+    assert call(verifying_tenant, path, {"email": addresses[other]}).status_code == 202
+
+    [stand_in] = mails(status=MailStatus.PENDING)
+    assert (stand_in.user_id, stand_in.recipient) == (None, "")
+    assert addresses[other] not in repr(OutboundMail.objects.values().get(pk=stand_in.pk))
+    assert outbound_mail_deliver(mail_id=str(stand_in.pk)).outcome == "dropped"
+
+    assert not OutboundMail.objects.filter(pk=stand_in.pk).exists()
+    assert smtp_server.received == []
+    assert not AuditLog.objects.filter(action="mail_delivery").exists()
+
+
+def test_stand_ins_whose_job_was_lost_are_deleted_by_the_next_worker_even_past_their_give_up_time(
+    verifying_tenant, addresses, smtp_server, capsys
+):
+    """Redis lost the jobs: the sweep a worker runs at start deletes the stand-ins (never fails
+    or audits them) and the real mail is still sent."""
+    smtp_server.received.clear()
+    for name in ("mailed", "unknown", "deactivated"):
+        call(verifying_tenant, "password/forgot", {"email": addresses[name]})
+    mail_queue().empty()
+    OutboundMail.objects.filter(user_id=None).update(give_up_at=timezone.now() - timedelta(seconds=1))
+
+    call_command("mail_worker", "--burst")
+
+    assert "1 mail(s) due enqueued, 0 too old failed, 2 stand-in(s) deleted" in capsys.readouterr().out
+    assert [(mail.recipient, mail.status) for mail in mails(kind=MailKind.PASSWORD_RESET)] == [(addresses["mailed"], MailStatus.SENT)]
+    assert [message["To"] for message in smtp_server.received] == [addresses["mailed"]]
+    assert not AuditLog.objects.filter(action="mail_delivery").exists()
 
 
 # --- delivery semantics ----------------------------------------------------------------------

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 from authsvc.client_docs import describe_rate, example_custom_fields
+from clientapi.ratelimits import client_rate
 from core import errors
-from tenants.ratelimits import client_rate
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)

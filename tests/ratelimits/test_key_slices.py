@@ -9,9 +9,9 @@ from django.core.cache import caches
 from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key
 
+from clientapi.ratelimits import CountSlices, enforce_rate_limit
 from core.errors import RateLimited
 from tenants.access_keys import parse_access_key
-from tenants.ratelimits import CountSlices, enforce_rate_limit
 from tests.accounts.conftest import call
 from tests.conftest import Tenant
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django_ratelimit.core import _get_window
 
 from audit.models import AuditLog
-from tenants.ratelimits import client_rate
+from clientapi.ratelimits import client_rate
 from tenants.services import access_key_rotate
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call

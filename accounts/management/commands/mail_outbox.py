@@ -24,7 +24,9 @@ class Command(ActorCommand):
     def handle(self, *args, sweep: bool, retry_failed: bool, discard_failed: bool, **options):
         if sweep:
             swept = outbox_sweep()
-            self.stdout.write(f"Enqueued {swept.enqueued} due mail(s); {swept.failed} too old marked failed.")
+            self.stdout.write(
+                f"Enqueued {swept.enqueued} due mail(s); {swept.failed} too old marked failed; {swept.dropped} stand-in(s) deleted."
+            )
         elif retry_failed or discard_failed:
             action = outbound_mail_retry if retry_failed else outbound_mail_discard
             self._each_failed(action, "retried" if retry_failed else "discarded", self.request_meta(options))

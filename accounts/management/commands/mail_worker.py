@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, burst: bool, **options):
         swept = outbox_sweep()
-        self.stdout.write(f"Outbox: {swept.enqueued} mail(s) due enqueued, {swept.failed} too old failed.")
+        self.stdout.write(
+            f"Outbox: {swept.enqueued} mail(s) due enqueued, {swept.failed} too old failed, {swept.dropped} stand-in(s) deleted."
+        )
         if not burst:
             outbox_sweep_schedule()
         # RQ forks a work horse per job: it must open its own database connections, never

@@ -1,7 +1,8 @@
 """manage.py create_client --name NAME --industry INDUSTRY [--require-email-verification]"""
 
+from core.cli import service_errors
 from core.commands import ActorCommand
-from tenants.cli import INDUSTRY_CHOICES, require_industry, service_errors
+from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.selectors import documentation_url
 from tenants.services import client_register
 

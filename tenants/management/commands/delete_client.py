@@ -2,8 +2,9 @@
 
 from django.core.management.base import CommandError
 
+from core.cli import service_errors
 from core.commands import ActorCommand
-from tenants.cli import resolve_client, service_errors
+from tenants.cli import resolve_client
 from tenants.services import client_delete
 from tenants.user_models import users_table_name
 

@@ -1,7 +1,8 @@
 """manage.py reactivate_client <client_id>"""
 
+from core.cli import service_errors
 from core.commands import ActorCommand
-from tenants.cli import resolve_client, service_errors
+from tenants.cli import resolve_client
 from tenants.services import client_reactivate
 
 

@@ -1,7 +1,8 @@
 """manage.py revoke_access_key <client_id> <key_id>"""
 
+from core.cli import service_errors
 from core.commands import ActorCommand
-from tenants.cli import resolve_client, service_errors
+from tenants.cli import resolve_client
 from tenants.services import access_key_revoke
 
 

@@ -1,7 +1,8 @@
 """manage.py rotate_access_key <client_id> [--revoke-existing]"""
 
+from core.cli import manage_py_command, service_errors
 from core.commands import ActorCommand
-from tenants.cli import manage_py_command, resolve_client, service_errors
+from tenants.cli import resolve_client
 from tenants.selectors import access_key_list
 from tenants.services import access_key_rotate
 

@@ -7,14 +7,14 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clientapi.api import ClientApi
+from clientapi.openapi import CLIENTS, client_operation, error_responses
+from clientapi.ratelimits import enforce_rate_limit
+from clients.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 from core.errors import Forbidden, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants import services
-from tenants.api import ClientApi
-from tenants.openapi import CLIENTS, client_operation, error_responses
-from tenants.ratelimits import enforce_rate_limit
 from tenants.selectors import documentation_url, registration_mode
-from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
 
 def _check_registration_allowed(request) -> None:

@@ -74,7 +74,7 @@ def _response(answers: list[tuple[str, str]]) -> OpenApiResponse:
 
 
 class AccessKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "tenants.authentication.AccessKeyAuthentication"
+    target_class = "clientapi.authentication.AccessKeyAuthentication"
     name = "AccessKey"
 
     def get_security_definition(self, auto_schema):

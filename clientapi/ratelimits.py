@@ -17,7 +17,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from rest_framework.throttling import BaseThrottle
 
-from core.errors import InvalidRequest, RateLimited
+from core.errors import RateLimited
 from core.rates import rate_problem
 from tenants.models import Client
 
@@ -175,18 +175,3 @@ class AccessKeyThrottle(BaseThrottle):
         )
         return True
 
-
-def validate_rate_limits(overrides: object) -> dict:
-    """Overrides as staff save them: known limits only, each rate one the limiter can enforce."""
-    if overrides in (None, ""):
-        return {}
-    if not isinstance(overrides, dict):
-        raise InvalidRequest(fields={"rate_limits": ["Must be an object of limit name to rate."]})
-    problems = [
-        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: {problem}"
-        for name, rate in overrides.items()
-        if name not in settings.AUTHSVC_RATE_LIMITS or (problem := rate_problem(rate))
-    ]
-    if problems:
-        raise InvalidRequest(fields={"rate_limits": problems})
-    return overrides
