@@ -23,4 +23,5 @@ mail_failed = Signal()  # by a worker (request_meta None): never sent before its
 mail_retried = Signal()  # by staff or an operator: a failed or discarded mail queued again
 mail_discarded = Signal()  # by staff or an operator: a pending or failed mail never to be sent
 tokens_purged = Signal()  # by an operator (client None): expired and old revoked rows deleted; metadata says how many
+signing_key_rotated = Signal()  # by an operator (client None): a new signing key; metadata names the kids
 user_emails_normalized = Signal()  # by an operator: a client's stored emails rewritten; metadata says how many

@@ -135,6 +135,7 @@ RECEIVERS = [
     (account_signals.mail_discarded, _simple("mail_discard", SUCCESS)),
     (account_signals.tokens_purged, _simple("token_purge", SUCCESS)),
     (account_signals.user_emails_normalized, _simple("email_normalize", SUCCESS)),
+    (account_signals.signing_key_rotated, _simple("signing_key_rotate", SUCCESS)),
     (audit_signals.audit_purged, _simple("audit_purge", SUCCESS)),
     (action_failed, record_action_failed),
     (staff_signals.user_login_failed, record_admin_login_failed),

@@ -217,6 +217,22 @@ def test_each_command_that_changes_state_names_its_actor_and_itself(scene, argum
     assert record.ip_address is None
 
 
+def test_rotate_signing_key_names_its_actor_and_the_keys(scene, settings, tmp_path):
+    """A signing-key rotation is recorded with the operator, the new key's kid and when it signs."""
+    from accounts.signing_keys import keyring
+    from tests.accounts.test_signing_key_rotation import new_private_key, pem_of, replace_file
+
+    key_file = tmp_path / "signing_keys.pem"
+    replace_file(key_file, pem_of(new_private_key()).decode())
+    settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(key_file)
+    _, records = records_written_by(lambda: run_command("rotate_signing_key", "--actor", OPERATOR))
+    [record] = records
+    assert (record.action, record.status, record.client_id) == ("signing_key_rotate", "success", None)
+    assert record.metadata["actor"] == {"kind": "operator", "id": None, "username": OPERATOR, "via": "manage.py rotate_signing_key"}
+    assert record.metadata["kid"] == keyring().jwks()["keys"][0]["kid"]  # the new key, published first
+    assert record.metadata["signs_from"] is not None and record.metadata["at_once"] is False
+
+
 def test_a_command_without_actor_names_the_os_user(scene):
     """Without --actor, the record names the OS user running the command."""
     _, records = records_written_by(lambda: run_command("deactivate_client", scene.tenant.client_id))
