@@ -9,8 +9,10 @@ their page is a custom admin view, `client_users_view`, which the admin site (au
 mounts next to the ModelAdmins.
 """
 
+import json
 import uuid
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,15 +20,16 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, admin_time
 from core.errors import NotFound
-from core.request_meta import request_meta
+from core.request_meta import staff_request_meta
 from tenants.models import Client
 from tenants.selectors import client_get
 
@@ -35,7 +38,7 @@ USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete"
 
 
 def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
+    return staff_request_meta(request)
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -75,9 +78,13 @@ TOKEN_FIELDS = (
 
 @admin.register(RefreshToken)
 class RefreshTokenAdmin(ReadOnlyModelAdmin):
-    """Read-only: rows change only through services (refresh, logout, revocation)."""
+    """Read-only: rows change only through services (refresh, logout, revocation).
 
-    list_display = TOKEN_FIELDS
+    The list keeps to what fits a 1366 px screen beside its filters: when, whose, which login, its
+    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by).
+    """
+
+    list_display = ("created", "client_name", "user_id", "family_id", "state", "expires")
     fields = TOKEN_FIELDS  # token_hash is deliberately absent, here and in the queryset
     list_filter = ("client", RevokedFilter)
     list_select_related = ("client",)
@@ -87,8 +94,32 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     search_help_text = "A whole user_id, family_id, token_id or client_id."
     actions = ("revoke_family",)
 
+    class Media:
+        css = {"all": ("accounts/admin/tokens.css",)}
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("token_hash")
+
+    @admin.display(description=f"created ({settings.TIME_ZONE})", ordering="created_at")
+    def created(self, row: RefreshToken) -> str:
+        return admin_time(row.created_at)
+
+    @admin.display(description=f"expires ({settings.TIME_ZONE})", ordering="expires_at")
+    def expires(self, row: RefreshToken) -> str:
+        return admin_time(row.expires_at)
+
+    @admin.display(description="client", ordering="client__client_name")
+    def client_name(self, row: RefreshToken) -> str:
+        return row.client.client_name
+
+    @admin.display(description="state")
+    def state(self, row: RefreshToken) -> str:
+        """revoked (when), spent (refreshed into its successor), expired, or live."""
+        if row.is_revoked:
+            return f"revoked {admin_time(row.revoked_at)}"
+        if row.is_spent:
+            return "spent"
+        return "expired" if row.expires_at <= timezone.now() else "live"
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -105,7 +136,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
         revoked = services.token_families_revoke_by_staff(
-            family_ids=families, request_meta=request_meta(request, key_is_valid=False)
+            family_ids=families, request_meta=_staff_meta(request)
         )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
@@ -210,6 +241,13 @@ def _act_on_users(request, client: Client):
     return _back_to_list(request, client)
 
 
+def _custom_fields_text(custom_fields) -> str:
+    """A user's custom fields as compact JSON, keys sorted; empty when there are none."""
+    if not custom_fields:
+        return ""
+    return json.dumps(custom_fields, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
@@ -217,6 +255,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
+        "rows": [(user, _custom_fields_text(user.custom_fields)) for user in page.object_list],
         "search": search,
         "actions": USER_ACTIONS,
         "can_act": request.user.has_perm("tenants.change_client"),

@@ -1,6 +1,7 @@
 """Reads of the accounts context."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -36,6 +37,13 @@ def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser 
     except ValueError:
         return None
     return row_by_unique(user_model_for(client), "user_id", user_id)
+
+
+def user_emails(*, client_id: uuid.UUID, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The emails of those of `user_ids` who are still users of the client, in one query."""
+    if not user_ids:
+        return {}
+    return dict(user_model_for(client_id).objects.filter(pk__in=list(user_ids)).values_list("user_id", "email"))
 
 
 def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:

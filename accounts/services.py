@@ -22,6 +22,7 @@ from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.models import MailKind, RefreshToken
 from accounts.selectors import tokens_purgeable, user_find_by_email, user_find_for_mail, user_get
+from accounts.signing_keys import Rotation, keyring_loader
 from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, refresh_token_id
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.batches import rows_delete_in_batches
@@ -384,13 +385,17 @@ def tokens_purge(
     revoked_before: datetime,
     batch_size: int = 1000,
     on_batch: Callable[[int, int], None] | None = None,
+    request_meta: RequestMeta | None = None,
 ) -> int:
     """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches.
 
     A live token (unexpired and unrevoked) is never among them; see `tokens_purgeable`.
     """
     rows = tokens_purgeable(now=timezone.now(), revoked_before=revoked_before)
-    return rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
+    deleted = rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
+    metadata = {"revoked_before": revoked_before.isoformat(timespec="seconds"), "deleted": deleted}
+    signals.tokens_purged.send(sender=RefreshToken, client=None, user_id=None, request_meta=request_meta, metadata=metadata)
+    return deleted
 
 
 # --- email normalisation of existing rows -------------------------------------------------
@@ -402,7 +407,7 @@ class EmailNormalisation:
     collisions: list[tuple[str, str]]  # (email kept as it was, the account already holding its canonical form)
 
 
-def user_emails_normalize(*, client: Client, dry_run: bool = False) -> EmailNormalisation:
+def user_emails_normalize(*, client: Client, dry_run: bool = False, request_meta: RequestMeta | None = None) -> EmailNormalisation:
     """Rewrite a client's stored emails in their canonical spelling (accounts.validation.canonical_email).
 
     Rows written before canonicalisation may hold `u@xn--bcher-kva.example` or mixed-case
@@ -422,4 +427,26 @@ def user_emails_normalize(*, client: Client, dry_run: bool = False) -> EmailNorm
         changed += 1
         if not dry_run:
             model.objects.filter(pk=user.pk, email=user.email).update(email=canonical)
+    if changed and not dry_run:
+        metadata = {"changed": changed, "collisions": len(collisions)}  # never the addresses
+        signals.user_emails_normalized.send(sender=model, client=client, user_id=None, request_meta=request_meta, metadata=metadata)
     return EmailNormalisation(changed=changed, collisions=collisions)
+
+
+# --- signing keys -------------------------------------------------------------------------
+
+
+def signing_key_rotate(*, keep: int, at_once: bool = False, request_meta: RequestMeta | None = None) -> Rotation:
+    """Add a signing key (staged unless `at_once`; see accounts.signing_keys.rotated), and announce it.
+
+    The record names the new key and those dropped by their kid, which the JWKS publishes anyway.
+    """
+    rotation = keyring_loader.rotate(keep=keep, at_once=at_once)
+    metadata = {
+        "kid": rotation.new_key.kid,
+        "signs_from": rotation.new_key.signs_from.isoformat(timespec="seconds") if rotation.new_key.signs_from else None,
+        "dropped": [key.kid for key in rotation.dropped],
+        "at_once": at_once,
+    }
+    signals.signing_key_rotated.send(sender=Rotation, client=None, user_id=None, request_meta=request_meta, metadata=metadata)
+    return rotation

@@ -20,3 +20,6 @@ password_reset_done = Signal()
 user_updated = Signal()
 user_deleted = Signal()
 mail_failed = Signal()  # by a worker (request_meta None): never sent before its give_up_at
+tokens_purged = Signal()  # by an operator (client None): expired and old revoked rows deleted; metadata says how many
+signing_key_rotated = Signal()  # by an operator (client None): a new signing key; metadata names the kids
+user_emails_normalized = Signal()  # by an operator: a client's stored emails rewritten; metadata says how many

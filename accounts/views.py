@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
 from accounts import selectors, services
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.serializers import (
     AcceptedOutput,
     EmailOnlyInput,
@@ -33,7 +34,7 @@ from accounts.serializers import (
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
 from clientapi.api import ClientApi
-from clientapi.openapi import client_operation, error_responses
+from clientapi.openapi import ACCOUNTS, MAIL, TOKENS, USERS, client_operation
 from core.errors import NotFound
 
 
@@ -53,7 +54,9 @@ from core.errors import NotFound
             "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
-        responses={201: SignupResponse, **error_responses(400, 401, 403, 409)},
+        responses={201: SignupResponse},
+        errors=(400, EmailTaken),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample(
                 "signup",
@@ -91,7 +94,9 @@ class SignupApi(ClientApi):
             "one email or one end-user IP (`X-End-User-IP`) tries too often."
         ),
         request=LoginInput,
-        responses={200: LoginOutput, **error_responses(400, 401, 403)},
+        responses={200: LoginOutput},
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
         ],
@@ -124,7 +129,9 @@ class LoginApi(ClientApi):
             "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
-        responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
+        responses={200: TokenPairOutput},
+        errors=(400, InvalidToken, TokenReused),
+        tags=[TOKENS],
     )
 )
 class TokenRefreshApi(ClientApi):
@@ -149,7 +156,9 @@ class TokenRefreshApi(ClientApi):
             "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
         ),
         request=VerifyInput,
-        responses={200: IntrospectionOutput, **error_responses(400, 401, 403)},
+        responses={200: IntrospectionOutput},
+        errors=(400,),
+        tags=[TOKENS],
         examples=[OpenApiExample("inactive", response_only=True, value={"active": False})],
     )
 )
@@ -174,7 +183,9 @@ class TokenVerifyApi(ClientApi):
             "A malformed or other client's token answers 401 `invalid_token`."
         ),
         request=RefreshInput,
-        responses={204: None, **error_responses(400, 401, 403)},
+        responses={204: None},
+        errors=(400, InvalidToken),
+        tags=[TOKENS],
     )
 )
 class LogoutApi(ClientApi):
@@ -206,7 +217,9 @@ def jwks_document(request):
             "rate limit)."
         ),
         parameters=[UserListQuery],
-        responses={200: UserPageOutput, **error_responses(400, 401, 403)},
+        responses={200: UserPageOutput},
+        errors=(400,),
+        tags=[USERS],
     )
 )
 class UserListApi(ClientApi):
@@ -245,7 +258,8 @@ class _UserApi(ClientApi):
             "custom fields and timestamps. 404 `not_found` if this client has no such user. "
             "Read-only: leaves an audit record only when the call is refused."
         ),
-        responses={200: UserOutput, **error_responses(401, 403, 404)},
+        responses={200: UserOutput},
+        tags=[USERS],
     ),
 )
 class UserGetApi(_UserApi):
@@ -265,7 +279,9 @@ class UserGetApi(_UserApi):
             "updated user; 404 `not_found` if this client has no such user."
         ),
         request=UserUpdateInput,
-        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+        responses={200: UserOutput},
+        errors=(400,),
+        tags=[USERS],
     ),
 )
 class UserUpdateApi(_UserApi):
@@ -285,7 +301,8 @@ class UserUpdateApi(_UserApi):
             "again afterwards. Access tokens already issued stay valid until they expire, but "
             "`token/verify` reports them inactive at once. 404 `not_found` if this client has no such user."
         ),
-        responses={204: None, **error_responses(401, 403, 404)},
+        responses={204: None},
+        tags=[USERS],
     ),
 )
 class UserDeleteApi(_UserApi):
@@ -315,7 +332,9 @@ FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password re
             "`fields.token`."
         ),
         request=EmailTokenInput,
-        responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)},
+        responses={200: EmailVerifiedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailVerifyApi(ClientApi):
@@ -336,7 +355,9 @@ class EmailVerifyApi(ClientApi):
             "emails are registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailResendApi(ClientApi):
@@ -359,7 +380,9 @@ class EmailResendApi(ClientApi):
             "registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordForgotApi(ClientApi):
@@ -384,7 +407,9 @@ class PasswordForgotApi(ClientApi):
             "`fields.token`; a weak password 400 with `fields.new_password`."
         ),
         request=PasswordResetInput,
-        responses={200: PasswordResetOutput, **error_responses(400, 401, 403)},
+        responses={200: PasswordResetOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordResetApi(ClientApi):

@@ -1,13 +1,18 @@
-"""Signal receivers: the only writers of `audit_logs`. Connected in AuditConfig.ready."""
+"""Signal receivers: the only writers of `audit_logs`. Connected in AuditConfig.ready.
+
+A change made by staff (admin) or an operator (a command) carries its actor on the request meta;
+every record of it names them in `metadata.actor` (docs/api.md §9)."""
 
 from axes.signals import user_locked_out
 from django.contrib.auth import signals as staff_signals
 
 from accounts import signals as account_signals
+from audit import signals as audit_signals
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
 from core.failures import action_failed
 from core.request_meta import request_meta
+from delivery import signals as delivery_signals
 from tenants import signals as tenant_signals
 
 SUCCESS = AuditStatus.SUCCESS
@@ -15,6 +20,9 @@ FAILED = AuditStatus.FAILED
 
 
 def _record(action: str, status: str, *, client=None, client_id=None, user_id=None, request_meta=None, reason: str = "", metadata=None) -> None:
+    metadata = dict(metadata or {})
+    if request_meta is not None and request_meta.actor is not None:
+        metadata["actor"] = request_meta.actor.as_metadata()  # the staff member or operator behind it
     audit_record_or_log(
         event=AuditEvent(
             action=action,
@@ -24,7 +32,7 @@ def _record(action: str, status: str, *, client=None, client_id=None, user_id=No
             reason=reason or "",
             ip_address=request_meta.ip_address if request_meta else None,
             user_agent=request_meta.user_agent if request_meta else "",
-            metadata=metadata or {},
+            metadata=metadata,
         )
     )
 
@@ -59,6 +67,10 @@ def record_access_key_rotated(sender, client, key_id, revoked_key_ids=(), reques
 
 def record_access_key_revoked(sender, client, key_id, request_meta=None, **extra):
     _record("access_key_revoke", SUCCESS, client=client, request_meta=request_meta, metadata={"key_id": key_id})
+
+
+def record_client_updated(sender, client, fields=(), request_meta=None, **extra):
+    _record("client_update", SUCCESS, client=client, request_meta=request_meta, metadata={"fields": list(fields)})
 
 
 def record_client_deactivated(sender, client, request_meta=None, **extra):
@@ -100,10 +112,28 @@ def record_admin_locked_out(sender, request=None, username=None, ip_address=None
     _record_admin_login("locked_out", request, username)
 
 
+def _record_delivery_by_hand(verb: str, delivery, request_meta) -> None:
+    """`mail_retry`, `mail_discard`: named after the kind; ids say whose, never the address."""
+    metadata = {"mail_id": str(delivery.delivery_id), "kind": delivery.topic} if delivery.kind == "mail" else {
+        "delivery_id": str(delivery.delivery_id), "topic": delivery.topic,
+    }
+    user_id = (delivery.payload or {}).get("user_id") or None
+    _record(f"{delivery.kind}_{verb}", SUCCESS, client_id=delivery.client_id, user_id=user_id, request_meta=request_meta, metadata=metadata)
+
+
+def record_delivery_retried(sender, delivery, request_meta=None, **extra):
+    _record_delivery_by_hand("retry", delivery, request_meta)
+
+
+def record_delivery_discarded(sender, delivery, request_meta=None, **extra):
+    _record_delivery_by_hand("discard", delivery, request_meta)
+
+
 RECEIVERS = [
     (tenant_signals.client_registered, record_client_registered),
     (tenant_signals.access_key_rotated, record_access_key_rotated),
     (tenant_signals.access_key_revoked, record_access_key_revoked),
+    (tenant_signals.client_updated, record_client_updated),
     (tenant_signals.client_deactivated, record_client_deactivated),
     (tenant_signals.client_reactivated, record_client_reactivated),
     (tenant_signals.client_deleted, record_client_deleted),
@@ -119,6 +149,12 @@ RECEIVERS = [
     (account_signals.user_updated, _simple("user_update", SUCCESS)),
     (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
     (account_signals.mail_failed, _simple("mail_delivery", FAILED)),
+    (delivery_signals.delivery_retried, record_delivery_retried),
+    (delivery_signals.delivery_discarded, record_delivery_discarded),
+    (account_signals.tokens_purged, _simple("token_purge", SUCCESS)),
+    (account_signals.user_emails_normalized, _simple("email_normalize", SUCCESS)),
+    (account_signals.signing_key_rotated, _simple("signing_key_rotate", SUCCESS)),
+    (audit_signals.audit_purged, _simple("audit_purge", SUCCESS)),
     (action_failed, record_action_failed),
     (staff_signals.user_login_failed, record_admin_login_failed),
     (user_locked_out, record_admin_locked_out),

@@ -405,6 +405,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # One class per operation, several on one path (core.routing.by_method).
     "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
+    # The areas operations are grouped by, described (clientapi.openapi.TAGS).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {

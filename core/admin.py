@@ -1,6 +1,13 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+
+def admin_time(moment) -> str:
+    """A time to the second in the site's time zone (TIME_ZONE, which the column or page names)."""
+    return date_format(localtime(moment), "Y-m-d H:i:s")
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):

@@ -7,6 +7,7 @@ Read-only otherwise: workers change rows (delivery.services), and no row holds a
 from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
+from core.request_meta import staff_request_meta
 from delivery import services
 from delivery.models import Delivery
 
@@ -47,8 +48,9 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
 
     def _apply(self, request, queryset, service, done: str, why_skipped: str) -> None:
         """Run `service` on each selected row; say how many it changed, and why others were left."""
-        deliveries = list(queryset)
-        changed = sum(service(delivery=delivery) for delivery in deliveries)
+        deliveries = list(queryset.select_related("client"))
+        meta = staff_request_meta(request)
+        changed = sum(service(delivery=delivery, request_meta=meta) for delivery in deliveries)
         skipped = len(deliveries) - changed
         note = f"; {skipped} left as they were ({why_skipped})" if skipped else ""
         self.message_user(request, f"{done.format(_deliveries(changed))}{note}.")

@@ -28,7 +28,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.queries import one_or_none
-from delivery import jobs
+from core.request_meta import RequestMeta
+from delivery import jobs, signals
 from delivery.kinds import Kind, Policy, kind_get
 from delivery.models import Delivery, Status
 from tenants.models import Client
@@ -192,19 +193,22 @@ def deliveries_sweep_job(turn: int = 0) -> dict:
 # --- staff: the dead letters -----------------------------------------------------------------
 
 
-def delivery_retry(*, delivery: Delivery) -> bool:
+def delivery_retry(*, delivery: Delivery, request_meta: RequestMeta | None = None) -> bool:
     """Send a failed or discarded delivery again; it gets its kind's max age from now."""
     retried = Delivery.objects.filter(pk=delivery.pk, status__in=[Status.FAILED, Status.DISCARDED]).update(
         status=Status.PENDING, give_up_at=_give_up_at(kind_get(delivery.kind).policy()), next_attempt_at=timezone.now(), lease_until=None
     )
     if retried:
         transaction.on_commit(lambda: jobs.enqueue_quietly(delivery.delivery_id))
+        signals.delivery_retried.send(sender=Delivery, delivery=delivery, request_meta=request_meta)
     return bool(retried)
 
 
-def delivery_discard(*, delivery: Delivery) -> bool:
+def delivery_discard(*, delivery: Delivery, request_meta: RequestMeta | None = None) -> bool:
     """Never send this delivery (a pending or failed one); a worker holding it finishes its attempt."""
     discarded = Delivery.objects.filter(pk=delivery.pk, status__in=[Status.PENDING, Status.FAILED]).update(
         status=Status.DISCARDED, lease_until=None
     )
+    if discarded:
+        signals.delivery_discarded.send(sender=Delivery, delivery=delivery, request_meta=request_meta)
     return bool(discarded)

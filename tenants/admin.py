@@ -1,7 +1,7 @@
-"""Staff admin for clients. Keys, activation and deletion go through `tenants.services`, like the
-API and the commands; the change form's plain field edits save the row as any admin does
-(there is no `client_update` service yet). Clients are deactivated and reactivated by actions of
-the list; one key is revoked from the client's page, after a confirmation page.
+"""Staff admin for clients. Keys, activation, deletion and the change form's edits of the settings
+go through `tenants.services`, like the API and the commands, so each is audited with the staff
+member who made it. Clients are deactivated and reactivated by actions of the list; one key is
+revoked from the client's page, after a confirmation page.
 
 Access keys are shown in plaintext exactly once, on the admin page that follows the action
 that issued them; only their hash is stored, so they cannot be shown again. Until that page
@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from core.errors import NotFound
-from core.request_meta import request_meta
+from core.request_meta import staff_request_meta
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_get, access_key_list, documentation_url, parse_client_id
@@ -33,6 +33,7 @@ from tenants.services import (
     client_deactivate,
     client_delete,
     client_reactivate,
+    client_update,
 )
 
 # The fields come from Client's declared settings, so a new setting shows up here without an edit.
@@ -49,7 +50,7 @@ CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Cli
 
 
 def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
+    return staff_request_meta(request)
 
 
 # Session entry holding keys issued by the last action until the next page shows them.
@@ -120,7 +121,7 @@ class ClientAdmin(admin.ModelAdmin):
     inlines = (AccessKeyInline,)
 
     class Media:
-        css = {"all": ("tenants/admin/access_key.css",)}
+        css = {"all": ("tenants/admin/access_key.css", "tenants/admin/client_form.css")}
         js = ("tenants/admin/copy_key.js",)
 
     def changelist_view(self, request, extra_context=None):
@@ -168,10 +169,12 @@ class ClientAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change:
+            client_update(client=obj, fields=form.changed_data, request_meta=_staff_meta(request))
+            return
         super().save_model(request, obj, form, change)
-        if not change:
-            plaintext = client_attach_first_key(client=obj, surface="admin")
-            _announce_key(request, obj, plaintext, what="Access key")
+        plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=_staff_meta(request))
+        _announce_key(request, obj, plaintext, what="Access key")
 
     @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
     def rotate_access_key(self, request, queryset) -> None:
@@ -227,6 +230,15 @@ class ClientAdmin(admin.ModelAdmin):
             "change_url": change_url,
             "cache_seconds": settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS,
         }
+
+    def get_deleted_objects(self, objs, request):
+        """What the delete page lists, without asking for permissions on the rows that go with the client.
+
+        The delete permission on clients is checked as usual, and client_delete removes the rest. Those
+        rows (refresh tokens, queued mails) have read-only admins, whose refused delete permission would
+        otherwise forbid deleting any client that was ever used."""
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def delete_model(self, request, obj) -> None:
         self._delete_clients(request, [obj])

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -88,12 +89,21 @@ def client_register(
     return ClientWithKey(client=client, access_key=plaintext)
 
 
-def client_attach_first_key(*, client: Client, surface: str = "admin") -> str:
+def client_attach_first_key(*, client: Client, surface: str = "admin", request_meta: RequestMeta | None = None) -> str:
     """Give a client saved by the admin form its first key and collection."""
     _, plaintext = _issue_key(client)
     _provision_when_committed(client)
-    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=None)
+    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=request_meta)
     return plaintext
+
+
+def client_update(*, client: Client, fields: Sequence[str], request_meta: RequestMeta | None = None) -> Client:
+    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing."""
+    changed = [name for name in fields if name in Client.SETTINGS]
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])  # saving also forgets the remembered keys
+        signals.client_updated.send(sender=Client, client=client, fields=changed, request_meta=request_meta)
+    return client
 
 
 def access_key_rotate(

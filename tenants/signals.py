@@ -9,6 +9,7 @@ from django.dispatch import Signal
 client_registered = Signal()  # + surface ("api", "admin", "command")
 access_key_rotated = Signal()  # + key_id of the new key, revoked_key_ids
 access_key_revoked = Signal()  # + key_id
+client_updated = Signal()  # + fields (the names of the settings staff changed)
 client_deactivated = Signal()
 client_reactivated = Signal()
 client_deleted = Signal()  # + client_id (the Client row is gone)

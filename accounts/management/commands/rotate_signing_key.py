@@ -3,10 +3,12 @@
 from argparse import ArgumentTypeError
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.signing_keys import KeyStatus, Rotation, key_file_path, keyring_loader
+from accounts.services import signing_key_rotate
+from accounts.signing_keys import KeyStatus, Rotation, key_file_path
+from core.commands import ActorCommand
 
 DEFAULT_KEEP = 2
 
@@ -38,7 +40,7 @@ def describe(status: KeyStatus, now) -> str:
     return f"  {key.kid}  retired: tokens it signed may be unexpired until {utc(status.tokens_expired_by())}"
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Add a new RS256 signing key. It is published in the JWKS document at once and signs "
         f"AUTHSVC_JWT_KEY_STAGE_SECONDS later ({settings.AUTHSVC_JWT_KEY_STAGE_SECONDS} s; verifiers cache the "
@@ -65,7 +67,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, keep: int, now: bool, **options):
         try:
-            rotation = keyring_loader.rotate(keep=keep, at_once=now)
+            rotation = signing_key_rotate(keep=keep, at_once=now, request_meta=self.request_meta(options))
         # A missing, unreadable or corrupt key file is an operator's problem to fix, not a traceback.
         except (OSError, ValueError, TypeError) as error:
             raise CommandError(f"Could not rotate the signing key in {key_file_path()}: {error}") from None

@@ -1,14 +1,14 @@
 """manage.py delivery_outbox [--kind KIND] [--sweep|--retry-failed|--discard-failed]: the outbox at a glance."""
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from core.commands import ActorCommand
 from delivery.models import Status
 from delivery.selectors import deliveries_list, delivery_counts
 from delivery.services import deliveries_sweep, delivery_discard, delivery_retry
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Count the deliveries by status, kind and topic (failed ones are the dead letters); --sweep "
         "enqueues every delivery that is due now; --retry-failed sends the failed ones again; "
@@ -33,7 +33,8 @@ class Command(BaseCommand):
                 f"Enqueued {swept.enqueued} due {self.noun}; {swept.failed} too old marked failed; {swept.dropped} stand-in(s) deleted."
             )
         elif retry_failed or discard_failed:
-            self._each_failed(kind, delivery_retry if retry_failed else delivery_discard, "retried" if retry_failed else "discarded")
+            action, verb = (delivery_retry, "retried") if retry_failed else (delivery_discard, "discarded")
+            self._each_failed(kind, action, verb, self.request_meta(options))
         for status, topics in delivery_counts(kind=kind).items():
             detail = ", ".join(f"{self._label(*key)} {count}" for key, count in sorted(topics.items())) or "none"
             self.stdout.write(f"{status:10} {sum(topics.values()):6}  ({detail})")
@@ -41,11 +42,11 @@ class Command(BaseCommand):
     def _label(self, kind: str, topic: str) -> str:
         return topic if self.kind else f"{kind}:{topic}"
 
-    def _each_failed(self, kind: str | None, action, verb: str) -> None:
+    def _each_failed(self, kind: str | None, action, verb: str, request_meta) -> None:
         done = 0
-        for delivery in deliveries_list(kind=kind, status=Status.FAILED).iterator():
+        for delivery in deliveries_list(kind=kind, status=Status.FAILED).select_related("client").iterator():
             with transaction.atomic():
-                done += action(delivery=delivery)
+                done += action(delivery=delivery, request_meta=request_meta)
             if done and done % 100 == 0:
                 self.stdout.write(f"  {verb} {done} so far")
         self.stdout.write(f"{verb.capitalize()} {done} failed {self.noun}.")
