@@ -141,7 +141,7 @@ def peer_section(results: dict) -> list[str]:
             lines += [
                 "",
                 f"What-if on {data['label']}, not the configuration: verify without the per-key rate-limit counter "
-                f"(a Redis round trip per slice of up to 16 calls; `RATELIMIT_ENABLE=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
+                f"(a Redis round trip per slice of up to 16 calls; `AUTHSVC_RATE_LIMITS_ENABLED=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
                 f"{what_if['ours_p50_ms']['median']} ms against the peer's {what_if['peer_p50_ms']['median']} ms.",
             ]
     return lines
