@@ -24,18 +24,13 @@ from django.views.decorators.http import require_http_methods
 from accounts import outbox, selectors, services
 from accounts.models import OutboundMail, RefreshToken
 from accounts.validation import normalize_email
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, staff_request_meta
 from core.errors import NotFound
-from core.request_meta import request_meta
 from tenants.models import Client
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
 USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete": "Delete"}
-
-
-def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -105,7 +100,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
         revoked = services.token_families_revoke_by_staff(
-            family_ids=families, request_meta=request_meta(request, key_is_valid=False)
+            family_ids=families, request_meta=staff_request_meta(request)
         )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
@@ -204,14 +199,14 @@ def _page_context(request, client: Client, title: str) -> dict:
 
 
 def _deactivate(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_update(client=client, user=user, is_active=False, request_meta=meta)
     messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
 
 
 def _reactivate(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_update(client=client, user=user, is_active=True, request_meta=meta)
     # The generation user_update raised keeps every token from before the deactivation dead.
@@ -219,7 +214,7 @@ def _reactivate(request, client: Client, users: list) -> None:
 
 
 def _delete(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_delete(client=client, user=user, request_meta=meta)
     messages.success(request, f"Deleted {len(users)} user(s) and revoked their refresh tokens.")

@@ -21,8 +21,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from core.admin import staff_request_meta
 from core.errors import NotFound
-from core.request_meta import request_meta
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_get, access_key_list, documentation_url, parse_client_id
@@ -50,10 +50,6 @@ CHANGE_FIELDS = (
 )
 # is_active is changed only by the Deactivate and Reactivate actions, so that the services (and their signals) run.
 CHANGE_READONLY_FIELDS = ("client_id", "is_active", "documentation", "created_at", "updated_at")
-
-
-def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
 
 
 # Session entry holding keys issued by the last action until the next page shows them.
@@ -179,20 +175,20 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
     def rotate_access_key(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         for client in queryset:
             plaintext = access_key_rotate(client=client, request_meta=meta)
             _announce_key(request, client, plaintext, what="New access key")
 
     @admin.action(description="Deactivate (the client's API calls are refused)", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_deactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Deactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
     @admin.action(description="Reactivate (the client's unrevoked keys are accepted again)", permissions=["change"])
     def reactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_reactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Reactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
@@ -212,7 +208,7 @@ class ClientAdmin(admin.ModelAdmin):
             self.message_user(request, f"Access key {key.key_id} was already revoked.", messages.INFO)
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
-            access_key_revoke(client=client, key_id=key.key_id, request_meta=_staff_meta(request))
+            access_key_revoke(client=client, key_id=key.key_id, request_meta=staff_request_meta(request))
             self.message_user(
                 request, f"Revoked access key {key.key_id} of {client.client_name}: calls with it answer 401.", messages.SUCCESS
             )
@@ -244,7 +240,7 @@ class ClientAdmin(admin.ModelAdmin):
         The admin's delete view runs in a transaction, and SQLite cannot change its schema
         inside one: the service runs once it commits (at once when there is none).
         """
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         using = router.db_for_write(Client)
         for client in clients:
             transaction.on_commit(
