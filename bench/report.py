@@ -92,6 +92,17 @@ def goals(results: dict) -> list[str]:
         )
 
     row("6. registered − unknown email p50 on forgot/resend behind a 0.5 s relay < 50 ms", mail_cell)
+
+    def floor_cell(data):
+        item = data.get("floor")
+        if not item or "error" in item:
+            return (item or {}).get("error", "–")
+        return (
+            f"{item['verify']['per_second']['median']:.0f} / {item['healthz']['per_second']['median']:.0f} req/s = "
+            f"{item['ratio']['median']}×, {item['bad_answers']} bad answers → {_verdict(item['goal']['met'])}"
+        )
+
+    row("7. verify / healthz req/s over HTTP, recommended server ≥ 0.30", floor_cell)
     return lines
 
 
@@ -315,6 +326,43 @@ def mail_section(results: dict) -> list[str]:
     return lines
 
 
+def floor_section(results: dict) -> list[str]:
+    lines = [
+        "## 7. token/verify over HTTP against the framework's floor (bench/http_floor.py)",
+        "",
+        "The recommended server (`gunicorn.conf.py`) on loopback driven flat out by wrk (one thread, 16",
+        "keep-alive connections): `GET /healthz` (Django's request cycle and a JSON answer) and `POST",
+        "token/verify` with the access key, one batch each per round, alternating which goes first. Ratio =",
+        "verify/healthz of the same round, median (min–max); wrk and the server share the machine's cores.",
+        "",
+        "| store | verify req/s | healthz req/s | verify/healthz | verify p50 / p99 ms | healthz p50 / p99 ms | bad answers | goal |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for data, item in _ran(results, "floor"):
+        if "error" in item:
+            lines.append(f"| {data['label']} | {item['error']} |||||||")
+            continue
+        verify, healthz = item["verify"], item["healthz"]
+        lines.append(
+            f"| {data['label']} | {_spread(verify['per_second'])} | {_spread(healthz['per_second'])} | {_spread(item['ratio'])} | "
+            f"{verify['p50_ms']['median']} / {verify['p99_ms']['median']} | {healthz['p50_ms']['median']} / {healthz['p99_ms']['median']} | "
+            f"{item['bad_answers']} | {_verdict(item['goal']['met'])} |"
+        )
+    return lines
+
+
+def merged_runs(results: dict) -> list[str]:
+    """Partial runs merged into these results (BENCH_MERGE=1): which figures, when, from which commit."""
+    lines = []
+    for run in results.get("merged_runs", []):
+        lines += [
+            "",
+            f"Merged later: {', '.join(run['figures'])} on {', '.join(run['stores'])} from a partial run at {run['started_at']} "
+            f"(commit {run['commit']}, {run['seconds']} s, load average {run['load_average_at_start'][0]:.1f} at start).",
+        ]
+    return lines
+
+
 def markdown(results: dict) -> str:
     machine = results["machine"]
     lines = [
@@ -324,6 +372,7 @@ def markdown(results: dict) -> str:
         f"Python {machine['python']}; load average {', '.join(f'{x:.1f}' for x in machine['load_average_at_start'])} at "
         f"start (a shared machine: hence ratios measured side by side). How to read this: `bench/README.md`; "
         "charts: `latest.png`; raw numbers: `latest.json`.",
+        *merged_runs(results),
         "",
         "## Goals",
         "",
@@ -341,5 +390,7 @@ def markdown(results: dict) -> str:
         *mixed_section(results),
         "",
         *mail_section(results),
+        "",
+        *floor_section(results),
     ]
     return "\n".join(lines).rstrip() + "\n"
