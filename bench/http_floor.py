@@ -1,6 +1,6 @@
 """Figure 7: token/verify over HTTP against the framework's floor, /healthz, on the same server.
 
-    .venv/bin/python bench/http_floor.py [--store sqlite|mongodb|postgresql] [--rounds 5] [--seconds 4]
+    .venv/bin/python bench/http_floor.py [--store sqlite|mongodb|postgresql] [--rounds 10] [--seconds 2]
 
 It starts the recommended server (gunicorn.conf.py, as figure 5 does) on a free loopback port
 with DEBUG off and Redis, registers a client, signs a user up and logs in once. Then wrk (C, one
@@ -91,6 +91,7 @@ def run(store: str, rounds: int, seconds: float) -> dict:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = start_gunicorn(env, port, "recommended")
+    load_before = os.getloadavg()[0]
     try:
         base, verify_env = session(Api(port, Recorder()))
         results = measure(port, base, verify_env, rounds, seconds)
@@ -98,7 +99,7 @@ def run(store: str, rounds: int, seconds: float) -> dict:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
-    return summarise(store, results, seconds)
+    return summarise(store, results, seconds) | {"load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
 
 
 def summarise(store: str, results: list[dict], seconds: float) -> dict:
@@ -138,8 +139,8 @@ def figure(store: str, scratch: Path, *, rounds: int, seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", choices=["sqlite", "mongodb", "postgresql"], default="sqlite")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args()
     try:

@@ -332,21 +332,22 @@ def floor_section(results: dict) -> list[str]:
         "",
         "The recommended server (`gunicorn.conf.py`) on loopback driven flat out by wrk (one thread, 16",
         "keep-alive connections): `GET /healthz` (Django's request cycle and a JSON answer) and `POST",
-        "token/verify` with the access key, one batch each per round, alternating which goes first. Ratio =",
-        "verify/healthz of the same round, median (min–max); wrk and the server share the machine's cores.",
+        "token/verify` with the access key, one short batch each per round, alternating which goes first. Ratio =",
+        "verify/healthz of the same round, median (min–max); wrk and the server share the machine's cores, and",
+        "so does anything else running (load average at start and end of the figure in the last column).",
         "",
-        "| store | verify req/s | healthz req/s | verify/healthz | verify p50 / p99 ms | healthz p50 / p99 ms | bad answers | goal |",
-        "|---|---|---|---|---|---|---|---|",
+        "| store | verify req/s | healthz req/s | verify/healthz | verify p50 / p99 ms | healthz p50 / p99 ms | bad answers | goal | load |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for data, item in _ran(results, "floor"):
         if "error" in item:
-            lines.append(f"| {data['label']} | {item['error']} |||||||")
+            lines.append(f"| {data['label']} | {item['error']} ||||||||")
             continue
         verify, healthz = item["verify"], item["healthz"]
         lines.append(
             f"| {data['label']} | {_spread(verify['per_second'])} | {_spread(healthz['per_second'])} | {_spread(item['ratio'])} | "
             f"{verify['p50_ms']['median']} / {verify['p99_ms']['median']} | {healthz['p50_ms']['median']} / {healthz['p99_ms']['median']} | "
-            f"{item['bad_answers']} | {_verdict(item['goal']['met'])} |"
+            f"{item['bad_answers']} | {_verdict(item['goal']['met'])} | {' → '.join(map(str, item.get('load_average', [])))} |"
         )
     return lines
 

@@ -74,7 +74,7 @@ class Plan:
         # Figure 6: runs of (registered, unknown) request pairs per endpoint.
         self.mail_runs, self.mail_pairs = (3, 10) if q else (5, 20)
         # Figure 7: rounds of (healthz, verify) wrk batches of this many seconds each.
-        self.floor_rounds, self.floor_seconds = (3, 2.0) if q else (5, 4.0)
+        self.floor_rounds, self.floor_seconds = (4, 1.0) if q else (10, 2.0)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
         self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor").split(","))
 
