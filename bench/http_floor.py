@@ -2,14 +2,16 @@
 
     .venv/bin/python bench/http_floor.py [--store sqlite|mongodb|postgresql] [--rounds 10] [--seconds 2]
 
-It starts the recommended server (gunicorn.conf.py, as figure 5 does) on a free loopback port
-with DEBUG off and Redis, registers a client, signs a user up and logs in once. Then wrk (C, one
-thread, keep-alive connections) drives the server flat out, alternately `GET /healthz` (Django's
-request cycle and a JSON answer: nothing a service could do less) and `POST token/verify` with
-the access key (authentication, the per-key rate limit in slices, signature, user lookup), one
-after the other in each round, alternating which goes first. Ratio = verify/healthz req/s of the
-same round, so that a machine shared with other work compares like with like. wrk's script
-(bench/http_floor.lua) counts every answer that is not a 200 with the expected body.
+It starts the recommended server (gunicorn.conf.py, as figure 5 does, without worker recycling)
+on a free loopback port with DEBUG off and Redis, registers a client, signs a user up and logs in
+once. Then wrk (C, one thread, keep-alive connections) drives the server flat out, alternately
+`GET /healthz` (Django's request cycle and a JSON answer: nothing a service could do less) and
+`POST token/verify` with the access key (authentication, the per-key rate limit in slices,
+signature, user lookup), one after the other in each round, alternating which goes first.
+Ratio = verify/healthz req/s of the same round, so that a machine shared with other work
+compares like with like; short batches, many rounds, so that a change in the machine's load
+falls on both sides of most rounds. wrk's script (bench/http_floor.lua) counts every answer that
+is not a 200 with the expected body.
 
 wrk is a Debian package (`apt-get install wrk`; `make bench` installs it when it can).
 """
@@ -90,7 +92,10 @@ def run(store: str, rounds: int, seconds: float) -> dict:
     env = dict(server_env(store, scratch), AUTHSVC_RATE_ACCESS_KEY="100000000/m")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     port = free_port()
-    server = start_gunicorn(env, port, "recommended")
+    # Worker recycling off (gunicorn.conf.py's max_requests): at these rates each worker would
+    # restart every few seconds, and a fresh worker's first requests import the whole app, a
+    # stall of a second or two on whichever batch it falls: noise here, not the cost of a call.
+    server = start_gunicorn(env, port, "recommended", extra=("--max-requests", "0"))
     load_before = os.getloadavg()[0]
     try:
         base, verify_env = session(Api(port, Recorder()))

@@ -341,7 +341,6 @@ def mixed_load(store: str, scratch: Path, plan: Plan) -> dict:
 
 def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, plan: Plan) -> dict:
     results: dict = {"label": store_label(store, mongo_uri or ""), "seconds": {}}
-    log(f"{store}: figures 1 and 2 (login overhead, refresh/verify against the peer), hot paths")
     ours_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_ours"), redis_url=redis_url)
     peer_env = base_env(
         scratch=scratch,
@@ -352,6 +351,7 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
     )
     started = time.perf_counter()
     if plan.figures & {"login", "peer"}:
+        log(f"{store}: figures 1 and 2 (login overhead, refresh/verify against the peer), hot paths")
         with Worker("bench.ours_worker", ours_env, name="ours") as ours, Worker("bench.peer.worker", peer_env, name="peer") as peer:
             for worker in (ours, peer):
                 worker.call("migrate")
