@@ -120,7 +120,7 @@ def summarise(store: str, results: list[dict], seconds: float) -> dict:
     }
     for name in PATHS:
         report[name] = {
-            "per_second": spread([item[name]["per_second"] for item in results], 0),
+            "per_second": {key: int(value) for key, value in spread([item[name]["per_second"] for item in results], 0).items()},
             "p50_ms": spread([item[name]["p50_ms"] for item in results], 2),
             "p99_ms": spread([item[name]["p99_ms"] for item in results], 2),
         }

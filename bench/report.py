@@ -330,8 +330,8 @@ def floor_section(results: dict) -> list[str]:
     lines = [
         "## 7. token/verify over HTTP against the framework's floor (bench/http_floor.py)",
         "",
-        "The recommended server (`gunicorn.conf.py`) on loopback driven flat out by wrk (one thread, 16",
-        "keep-alive connections): `GET /healthz` (Django's request cycle and a JSON answer) and `POST",
+        "The recommended server (`gunicorn.conf.py`, worker recycling off) on loopback driven flat out by wrk",
+        "(one thread, 16 keep-alive connections): `GET /healthz` (Django's request cycle and a JSON answer) and `POST",
         "token/verify` with the access key, one short batch each per round, alternating which goes first. Ratio =",
         "verify/healthz of the same round, median (min–max); wrk and the server share the machine's cores, and",
         "so does anything else running (load average at start and end of the figure in the last column).",
