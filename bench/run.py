@@ -1,13 +1,13 @@
-"""`make bench`: every figure of bench/README.md on SQLite and on MongoDB, then the reports.
+"""`make bench`: every figure of bench/README.md on SQLite, MongoDB and PostgreSQL, then the reports.
 
-    .venv/bin/python bench/run.py            # about 15 minutes on 2 cores
-    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 2 minutes, fewer samples
+    .venv/bin/python bench/run.py            # about 21 minutes on 2 cores
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 10 minutes, fewer samples
     BENCH_FULL=1 ...                         # every tenant size on every store, however long
     BENCH_STORES=sqlite ...                  # one store only
     BENCH_FIGURES=floor BENCH_MERGE=1 ...    # some figures only, merged into the previous latest.*
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, gunicorn for figure 4) run on loopback ports of this machine
+unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4, 5 and 7) run on loopback ports of this machine
 and stop with the run; every loop is bounded by a count or a time budget.
 """
 
@@ -48,7 +48,7 @@ LOW_ROUNDS = 4
 
 
 class Plan:
-    """How much of each figure to run: the default (~15 min), quick (~2 min) or full."""
+    """How much of each figure to run: the default (~21 min), quick (~10 min) or full."""
 
     def __init__(self) -> None:
         self.quick = quick()
