@@ -84,3 +84,13 @@ def test_processes_sharing_a_key_never_let_more_calls_through_than_the_limit(pro
     assert not still_open
     assert limit - (processes - 1) * 15 <= let_through <= limit
 
+
+
+def test_a_count_is_one_transaction_in_redis():
+    """A counted call sends Redis one MULTI/EXEC of SET NX EX and INCRBY (one round trip), and nothing else."""
+    connection = get_redis_connection("default")
+    before = connection.info("commandstats")
+    enforce_rate_limit(group="probe:login_ip", key=uuid.uuid4().hex, rate="5/m", attempted="login", limit="login_ip")
+    after = connection.info("commandstats")
+    sent = {name: stats["calls"] - before.get(name, {}).get("calls", 0) for name, stats in after.items() if name != "cmdstat_info"}
+    assert {name: calls for name, calls in sent.items() if calls} == {"cmdstat_multi": 1, "cmdstat_set": 1, "cmdstat_incrby": 1, "cmdstat_exec": 1}
