@@ -37,10 +37,6 @@ USERS_PER_PAGE = 50
 USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete": "Delete"}
 
 
-def _staff_meta(request):
-    return staff_request_meta(request)
-
-
 def _as_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value.strip())
@@ -136,7 +132,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
         revoked = services.token_families_revoke_by_staff(
-            family_ids=families, request_meta=_staff_meta(request)
+            family_ids=families, request_meta=staff_request_meta(request)
         )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
@@ -191,14 +187,14 @@ def _page_context(request, client: Client, title: str) -> dict:
 
 
 def _deactivate(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_update(client=client, user=user, is_active=False, request_meta=meta)
     messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
 
 
 def _reactivate(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_update(client=client, user=user, is_active=True, request_meta=meta)
     # The generation user_update raised keeps every token from before the deactivation dead.
@@ -206,7 +202,7 @@ def _reactivate(request, client: Client, users: list) -> None:
 
 
 def _delete(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
         services.user_delete(client=client, user=user, request_meta=meta)
     messages.success(request, f"Deleted {len(users)} user(s) and revoked their refresh tokens.")

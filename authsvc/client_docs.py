@@ -31,7 +31,7 @@ RATE_LIMIT_MEANINGS = {
 }
 
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-# django-ratelimit's own rate syntax: "10/m", "100/5m", "5/hour" (only the first letter counts).
+# The rate syntax of core/rates.py: "10/m", "100/5m"; a rate stored before its check is shown as given.
 RATE_SYNTAX = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])[a-z]*$")
 
 EXAMPLE_BY_TYPE = {"string": "example", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}, "null": None}

@@ -57,7 +57,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def env_rate(name: str, default: str) -> str:
-    """A django-ratelimit rate the limiter can enforce ("100/0m" would fail every call it counts)."""
+    """A rate the limiter can enforce ("100/0m" would fail every call it counts)."""
     value = os.environ.get(name, default)
     if problem := rate_problem(value):
         raise ImproperlyConfigured(f"{name}: {problem}, got {value!r}")
@@ -179,7 +179,7 @@ AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, m
 # (tenants/key_cache.py); 0 looks every key up on every call.
 AUTHSVC_ACCESS_KEY_CACHE_SECONDS = env_int("AUTHSVC_ACCESS_KEY_CACHE_SECONDS", 5, minimum=0)
 AUTHSVC_REGISTRATION_RATE = env_rate("AUTHSVC_REGISTRATION_RATE", "20/h")
-# Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
+# Per-client limits (rates as in core/rates.py); a client's `rate_limits` field overrides each.
 AUTHSVC_RATE_LIMITS = {
     "access_key": env_rate("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
     "login_email": env_rate("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
@@ -192,6 +192,8 @@ AUTHSVC_RATE_LIMITS = {
     # they take no access key, so anyone can send them.
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
+# Off only in the bench's what-if without the per-key counter; never from the environment.
+AUTHSVC_RATE_LIMITS_ENABLED = True
 
 # --- keys of the service's own HMACs (crypto/hmac_keys.py) -------------------------------
 # Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
@@ -252,7 +254,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_ratelimit",
     "csp",
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
@@ -339,7 +340,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
-RATELIMIT_USE_CACHE = "default"
 # A REDIS_URL whose maxmemory-policy evicts keys is a warning at start and in /readyz
 # (authsvc/redis_eviction.py); with this set, every process refuses to start on one instead.
 AUTHSVC_REQUIRE_REDIS_NOEVICTION = env_bool("AUTHSVC_REQUIRE_REDIS_NOEVICTION", False)

@@ -106,7 +106,10 @@ def request_meta(request: HttpRequest, *, key_is_valid: bool) -> RequestMeta:
 
 
 def staff_request_meta(request: HttpRequest) -> RequestMeta:
-    """An admin request: the staff member's address and browser, and the staff member."""
+    """An admin request: the staff member's address and browser, and the staff member.
+
+    No access key vouches for it, so X-End-User-* headers are never read: a staff member cannot
+    put someone else's address in the audit trail."""
     staff = request.user
     # A JSON-safe id: an integer on SQL stores, an ObjectId on MongoDB.
     staff_id = staff.pk if isinstance(staff.pk, int) else str(staff.pk)

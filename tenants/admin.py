@@ -49,10 +49,6 @@ CHANGE_FIELDS = (
 CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
 
 
-def _staff_meta(request):
-    return staff_request_meta(request)
-
-
 # Session entry holding keys issued by the last action until the next page shows them.
 ISSUED_KEYS = "tenants.admin.issued_access_keys"
 
@@ -170,28 +166,28 @@ class ClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            client_update(client=obj, fields=form.changed_data, request_meta=_staff_meta(request))
+            client_update(client=obj, fields=form.changed_data, request_meta=staff_request_meta(request))
             return
         super().save_model(request, obj, form, change)
-        plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=_staff_meta(request))
+        plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=staff_request_meta(request))
         _announce_key(request, obj, plaintext, what="Access key")
 
     @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
     def rotate_access_key(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         for client in queryset:
             plaintext = access_key_rotate(client=client, request_meta=meta)
             _announce_key(request, client, plaintext, what="New access key")
 
     @admin.action(description="Deactivate (the client's API calls are refused)", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_deactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Deactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
     @admin.action(description="Reactivate (the client's unrevoked keys are accepted again)", permissions=["change"])
     def reactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_reactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Reactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
@@ -211,7 +207,7 @@ class ClientAdmin(admin.ModelAdmin):
             self.message_user(request, f"Access key {key.key_id} was already revoked.", messages.INFO)
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
-            access_key_revoke(client=client, key_id=key.key_id, request_meta=_staff_meta(request))
+            access_key_revoke(client=client, key_id=key.key_id, request_meta=staff_request_meta(request))
             self.message_user(
                 request, f"Revoked access key {key.key_id} of {client.client_name}: calls with it answer 401.", messages.SUCCESS
             )
@@ -252,7 +248,7 @@ class ClientAdmin(admin.ModelAdmin):
         The admin's delete view runs in a transaction, and SQLite cannot change its schema
         inside one: the service runs once it commits (at once when there is none).
         """
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         using = router.db_for_write(Client)
         for client in clients:
             transaction.on_commit(

@@ -161,7 +161,7 @@ class AbstractTenantUser(models.Model):
     is_active = models.BooleanField(default=True)
     # Raised when earlier tokens must stop counting (password reset, deactivation, reactivation);
     # access tokens carry the value they were issued under as `gen`. Documents written before
-    # the field existed have none: read as 0 (`token_generation_of`).
+    # the field existed have none: read as 0 (`current_token_generation`).
     token_generation = models.PositiveIntegerField(default=0)
     # The second factors a user enrolled (none yet: the MFA work decides what goes in here).
     mfa = models.JSONField(default=dict, blank=True)
