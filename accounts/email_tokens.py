@@ -19,7 +19,7 @@ from django.core import signing
 
 from accounts.selectors import user_get
 from core.errors import InvalidRequest
-from tenants.hmac_keys import hmac_digest, hmac_matches
+from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 
 EMAIL_TOKEN_MAX_AGE = timedelta(hours=24)

@@ -172,3 +172,32 @@ class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
     attempts: int
     last_error: str  # the class of the last error only, never the server's reply
     reason: str = "undelivered"
+
+
+# --- housekeeping by an operator (manage.py; `request_meta` names the actor) ---------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokensPurged(Event, name="tokens.purged"):
+    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows)."""
+
+    revoked_before: str
+    deleted: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserEmailsNormalized(Event, name="user.emails_normalized"):
+    """A client's stored emails were rewritten in their canonical spelling: how many, never the addresses."""
+
+    changed: int
+    collisions: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SigningKeyRotated(Event, name="signing_key.rotated"):
+    """A signing key was added (`kid`; staged until `signs_from` unless `at_once`); `dropped` kids left the keyring."""
+
+    kid: str
+    signs_from: str | None
+    dropped: tuple[str, ...]
+    at_once: bool

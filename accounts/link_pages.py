@@ -32,11 +32,11 @@ from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
 from accounts.flows.email_verification import email_verify
 from accounts.flows.password_reset import password_reset_confirm
 from accounts.validation import MAX_PASSWORD_LENGTH
+from clientapi.ratelimits import enforce_client_limit
 from core.errors import InvalidRequest, NotFound, RateLimited, ServiceError
 from core.refusals import refusal_publish
 from core.request_meta import peer_ip_bucket, request_meta
 from tenants.models import Client
-from tenants.ratelimits import enforce_client_limit
 from tenants.selectors import client_get
 
 # At the mailed URL (the token in its query string): the browser tells no one where it was.

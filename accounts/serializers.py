@@ -2,7 +2,7 @@ from email_validator import EmailNotValidError
 from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
-from core.fields import StrictBooleanField, StrictCharField
+from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField
 from core.serializers import FlatSerializer, QuerySerializer
 
 MAX_TOKEN_LENGTH = 8192  # access tokens (verify) and the JWT refresh tokens of earlier releases
@@ -48,7 +48,7 @@ class TokenInputField(StrictCharField):
 class SignupInput(serializers.Serializer):
     email = EmailInputField()
     password = PasswordInputField()
-    custom_fields = serializers.JSONField(required=False, default=dict)
+    custom_fields = ParsedJSONField(required=False, default=dict)
 
 
 # The token paths' serializers are flat: FlatSerializer spares them DRF's per-call deep copies.
@@ -107,7 +107,7 @@ class IntrospectionOutput(FlatSerializer):
 
 
 class UserUpdateInput(serializers.Serializer):
-    custom_fields = serializers.JSONField(required=False)
+    custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
 
 

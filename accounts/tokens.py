@@ -83,12 +83,11 @@ class ClientBoundMixin:
         super().__init__(token, verify)
 
     @cached_property
-    def _backend(self) -> KeyringTokenBackend:
-        # SimpleJWT asks twice per decode (signature, then leeway); one keyring look is enough.
+    def token_backend(self) -> KeyringTokenBackend:
+        # SimpleJWT's hook for a token's backend (get_token_backend, kept for backward
+        # compatibility, reads it too). Asked twice per decode (signature, then leeway):
+        # one keyring look is enough.
         return backend_for(self.client_id, typ=self.header_typ)
-
-    def get_token_backend(self):
-        return self._backend
 
 
 class ClientAccessToken(ClientBoundMixin, AccessToken):

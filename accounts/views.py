@@ -3,11 +3,13 @@ the output serializer its OpenAPI description names, so the schema is what is se
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
 from accounts import selectors
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.flows import email_verification, login, password_reset, signup, tokens, users
 from accounts.serializers import (
     AcceptedOutput,
@@ -32,9 +34,9 @@ from accounts.serializers import (
 )
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
+from clientapi.api import ClientApi
+from clientapi.openapi import ACCOUNTS, MAIL, TOKENS, USERS, client_operation
 from core.errors import NotFound
-from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
 
 
 @extend_schema_view(
@@ -53,7 +55,9 @@ from tenants.openapi import client_operation, error_responses
             "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
-        responses={201: SignupResponse, **error_responses(400, 401, 403, 409)},
+        responses={201: SignupResponse},
+        errors=(400, EmailTaken),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample(
                 "signup",
@@ -91,7 +95,9 @@ class SignupApi(ClientApi):
             "one email or one end-user IP (`X-End-User-IP`) tries too often."
         ),
         request=LoginInput,
-        responses={200: LoginOutput, **error_responses(400, 401, 403)},
+        responses={200: LoginOutput},
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
         ],
@@ -126,7 +132,9 @@ class LoginApi(ClientApi):
             "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
-        responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
+        responses={200: TokenPairOutput},
+        errors=(400, InvalidToken, TokenReused),
+        tags=[TOKENS],
     )
 )
 class TokenRefreshApi(ClientApi):
@@ -151,7 +159,9 @@ class TokenRefreshApi(ClientApi):
             "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
         ),
         request=VerifyInput,
-        responses={200: IntrospectionOutput, **error_responses(400, 401, 403)},
+        responses={200: IntrospectionOutput},
+        errors=(400,),
+        tags=[TOKENS],
         examples=[OpenApiExample("inactive", response_only=True, value={"active": False})],
     )
 )
@@ -176,7 +186,9 @@ class TokenVerifyApi(ClientApi):
             "A malformed or other client's token answers 401 `invalid_token`."
         ),
         request=RefreshInput,
-        responses={204: None, **error_responses(400, 401, 403)},
+        responses={204: None},
+        errors=(400, InvalidToken),
+        tags=[TOKENS],
     )
 )
 class LogoutApi(ClientApi):
@@ -189,9 +201,10 @@ class LogoutApi(ClientApi):
 
 
 def jwks_document(request):
-    """GET /.well-known/jwks.json: every public key that may have signed a live token."""
+    """GET /.well-known/jwks.json: every public key that signs, will sign (staged: published one
+    max-age before it does), or may have signed a live token."""
     response = JsonResponse(keyring().jwks())
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={settings.JWKS_MAX_AGE_SECONDS}"
     return response
 
 
@@ -207,7 +220,9 @@ def jwks_document(request):
             "rate limit)."
         ),
         parameters=[UserListQuery],
-        responses={200: UserPageOutput, **error_responses(400, 401, 403)},
+        responses={200: UserPageOutput},
+        errors=(400,),
+        tags=[USERS],
     )
 )
 class UserListApi(ClientApi):
@@ -246,7 +261,8 @@ class _UserApi(ClientApi):
             "custom fields and timestamps. 404 `not_found` if this client has no such user. "
             "Read-only: leaves an audit record only when the call is refused."
         ),
-        responses={200: UserOutput, **error_responses(401, 403, 404)},
+        responses={200: UserOutput},
+        tags=[USERS],
     ),
 )
 class UserGetApi(_UserApi):
@@ -266,7 +282,9 @@ class UserGetApi(_UserApi):
             "updated user; 404 `not_found` if this client has no such user."
         ),
         request=UserUpdateInput,
-        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+        responses={200: UserOutput},
+        errors=(400,),
+        tags=[USERS],
     ),
 )
 class UserUpdateApi(_UserApi):
@@ -286,7 +304,8 @@ class UserUpdateApi(_UserApi):
             "again afterwards. Access tokens already issued stay valid until they expire, but "
             "`token/verify` reports them inactive at once. 404 `not_found` if this client has no such user."
         ),
-        responses={204: None, **error_responses(401, 403, 404)},
+        responses={204: None},
+        tags=[USERS],
     ),
 )
 class UserDeleteApi(_UserApi):
@@ -316,7 +335,9 @@ FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password re
             "`fields.token`."
         ),
         request=EmailTokenInput,
-        responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)},
+        responses={200: EmailVerifiedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailVerifyApi(ClientApi):
@@ -337,7 +358,9 @@ class EmailVerifyApi(ClientApi):
             "emails are registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class EmailResendApi(ClientApi):
@@ -360,7 +383,9 @@ class EmailResendApi(ClientApi):
             "registered. 429 when one email asks too often."
         ),
         request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
+        responses={202: AcceptedOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordForgotApi(ClientApi):
@@ -385,7 +410,9 @@ class PasswordForgotApi(ClientApi):
             "`fields.token`; a weak password 400 with `fields.new_password`."
         ),
         request=PasswordResetInput,
-        responses={200: PasswordResetOutput, **error_responses(400, 401, 403)},
+        responses={200: PasswordResetOutput},
+        errors=(400,),
+        tags=[MAIL],
     )
 )
 class PasswordResetApi(ClientApi):

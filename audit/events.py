@@ -8,7 +8,7 @@ Staff actions on clients, keys and users are the tenants and accounts events the
 
 from dataclasses import dataclass
 
-from core.events import Failure
+from core.events import Event, Failure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,3 +16,11 @@ class StaffLoginFailed(Failure, name="staff.login_failed"):
     """A staff login to the admin was refused: invalid_credentials, or locked_out (no password checked)."""
 
     username: str  # the name tried, cut short: a long one is more likely a password typed in the wrong box
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditPurged(Event, name="audit.purged"):
+    """Audit records written before `before` were deleted (`deleted`); recorded after the purge, so it survives it."""
+
+    before: str
+    deleted: int

@@ -4,6 +4,9 @@ One record per event. The trail keeps its own action names (they are what staff 
 filter on), so each event maps to one here; a failure event is recorded as failed with its
 reason. The payload's own fields become the record's metadata (UUIDs as text, an unset field
 left out). Subscribed in AuditConfig.ready; what a record holds is computed once per event type.
+
+A change made by staff (admin) or an operator (a command) carries its actor on the request meta;
+every record of it names them in `metadata.actor` (docs/api.md §9).
 """
 
 import uuid
@@ -12,11 +15,12 @@ from dataclasses import fields
 
 from accounts import events as accounts_events
 from audit import staff
-from audit.events import StaffLoginFailed
+from audit.events import AuditPurged, StaffLoginFailed
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
 from core.events import Event, Failure, subscribe
 from core.refusals import CallRateLimited, CallRefused
+from delivery.events import DeliveryDiscarded, DeliveryHandled, DeliveryRetried
 from tenants import events as tenants_events
 
 # Event → the audit action it is recorded as. None: the action is the event's `operation`.
@@ -24,6 +28,7 @@ ACTIONS: dict[type[Event], str | None] = {
     tenants_events.ClientRegistered: "client_register",
     tenants_events.AccessKeyRotated: "access_key_rotate",
     tenants_events.AccessKeyRevoked: "access_key_revoke",
+    tenants_events.ClientUpdated: "client_update",
     tenants_events.ClientDeactivated: "client_deactivate",
     tenants_events.ClientReactivated: "client_reactivate",
     tenants_events.ClientDeleted: "client_delete",
@@ -48,6 +53,10 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.PasswordReset: "password_reset",
     accounts_events.PasswordResetFailed: "password_reset",
     accounts_events.MailDeliveryFailed: "mail_delivery",
+    accounts_events.TokensPurged: "token_purge",
+    accounts_events.UserEmailsNormalized: "email_normalize",
+    accounts_events.SigningKeyRotated: "signing_key_rotate",
+    AuditPurged: "audit_purge",
     CallRefused: None,
     CallRateLimited: "rate_limited",
     StaffLoginFailed: "admin_login",
@@ -56,6 +65,8 @@ ACTIONS: dict[type[Event], str | None] = {
 NOT_METADATA = {"client_id", "user_id", "request_meta", "reason", "operation"}
 # A stopped login's reason already names what stopped it; its record stays what it was.
 LEFT_OUT = {accounts_events.UserLoginStopped: {"stage"}}
+# Unset fields that are kept as null: an at-once rotation's record says it signs from no later date.
+KEPT_UNSET = {accounts_events.SigningKeyRotated: {"signs_from"}}
 
 
 def _plain(value):
@@ -64,33 +75,60 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
+def _record(event: Event, action: str, status: str, metadata: dict) -> None:
+    meta = event.request_meta
+    if meta is not None and meta.actor is not None:
+        metadata["actor"] = meta.actor.as_metadata()  # the staff member or operator behind it
+    audit_record_or_log(
+        event=AuditEvent(
+            action=action,
+            status=status,
+            client_id=event.client_id,
+            user_id=event.user_id,
+            reason=getattr(event, "reason", ""),
+            ip_address=meta.ip_address if meta else None,
+            user_agent=meta.user_agent if meta else "",
+            metadata=metadata,
+        )
+    )
+
+
 def recorder(event_type: type[Event], action: str | None) -> Callable[[Event], None]:
     """The subscriber that records `event_type` as `action`: its fields are looked up here, once."""
     status = AuditStatus.FAILED if issubclass(event_type, Failure) else AuditStatus.SUCCESS
     left_out = NOT_METADATA | LEFT_OUT.get(event_type, set())
     metadata_fields = tuple(field.name for field in fields(event_type) if field.name not in left_out)
 
+    kept_unset = KEPT_UNSET.get(event_type, set())
+
     def record(event) -> None:
-        meta = event.request_meta
-        metadata = {name: _plain(value) for name in metadata_fields if (value := getattr(event, name)) is not None}
-        audit_record_or_log(
-            event=AuditEvent(
-                action=action or event.operation,
-                status=status,
-                client_id=event.client_id,
-                user_id=event.user_id,
-                reason=getattr(event, "reason", ""),
-                ip_address=meta.ip_address if meta else None,
-                user_agent=meta.user_agent if meta else "",
-                metadata=metadata,
-            )
-        )
+        metadata = {
+            name: _plain(value) for name in metadata_fields if (value := getattr(event, name)) is not None or name in kept_unset
+        }
+        _record(event, action or event.operation, status, metadata)
 
     record.__qualname__ = f"record_{event_type.name}"
     return record
 
 
-SUBSCRIBERS = {event_type: recorder(event_type, action) for event_type, action in ACTIONS.items()}
+def delivery_recorder(verb: str) -> Callable[[DeliveryHandled], None]:
+    """`mail_retry`, `mail_discard`: named after the delivery's kind; ids say whose, never the address."""
+
+    def record(event: DeliveryHandled) -> None:
+        if event.kind == "mail":
+            metadata = {"mail_id": str(event.delivery_id), "kind": event.topic}
+        else:
+            metadata = {"delivery_id": str(event.delivery_id), "topic": event.topic}
+        _record(event, f"{event.kind}_{verb}", AuditStatus.SUCCESS, metadata)
+
+    record.__qualname__ = f"record_delivery_{verb}"
+    return record
+
+
+SUBSCRIBERS = {event_type: recorder(event_type, action) for event_type, action in ACTIONS.items()} | {
+    DeliveryRetried: delivery_recorder("retry"),
+    DeliveryDiscarded: delivery_recorder("discard"),
+}
 
 
 def connect() -> None:

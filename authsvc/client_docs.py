@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from clientapi.ratelimits import client_rate
 from core import errors
 from tenants.client_schema import schema_accepts
 from tenants.models import Client
-from tenants.ratelimits import client_rate
 
 EXAMPLE_EMAIL = "ada@example.com"
 EXAMPLE_PASSWORD = "correct horse battery staple"
@@ -31,7 +31,7 @@ RATE_LIMIT_MEANINGS = {
 }
 
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-# django-ratelimit's own rate syntax: "10/m", "100/5m", "5/hour" (only the first letter counts).
+# The rate syntax of core/rates.py: "10/m", "100/5m"; a rate stored before its check is shown as given.
 RATE_SYNTAX = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])[a-z]*$")
 
 EXAMPLE_BY_TYPE = {"string": "example", "integer": 1, "number": 1.5, "boolean": True, "array": [], "object": {}, "null": None}
@@ -85,7 +85,7 @@ def rate_limit_rows(client: Client) -> list[RateLimitRow]:
     rows = []
     for name in settings.AUTHSVC_RATE_LIMITS:
         rate = client_rate(client, name)
-        # An override the limiter ignores (tenants.ratelimits.client_rate) is not shown as in force.
+        # An override the limiter ignores (clientapi.ratelimits.client_rate) is not shown as in force.
         overridden = rate == overrides.get(name)
         rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), overridden))
     return rows

@@ -1,10 +1,10 @@
 """Whether the Redis behind the cache may evict keys, said at start and by /readyz.
 
-Rate-limit and admin-lockout counters, and the mail queue, live in that Redis. The embedded
+Rate-limit and admin-lockout counters, and the delivery queue (mail), live in that Redis. The embedded
 server runs `noeviction` (authsvc/embedded_redis.py); an operator's REDIS_URL may not: a
 server that evicts under memory pressure drops counters (every key here has an expiry, so
 `volatile-*` policies take them too) and limits stop holding; `allkeys-*` also drops queued
-mail jobs, which the outbox sweep enqueues again only later.
+delivery jobs (mail), which the delivery sweep enqueues again only later.
 """
 
 import logging

@@ -57,7 +57,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def env_rate(name: str, default: str) -> str:
-    """A django-ratelimit rate the limiter can enforce ("100/0m" would fail every call it counts)."""
+    """A rate the limiter can enforce ("100/0m" would fail every call it counts)."""
     value = os.environ.get(name, default)
     if problem := rate_problem(value):
         raise ImproperlyConfigured(f"{name}: {problem}, got {value!r}")
@@ -129,16 +129,25 @@ else:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-# The environment, else the URL `make run` recorded for the port it serves, else the default port.
+# The environment, else the URL `make run` recorded for the port it serves, else (DEBUG only) the
+# default port. In production a guess would put 127.0.0.1 into every mailed link and `iss` claim.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 if os.environ.get("AUTHSVC_PUBLIC_URL"):
     AUTHSVC_PUBLIC_URL_SOURCE = "environment"
     AUTHSVC_PUBLIC_URL = os.environ["AUTHSVC_PUBLIC_URL"]
 elif recorded_public_url(VAR_DIR):
     AUTHSVC_PUBLIC_URL_SOURCE = "file"
     AUTHSVC_PUBLIC_URL = recorded_public_url(VAR_DIR)
-else:
+elif DEBUG:
     AUTHSVC_PUBLIC_URL_SOURCE = "default"
-    AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
+    AUTHSVC_PUBLIC_URL = DEFAULT_PUBLIC_URL
+else:
+    raise ImproperlyConfigured(
+        "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start, or mailed links, "
+        f"documentation_url and the iss claim would point at {DEFAULT_PUBLIC_URL}. Set it to the URL "
+        "browsers and clients reach this service at, e.g. AUTHSVC_PUBLIC_URL=https://auth.example.com "
+        f"({DEFAULT_PUBLIC_URL} for a trial on this machine), or DJANGO_DEBUG=1 for development."
+    )
 AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
 PUBLIC_URL_ORIGIN = url_origin(
     str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
@@ -155,6 +164,11 @@ if AUTHSVC_REGISTRATION_TOKEN and env_bool("AUTHSVC_OPEN_REGISTRATION"):
         "unset the token to let anyone register, or unset AUTHSVC_OPEN_REGISTRATION to require it."
     )
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
+# How long verifiers may cache the JWKS document (its Cache-Control max-age), and how long a key
+# `rotate_signing_key` adds is published before it signs: longer, so that every cached copy of
+# the document holds a key before the first token it signs (accounts/signing_keys.py).
+JWKS_MAX_AGE_SECONDS = 300
+AUTHSVC_JWT_KEY_STAGE_SECONDS = env_int("AUTHSVC_JWT_KEY_STAGE_SECONDS", JWKS_MAX_AGE_SECONDS + 60, minimum=JWKS_MAX_AGE_SECONDS)
 AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
 AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)
 AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)
@@ -165,7 +179,7 @@ AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, m
 # (tenants/key_cache.py); 0 looks every key up on every call.
 AUTHSVC_ACCESS_KEY_CACHE_SECONDS = env_int("AUTHSVC_ACCESS_KEY_CACHE_SECONDS", 5, minimum=0)
 AUTHSVC_REGISTRATION_RATE = env_rate("AUTHSVC_REGISTRATION_RATE", "20/h")
-# Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
+# Per-client limits (rates as in core/rates.py); a client's `rate_limits` field overrides each.
 AUTHSVC_RATE_LIMITS = {
     "access_key": env_rate("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
     "login_email": env_rate("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
@@ -178,8 +192,10 @@ AUTHSVC_RATE_LIMITS = {
     # they take no access key, so anyone can send them.
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
+# Off only in the bench's what-if without the per-key counter; never from the environment.
+AUTHSVC_RATE_LIMITS_ENABLED = True
 
-# --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
+# --- keys of the service's own HMACs (crypto/hmac_keys.py) -------------------------------
 # Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
 # the current key, as it was before these settings existed; it is always accepted when verifying.
 AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
@@ -238,10 +254,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_ratelimit",
     "csp",
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
+    "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
+    "delivery",
     "accounts",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
@@ -323,7 +340,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
-RATELIMIT_USE_CACHE = "default"
 # A REDIS_URL whose maxmemory-policy evicts keys is a warning at start and in /readyz
 # (authsvc/redis_eviction.py); with this set, every process refuses to start on one instead.
 AUTHSVC_REQUIRE_REDIS_NOEVICTION = env_bool("AUTHSVC_REQUIRE_REDIS_NOEVICTION", False)
@@ -335,8 +351,8 @@ globals().update(_email)  # EMAIL_BACKEND, EMAIL_HOST, ...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "authsvc <no-reply@localhost>")
 # A relay that stops answering must not hold a worker forever (dj-email-url leaves it unset).
 EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or env_int("AUTHSVC_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
-# The outbox (accounts.outbox): retries double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with
-# jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
+# Mail's delivery policy (accounts.outbox; the engine: delivery.services): retries double from
+# RETRY_SECONDS up to RETRY_MAX_SECONDS, with jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
 AUTHSVC_MAIL_RETRY_SECONDS = env_int("AUTHSVC_MAIL_RETRY_SECONDS", 30, minimum=1)
 AUTHSVC_MAIL_RETRY_MAX_SECONDS = env_int("AUTHSVC_MAIL_RETRY_MAX_SECONDS", 3600, minimum=1)
 AUTHSVC_MAIL_MAX_AGE_SECONDS = env_int("AUTHSVC_MAIL_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
@@ -389,6 +405,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # One class per operation, several on one path (core.routing.by_method).
     "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
+    # The areas operations are grouped by, described (clientapi.openapi.TAGS).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {

@@ -9,10 +9,10 @@ from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
 from authsvc.favicon import favicon
-from tenants.urls import api_urlpatterns as tenant_api
+from clients.urls import api_urlpatterns as client_endpoints
 
 urlpatterns = [
-    path("api/v1/", include(tenant_api)),
+    path("api/v1/", include(client_endpoints)),
     path("api/v1/<uuid:client_id>/", include(account_api)),
     path("api/v1/<uuid:client_id>/", include(audit_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),

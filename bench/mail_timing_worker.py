@@ -7,10 +7,10 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from accounts.models import OutboundMail  # noqa: E402
-from accounts.outbox import mail_queue  # noqa: E402
 from authsvc.wsgi import application  # noqa: E402
 from bench.common import Channel, expect, wsgi_call  # noqa: E402
+from delivery.jobs import delivery_queue  # noqa: E402
+from delivery.models import Delivery  # noqa: E402
 from tenants.services import client_register  # noqa: E402
 
 REGISTERED, UNKNOWN = "registered@example.com", "unknown@example.com"
@@ -24,7 +24,7 @@ class MailTiming:
     def setup(self) -> dict:
         # The stores share one Redis in a run: jobs the previous store's figure left queued (their
         # rows are in its database) would keep this store's worker busy forking for nothing.
-        mail_queue().empty()
+        delivery_queue().empty()
         # Verification required: the registered user stays unverified, so resend mails it too.
         registered = client_register(client_name="Mail Bench", industry="SaaS", surface="bench", require_email_verification=True)
         client_id, key = str(registered.client.client_id), registered.access_key
@@ -39,8 +39,8 @@ class MailTiming:
         return {"client_id": client_id, "access_key": key, "registered": REGISTERED, "unknown": UNKNOWN}
 
     def queued(self) -> dict:
-        # Mails to someone; stand-ins (no user) are the work an unknown email does, not mail.
-        return {"queued": OutboundMail.objects.exclude(user_id=None).count()}
+        # Mails to someone; stand-ins (no address) are the work an unknown email does, not mail.
+        return {"queued": Delivery.objects.filter(kind="mail").exclude(target="").count()}
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""Rate strings as django-ratelimit writes them ("100/m", "5/15m"), accepted only when enforceable.
+"""Rate strings ("100/m", "5/15m"), accepted only when enforceable, and the windows they count in.
 
-django-ratelimit parses whatever its pattern matches, so "100/0m" divides by zero in every
-window computation, "1/99999999999d" asks Redis for an expiry it refuses, and a 5,000-digit
-count exceeds Python's int conversion limit: each a 500 on every call the rate applies to.
+A looser parser would take "100/0m" (a division by zero in every window computation),
+"1/99999999999d" (an expiry Redis refuses) or a 5,000-digit count (over Python's int conversion
+limit): each a 500 on every call the rate applies to.
 Pure (no Django), so that settings can check the defaults read from the environment too.
 """
 
 import re
+import zlib
+from functools import lru_cache
 
 # ASCII digits only (`\d` would take "١٠"), no trailing newline (`$` would allow one), and
 # lengths bound before int() sees them.
@@ -28,3 +30,23 @@ def rate_problem(rate: object) -> str | None:
     if not 1 <= int(multiplier or 1) * UNIT_SECONDS[unit] <= MAX_PERIOD_SECONDS:
         return "the period must be 1s to 31d"
     return None
+
+
+@lru_cache(maxsize=256)  # a handful of distinct rates, parsed on every counted call
+def parse_rate(rate: str) -> tuple[int, int]:
+    """(calls, period in seconds) of an enforceable rate; ValueError for any other."""
+    if problem := rate_problem(rate):
+        raise ValueError(f"{rate!r}: {problem}")
+    calls, multiplier, unit = RATE.fullmatch(rate).groups()
+    return int(calls), int(multiplier or 1) * UNIT_SECONDS[unit]
+
+
+def window_end(key: str, period: int, *, now: float) -> int:
+    """The second (epoch) at which `key`'s current fixed window of `period` seconds ends.
+
+    Windows are offset per key by a hash of it, so that buckets do not all start afresh at the
+    same second (the scheme django-ratelimit uses, whose counters these once were).
+    """
+    second = int(now)
+    end = second - second % period + zlib.crc32(key.encode()) % period
+    return end if end >= second else end + period

@@ -1,7 +1,7 @@
-"""Staff admin for clients. Keys, activation and deletion go through `tenants.services`, like the
-API and the commands; the change form's plain field edits save the row as any admin does
-(there is no `client_update` service yet). Clients are deactivated and reactivated by actions of
-the list; one key is revoked from the client's page, after a confirmation page.
+"""Staff admin for clients. Keys, activation, deletion and the change form's edits of the settings
+go through `tenants.services`, like the API and the commands, so each is audited with the staff
+member who made it. Clients are deactivated and reactivated by actions of the list; one key is
+revoked from the client's page, after a confirmation page.
 
 Access keys are shown in plaintext exactly once, on the admin page that follows the action
 that issued them; only their hash is stored, so they cannot be shown again. Until that page
@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from core.errors import NotFound
-from core.request_meta import request_meta
+from core.request_meta import staff_request_meta
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_get, access_key_list, documentation_url, parse_client_id
@@ -33,6 +33,7 @@ from tenants.services import (
     client_deactivate,
     client_delete,
     client_reactivate,
+    client_update,
 )
 
 # The fields come from Client's declared settings, so a new setting shows up here without an edit.
@@ -46,10 +47,6 @@ CHANGE_FIELDS = (
 # Only the settings are edited here. is_active is changed only by the Deactivate and Reactivate
 # actions, so that the services (and their signals) run.
 CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
-
-
-def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
 
 
 # Session entry holding keys issued by the last action until the next page shows them.
@@ -120,7 +117,7 @@ class ClientAdmin(admin.ModelAdmin):
     inlines = (AccessKeyInline,)
 
     class Media:
-        css = {"all": ("tenants/admin/access_key.css",)}
+        css = {"all": ("tenants/admin/access_key.css", "tenants/admin/client_form.css")}
         js = ("tenants/admin/copy_key.js",)
 
     def changelist_view(self, request, extra_context=None):
@@ -168,27 +165,29 @@ class ClientAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change:
+            client_update(client=obj, fields=form.changed_data, request_meta=staff_request_meta(request))
+            return
         super().save_model(request, obj, form, change)
-        if not change:
-            plaintext = client_attach_first_key(client=obj, surface="admin")
-            _announce_key(request, obj, plaintext, what="Access key")
+        plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=staff_request_meta(request))
+        _announce_key(request, obj, plaintext, what="Access key")
 
     @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
     def rotate_access_key(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         for client in queryset:
             plaintext = access_key_rotate(client=client, request_meta=meta)
             _announce_key(request, client, plaintext, what="New access key")
 
     @admin.action(description="Deactivate (the client's API calls are refused)", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_deactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Deactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
     @admin.action(description="Reactivate (the client's unrevoked keys are accepted again)", permissions=["change"])
     def reactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_reactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Reactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
 
@@ -208,7 +207,7 @@ class ClientAdmin(admin.ModelAdmin):
             self.message_user(request, f"Access key {key.key_id} was already revoked.", messages.INFO)
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
-            access_key_revoke(client=client, key_id=key.key_id, request_meta=_staff_meta(request))
+            access_key_revoke(client=client, key_id=key.key_id, request_meta=staff_request_meta(request))
             self.message_user(
                 request, f"Revoked access key {key.key_id} of {client.client_name}: calls with it answer 401.", messages.SUCCESS
             )
@@ -228,6 +227,15 @@ class ClientAdmin(admin.ModelAdmin):
             "cache_seconds": settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS,
         }
 
+    def get_deleted_objects(self, objs, request):
+        """What the delete page lists, without asking for permissions on the rows that go with the client.
+
+        The delete permission on clients is checked as usual, and client_delete removes the rest. Those
+        rows (refresh tokens, queued mails) have read-only admins, whose refused delete permission would
+        otherwise forbid deleting any client that was ever used."""
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj) -> None:
         self._delete_clients(request, [obj])
 
@@ -240,7 +248,7 @@ class ClientAdmin(admin.ModelAdmin):
         The admin's delete view runs in a transaction, and SQLite cannot change its schema
         inside one: the service runs once it commits (at once when there is none).
         """
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         using = router.db_for_write(Client)
         for client in clients:
             transaction.on_commit(

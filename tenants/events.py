@@ -32,6 +32,13 @@ class AccessKeyRevoked(Event, name="access_key.revoked"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientUpdated(Event, name="client.updated"):
+    """Staff changed a client's settings; `fields` names the settings changed, never their values."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClientDeactivated(Event, name="client.deactivated"):
     """A client was switched off: its keys are refused until it is reactivated."""
 

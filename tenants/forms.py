@@ -1,5 +1,7 @@
 """Admin forms of the tenants context; validation delegates to the services so every surface agrees."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,8 +9,7 @@ from django.core.exceptions import ValidationError
 from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
 from tenants.models import Client
-from tenants.ratelimits import validate_rate_limits
-from tenants.validation import validate_client_name
+from tenants.validation import validate_client_name, validate_rate_limits
 
 
 def _rate_limits_help() -> str:
@@ -20,11 +21,24 @@ def _rate_limits_help() -> str:
     )
 
 
+class IndentedJSONField(forms.JSONField):
+    """JSON shown indented by 2 in its textarea (Django's shows it on one line); what it accepts is unchanged."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:  # the text typed (kept as typed when invalid), or nothing set
+            return super().prepare_value(value)
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = Client.fields_in_order(*Client.SETTINGS)
-        widgets = {"rate_limits": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"custom_fields_schema": IndentedJSONField, "rate_limits": IndentedJSONField}
+        widgets = {
+            "custom_fields_schema": forms.Textarea(attrs={"class": "json-setting"}),
+            "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

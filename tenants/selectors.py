@@ -1,6 +1,7 @@
 """Reads of the tenants context."""
 
 import uuid
+from collections.abc import Collection
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -39,6 +40,13 @@ def client_list(*, industry: str | None = None, is_active: bool | None = None) -
     if is_active is not None:
         clients = clients.filter(is_active=is_active)
     return clients.order_by("created_at")
+
+
+def client_names(*, client_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of those of `client_ids` that still exist, in one query."""
+    if not client_ids:
+        return {}
+    return dict(Client.objects.filter(pk__in=list(client_ids)).values_list("client_id", "client_name"))
 
 
 def live_access_key_counts() -> dict[uuid.UUID, int]:

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +21,9 @@ from tenants.events import (
     ClientDeleted,
     ClientReactivated,
     ClientRegistered,
+    ClientUpdated,
 )
+from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
@@ -45,8 +48,8 @@ def _issue_key(client: Client) -> tuple[AccessKey, str]:
     return key, issued.plaintext
 
 
-def client_provision(*, client: Client) -> ProvisionOutcome:
-    return provision_user_collection(client.client_id)
+def client_provision(*, client: Client, report: BatchReport | None = None) -> ProvisionOutcome:
+    return provision_user_collection(client, report=report)
 
 
 def _provision_when_committed(client: Client) -> None:
@@ -95,12 +98,21 @@ def client_register(
     return ClientWithKey(client=client, access_key=plaintext)
 
 
-def client_attach_first_key(*, client: Client, surface: str = "admin") -> str:
+def client_attach_first_key(*, client: Client, surface: str = "admin", request_meta: RequestMeta | None = None) -> str:
     """Give a client saved by the admin form its first key and collection."""
     _, plaintext = _issue_key(client)
     _provision_when_committed(client)
-    publish(ClientRegistered(client_id=client.client_id, surface=surface))
+    publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
     return plaintext
+
+
+def client_update(*, client: Client, fields: Sequence[str], request_meta: RequestMeta | None = None) -> Client:
+    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing."""
+    changed = [name for name in fields if name in Client.SETTINGS]
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])  # saving also forgets the remembered keys
+        publish(ClientUpdated(client_id=client.client_id, fields=tuple(changed), request_meta=request_meta))
+    return client
 
 
 def access_key_rotate(
@@ -167,7 +179,7 @@ def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | 
     if not confirm:
         raise InvalidRequest("Deleting a client drops its users; confirm to proceed.")
     client_id: uuid.UUID = client.client_id
-    drop_user_collection(client_id)
+    drop_user_collection(client)
     client.delete()
     user_model_cache.forget(client_id)
     publish(ClientDeleted(client_id=client_id, request_meta=request_meta))

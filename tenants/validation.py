@@ -4,7 +4,10 @@ import ipaddress
 import re
 import unicodedata
 
+from django.conf import settings
+
 from core.errors import InvalidRequest
+from core.rates import rate_problem
 
 MAX_CLIENT_NAME_LENGTH = 100
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned
@@ -72,3 +75,19 @@ def _is_ipv6(text: str) -> bool:
 
 def _refuse(message: str):
     raise InvalidRequest("client_name is not accepted.", fields={"client_name": [message]})
+
+
+def validate_rate_limits(overrides: object) -> dict:
+    """Overrides as staff save them: known limits only, each rate one the limiter can enforce."""
+    if overrides in (None, ""):
+        return {}
+    if not isinstance(overrides, dict):
+        raise InvalidRequest(fields={"rate_limits": ["Must be an object of limit name to rate."]})
+    problems = [
+        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: {problem}"
+        for name, rate in overrides.items()
+        if name not in settings.AUTHSVC_RATE_LIMITS or (problem := rate_problem(rate))
+    ]
+    if problems:
+        raise InvalidRequest(fields={"rate_limits": problems})
+    return overrides

@@ -175,6 +175,8 @@ atexit.register(stop_all)
 def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("DJANGO_SECRET_KEY", "tests-" + secrets.token_hex(24))
     os.environ["DJANGO_DEBUG"] = "0"
+    # Production mode needs a public URL; the suite's links point at the default port.
+    os.environ.setdefault("AUTHSVC_PUBLIC_URL", "http://127.0.0.1:8000")
     # The suite registers its clients through the API; closed registration has tests of its own.
     os.environ["AUTHSVC_OPEN_REGISTRATION"] = "1"
     os.environ.pop("AUTHSVC_REGISTRATION_TOKEN", None)

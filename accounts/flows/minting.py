@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken, OpaqueRefreshToken
-from tenants.hmac_keys import hmac_digest
+from crypto.hmac_keys import hmac_digest
 from tenants.models import AbstractTenantUser, Client
 
 REFRESH_HASH_SALT = "authsvc.accounts.refresh_token"

@@ -9,10 +9,11 @@ from accounts import outbox
 from accounts.errors import EmailTaken
 from accounts.events import UserSignedUp, UserSignupFailed
 from accounts.flows.minting import TokenPair, pair_issue
-from accounts.models import MailKind, OutboundMail
+from accounts.models import MailKind
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.events import failures_published, publish
 from core.request_meta import RequestMeta
+from delivery.models import Delivery
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -32,7 +33,7 @@ def user_signup(
     request_meta: RequestMeta | None = None,
 ) -> SignupResult:
     with failures_published(UserSignupFailed, client_id=client.client_id, request_meta=request_meta):
-        user = user_model_for(client.client_id)(email=normalize_email(email), custom_fields=custom_fields or {})
+        user = user_model_for(client)(email=normalize_email(email), custom_fields=custom_fields or {})
         validate_new_password(password, user=user)
         validate_custom_fields(user.custom_fields, schema=client.custom_fields_schema)
         user.password_hash = make_password(password)
@@ -58,7 +59,7 @@ def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Cli
     keeps it safe: a crash between the two writes leaves an account whose mail was never
     queued, which `email/resend` queues again; never a mail for an account that does not exist."""
     try:
-        with transaction.atomic(using=router.db_for_write(OutboundMail)):
+        with transaction.atomic(using=router.db_for_write(Delivery)):
             user.save(force_insert=True)
             return then_mail is not None and outbox.outbound_mail_queue(client=client, user=user, kind=then_mail)
     except IntegrityError:

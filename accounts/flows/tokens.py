@@ -13,7 +13,7 @@ from accounts.selectors import user_get
 from accounts.tokens import refresh_token_id
 from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
-from tenants.hmac_keys import hmac_matches
+from crypto.hmac_keys import hmac_matches
 from tenants.models import Client
 
 

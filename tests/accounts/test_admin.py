@@ -1,5 +1,6 @@
 """Staff admin for accounts, through Django's test client: the tokens table and a client's users page."""
 
+import re
 import uuid
 
 import pytest
@@ -236,6 +237,16 @@ def test_users_page_lists_the_clients_users_and_no_one_else(admin_client, tenant
         assert column in page
 
 
+def test_users_page_shows_each_users_custom_fields(admin_client, tenant):
+    """Each row shows the user's custom fields as JSON (escaped), and a dash for a user without any."""
+    sign_up(tenant, "ada@example.com", custom_fields={"seats": 3, "plan": "<b>pro</b>"})
+    sign_up(tenant, "grace@example.com")
+    page = admin_client.get(users_page(tenant)).content.decode()
+    cells = re.findall(r'<td class="custom-fields">(.*?)</td>', page)
+    assert cells == ['<code>{&quot;plan&quot;: &quot;&lt;b&gt;pro&lt;/b&gt;&quot;, &quot;seats&quot;: 3}</code>', "&ndash;"]
+    assert '<th scope="col">Custom fields</th>' in page
+
+
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
@@ -323,8 +334,8 @@ def test_each_activation_switch_leaves_one_user_update_record_saying_which(admin
 
     _, records = records_written_by(lambda: admin_client.post(users_page(tenant), {"row_action": f"{action}:{ada.user_id}"}))
 
-    assert [(record.action, record.status, str(record.user_id), record.metadata) for record in records] == [
-        ("user_update", "success", ada.user_id, {"fields": ["is_active"], "is_active": is_active})
+    assert [(record.action, record.status, str(record.user_id), record.metadata["fields"], record.metadata["is_active"]) for record in records] == [
+        ("user_update", "success", ada.user_id, ["is_active"], is_active)
     ]
 
 

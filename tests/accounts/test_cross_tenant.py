@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.email_tokens import Purpose, email_token_make
-from accounts.models import OutboundMail, RefreshToken
+from accounts.models import RefreshToken
 from accounts.urls import client_api_urlpatterns
+from delivery.models import Delivery
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, sign_up
 from tests.conftest import Tenant
@@ -86,7 +87,7 @@ def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tena
     endpoint = MOUNTED[name]
     victim = sign_up(tenant)
     before = snapshot(tenant)
-    queued_before = OutboundMail.objects.count()
+    queued_before = Delivery.objects.count()
     published.clear()
 
     response = request(tenant, endpoint, victim, key_of=other_tenant)
@@ -97,7 +98,7 @@ def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tena
     assert [(event.name, event.reason, event.client_id) for event in published] == [
         ("call.refused", "forbidden", other_tenant.client.client_id)
     ]
-    assert OutboundMail.objects.count() == queued_before
+    assert Delivery.objects.count() == queued_before
 
 
 @pytest.mark.parametrize("name", sorted(MOUNTED))

@@ -1,7 +1,12 @@
 """Hostile custom_fields (deep nesting, lone surrogates) answer 400 on sign-up and PATCH, never 500."""
 
+import sys
+
 import pytest
 
+from accounts.serializers import SignupInput, UserUpdateInput
+from accounts.validation import validate_custom_fields
+from core.errors import InvalidRequest
 from tests.accounts.conftest import PASSWORD, call, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,3 +72,19 @@ def test_a_surrogate_pair_is_one_character_and_is_stored(tenant, custom_fields, 
     assert response.status_code == 201, response.content
     user_id = response.json()["user_id"]
     assert call(tenant, f"users/{user_id}", method="GET").json()["custom_fields"] == stored
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize("serializer_class", [SignupInput, UserUpdateInput], ids=["signup", "patch"])
+def test_the_input_serializers_never_recurse_into_custom_fields(serializer_class):
+    """A value nested past Python's recursion limit gets through the serializer to the iterative check, whatever the stack."""
+    value: dict = {}
+    innermost = value
+    for _ in range(sys.getrecursionlimit() + 100):
+        innermost["k"] = {}
+        innermost = innermost["k"]
+    serializer = serializer_class(data={"email": "ada@example.com", "password": PASSWORD, "custom_fields": value})
+    assert serializer.is_valid(), serializer.errors
+    with pytest.raises(InvalidRequest) as refused:
+        validate_custom_fields(serializer.validated_data["custom_fields"], schema=None)
+    assert list(refused.value.fields) == ["custom_fields"]

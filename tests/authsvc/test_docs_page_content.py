@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 from authsvc.client_docs import describe_rate, example_custom_fields
+from clientapi.ratelimits import client_rate
 from core import errors
-from tenants.ratelimits import client_rate
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -177,7 +177,7 @@ def test_an_override_the_limiter_ignores_is_not_shown_as_set(api, tenant):
     [("10/m", "10 per minute"), ("5/h", "5 per hour"), ("100/5m", "100 per 5 minutes"), ("3/day", "3 per day"), ("odd", "odd")],
 )
 def test_rates_are_described_in_words(rate, readable):
-    """django-ratelimit rates read as words; anything unparsable is shown as given."""
+    """Rates read as words; anything unparsable is shown as given."""
     assert describe_rate(rate) == readable
 
 

@@ -19,11 +19,11 @@ USUAL_UMASK = 0o022
 
 
 def manage(var_dir: Path, *arguments: str) -> None:
-    """manage.py in a fresh process under the usual umask, with only AUTHSVC_VAR_DIR set."""
+    """manage.py in a fresh process under the usual umask, with only AUTHSVC_VAR_DIR (and the public URL) set."""
     finished = subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=django_settings.BASE_DIR,
-        env=django_environment(var_dir),
+        env=django_environment(var_dir, AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000"),
         capture_output=True,
         text=True,
         timeout=120,

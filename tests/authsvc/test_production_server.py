@@ -4,7 +4,6 @@ import http.client
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -72,8 +71,12 @@ def _json_of_size(size: int) -> bytes:
     return b'{"pad": "' + b"x" * (size - 11) + b'"}'
 
 
-def _chunks(body: bytes) -> Iterator[bytes]:
-    return (body[start : start + 4096] for start in range(0, len(body), 4096))
+def _chunked(body: bytes) -> bytes:
+    """The body in 4 KB chunks, encoded up front: one send, as a client streaming a body would have
+    written it by the time the answer comes (sent chunk by chunk, a busy machine let the server
+    answer and close first, and the test's own sending failed with a broken pipe)."""
+    chunks = (body[start : start + 4096] for start in range(0, len(body), 4096))
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
 
 
 REFUSALS = {
@@ -111,7 +114,9 @@ def _send(connection: http.client.HTTPConnection, refusal: Refusal, client: dict
     headers = dict(refusal.headers)
     if refusal.keyed:
         headers["Authorization"] = f"Bearer {client['access_key']}"
-    body = _chunks(refusal.body) if refusal.chunked else refusal.body
+    if refusal.chunked:
+        headers["Transfer-Encoding"] = "chunked"
+    body = _chunked(refusal.body) if refusal.chunked else refusal.body
     connection.request("POST", path, body=body, headers=headers)
     response = connection.getresponse()
     return response, json.loads(response.read())

@@ -20,7 +20,10 @@ def closed_redis_url() -> str:
 
 def start(run_django, redis_url: str, **variables: str):
     """`manage.py check` in a fresh production-mode process on `redis_url`."""
-    return run_django("manage.py", "check", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_DEBUG="0", AUTHSVC_LOG_LEVEL="WARNING", REDIS_URL=redis_url, **variables)
+    return run_django(
+        "manage.py", "check", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_DEBUG="0", AUTHSVC_PUBLIC_URL="https://auth.example.com",
+        AUTHSVC_LOG_LEVEL="WARNING", REDIS_URL=redis_url, **variables,
+    )
 
 
 @pytest.mark.embedded_default

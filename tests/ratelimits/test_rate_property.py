@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clientapi.ratelimits import enforce_rate_limit
 from core.errors import InvalidRequest, RateLimited
-from tenants.ratelimits import enforce_rate_limit, validate_rate_limits
+from tenants.validation import validate_rate_limits
 
 pytestmark = pytest.mark.store_independent
 

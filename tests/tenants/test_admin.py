@@ -1,5 +1,6 @@
 """Staff admin for clients, through Django's test client as a logged-in superuser."""
 
+import html
 import json
 import re
 import uuid
@@ -269,6 +270,49 @@ def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_c
     assert response.status_code == 302
     client = Client.objects.get(pk=tenant.client.pk)
     assert (client.client_name, client.is_active) == ("Acme renamed", False)
+
+
+SCHEMA = {"type": "object", "properties": {"plan": {"type": "string", "enum": ["free", "pro"]}}, "required": ["plan"]}
+
+
+def textarea(page: str, name: str) -> str:
+    return html.unescape(re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.DOTALL)[1])
+
+
+def test_the_change_page_shows_the_schema_indented_and_saves_it_back_unchanged(staff_client):
+    """The schema and rate limits read indented by 2; posting the page back as shown changes and records nothing."""
+    client = make_tenant("Schemed", custom_fields_schema=SCHEMA).client
+    Client.objects.filter(pk=client.pk).update(rate_limits={"login_ip": "100/m"})
+    page = staff_client.get(change_url(client)).content.decode()
+    assert textarea(page, "custom_fields_schema") == json.dumps(SCHEMA, indent=2)
+    assert textarea(page, "rate_limits") == '{\n  "login_ip": "100/m"\n}'
+
+    form = {name: textarea(page, name) for name in ("custom_fields_schema", "rate_limits")}
+    # What a browser posts back: Django keeps the shown initial value of a field with a callable default.
+    form |= {name: html.unescape(value) for name, value in re.findall(r'<input type="hidden" name="(initial-[\w]+)" value="([^"]*)"', page)}
+    form |= {"client_name": "Schemed", "industry": "SaaS", "access_keys-TOTAL_FORMS": "0", "access_keys-INITIAL_FORMS": "0"}
+    response, records = records_written_by(lambda: staff_client.post(change_url(client), form))
+    assert response.status_code == 302
+    assert records == []
+    assert Client.objects.get(pk=client.pk).custom_fields_schema == SCHEMA
+
+
+def test_a_client_with_users_tokens_and_mails_can_be_deleted_from_its_page(staff_client, tenant):
+    """The delete page of a used client asks for no permission on its tokens or mails, and deletes them all."""
+    from accounts.models import RefreshToken
+    from delivery.models import Delivery
+    from tests.accounts.conftest import PASSWORD, call
+
+    verifying = make_tenant("Verifying", require_email_verification=True)
+    for owner in (tenant, verifying):  # a refresh token for the first, a verification mail for the second
+        assert call(owner, "signup", {"email": "ada@example.com", "password": PASSWORD}).status_code == 201
+    assert RefreshToken.objects.exists() and Delivery.objects.exists()
+    for owner in (tenant, verifying):
+        page = staff_client.get(f"/admin/tenants/client/{owner.client.pk}/delete/").content.decode()
+        assert "permission to delete" not in page
+        assert staff_client.post(f"/admin/tenants/client/{owner.client.pk}/delete/", {"post": "yes"}).status_code == 302
+        assert not Client.objects.filter(pk=owner.client.pk).exists()
+    assert not RefreshToken.objects.exists() and not Delivery.objects.exists()
 
 
 def test_delete_view_deletes_the_client_its_keys_and_its_collection(staff_client, tenant):

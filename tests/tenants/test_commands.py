@@ -259,8 +259,8 @@ def test_provision_tenants_recreates_a_dropped_collection_and_rerun_is_harmless(
 
     assert f"created   {tenant.client_id}  Acme" in first
     assert f"unchanged {other_tenant.client_id}  Globex" in first
-    assert "Provisioned 2 client(s): 1 created, 0 repaired, 1 unchanged, 0 failed." in first
-    assert "Provisioned 2 client(s): 0 created, 0 repaired, 2 unchanged, 0 failed." in second
+    assert "Provisioned 2 client(s): 1 created, 0 upgraded, 0 repaired, 1 unchanged, 0 failed." in first
+    assert "Provisioned 2 client(s): 0 created, 0 upgraded, 0 repaired, 2 unchanged, 0 failed." in second
     assert collection_state(tenant.client.client_id) == (True, True)
 
 
@@ -287,7 +287,7 @@ def test_provision_tenants_continues_past_a_failing_client_then_exits_non_zero(t
 
     assert f"failed    {tenant.client_id}  Acme:" in err.getvalue()
     assert f"created   {other_tenant.client_id}  Globex" in out.getvalue()
-    assert "1 created, 0 repaired, 0 unchanged, 1 failed." in out.getvalue()
+    assert "1 created, 0 upgraded, 0 repaired, 0 unchanged, 1 failed." in out.getvalue()
     assert collection_state(other_tenant.client.client_id) == (True, True)
 
 
@@ -310,12 +310,12 @@ def test_provision_tenants_reports_progress_when_many(transactional_db, verbosit
     lines = run("provision_tenants", "--all", "--progress-every", "2", "-v", verbosity).out.splitlines()
 
     assert [line for line in lines if line.startswith("[")] == [
-        "[2/5] 0 created, 0 repaired, 2 unchanged, 0 failed",
-        "[4/5] 1 created, 0 repaired, 3 unchanged, 0 failed",
+        "[2/5] 0 created, 0 upgraded, 0 repaired, 2 unchanged, 0 failed",
+        "[4/5] 1 created, 0 upgraded, 0 repaired, 3 unchanged, 0 failed",
     ]
     assert f"created   {tenants[2].client_id}  Tenant 2" in lines
     assert sum(line.startswith("unchanged ") for line in lines) == unchanged_lines
-    assert lines[-1] == "Provisioned 5 client(s): 1 created, 0 repaired, 4 unchanged, 0 failed."
+    assert lines[-1] == "Provisioned 5 client(s): 1 created, 0 upgraded, 0 repaired, 4 unchanged, 0 failed."
 
 
 # --- deactivate_client and delete_client -------------------------------------------------

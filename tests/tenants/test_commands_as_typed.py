@@ -20,7 +20,12 @@ MANAGE = [".venv/bin/python", "manage.py"]
 def shell(tmp_path):
     """Run a line in a shell at the project root, as an operator would, on a fresh migrated var dir."""
     var_dir = tmp_path / "var"
-    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "AUTHSVC_VAR_DIR": str(var_dir)}
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AUTHSVC_VAR_DIR": str(var_dir),
+        "AUTHSVC_PUBLIC_URL": "http://127.0.0.1:8000",  # DEBUG is off: production needs it
+    }
 
     def run(line: str) -> str:
         finished = subprocess.run(line, shell=True, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)

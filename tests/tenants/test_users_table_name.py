@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.store_independent
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "authsvc", "core", "tenants")
+APPS = ("accounts", "audit", "authsvc", "clientapi", "clients", "core", "crypto", "delivery", "tenants")
 THE_FUNCTION = ROOT / "tenants" / "user_models.py"
 SPELLING = re.compile(r"""f["']users_\{""")
 

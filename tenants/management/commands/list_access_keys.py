@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.cli import format_table, format_time, resolve_client
+from core.cli import format_table, format_time
+from tenants.cli import resolve_client
 from tenants.models import AccessKey
 from tenants.selectors import access_key_list
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from tenants.cli import INDUSTRY_CHOICES, format_table, format_time, require_industry
+from core.cli import format_table, format_time
+from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.models import Client
 from tenants.selectors import client_list, live_access_key_counts
 

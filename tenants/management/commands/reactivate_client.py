@@ -1,12 +1,12 @@
 """manage.py reactivate_client <client_id>"""
 
-from django.core.management.base import BaseCommand
-
-from tenants.cli import resolve_client, service_errors
+from core.cli import service_errors
+from core.commands import ActorCommand
+from tenants.cli import resolve_client
 from tenants.services import client_reactivate
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Reactivate a deactivated client: its access keys that were not revoked are accepted again, "
         "and its users can log in as before."
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         client = resolve_client(options["client_id"])
         was_active = client.is_active
         with service_errors():
-            client_reactivate(client=client)
+            client_reactivate(client=client, request_meta=self.request_meta(options))
         if was_active:
             self.stdout.write(f"Client {client.client_name!r} ({client.client_id}) was already active.")
         else:

@@ -5,8 +5,8 @@ A check without side effects: it raises, and the exception handler announces the
 
 from rest_framework.permissions import BasePermission
 
+from clientapi.authentication import key_refused
 from core.errors import Forbidden
-from tenants.authentication import key_refused
 
 
 def _client_refused(problem: str, detail: str, *, path_client_id) -> Forbidden:

@@ -5,11 +5,11 @@ from functools import cached_property
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
+from clientapi.authentication import AccessKeyAuthentication
+from clientapi.permissions import IsPathClient
+from clientapi.ratelimits import AccessKeyThrottle, enforce_client_limit
 from core.request_meta import request_meta
-from tenants.authentication import AccessKeyAuthentication
 from tenants.models import Client
-from tenants.permissions import IsPathClient
-from tenants.ratelimits import AccessKeyThrottle, enforce_client_limit
 
 
 class JsonAnswers(DefaultContentNegotiation):

@@ -1,11 +1,16 @@
-"""Rate limits on django-ratelimit's counters (a shared Redis in production).
+"""Rate limits: fixed-window counters in Redis (a shared Redis in production).
 
 Buckets are keyed on validated values only (a client id, an access key id, a normalised
 email, a parsed IP), never on raw headers, so a missing header cannot make one bucket
 shared by everyone; and each bucket includes the client, so one client's traffic never
 spends another's limit.
+
+The counters are ours, not a library's: counting a slice of calls at once (CountSlices) needs
+an INCRBY of any size in one round trip, which django-ratelimit's public API (add, then incr
+by one) does not offer.
 """
 
+import hashlib
 import logging
 import threading
 import time
@@ -13,15 +18,21 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
-from django_ratelimit import ALL
-from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
+from django_redis import get_redis_connection
 from rest_framework.throttling import BaseThrottle
 
-from core.errors import InvalidRequest, RateLimited
-from core.rates import rate_problem
+from core.errors import RateLimited
+from core.rates import parse_rate, rate_problem, window_end
 from tenants.models import Client
 
 logger = logging.getLogger("authsvc.tenants")
+
+# Always django-redis (embedded or shared, see settings), whose raw client counts in one round trip.
+COUNTER_CACHE = "default"
+COUNTER_PREFIX = "rl:"
+# A counter outlives its window by a few seconds, so that a call at the window's last second
+# never finds it expired between the two commands of its count.
+EXPIRY_MARGIN_SECONDS = 5
 
 
 def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit: str, slices: "CountSlices | None" = None) -> None:
@@ -30,16 +41,16 @@ def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit
     With `slices`, the call may already be counted, in a slice this process took earlier (see
     CountSlices); by default every call is one count in Redis.
     """
-    if not getattr(settings, "RATELIMIT_ENABLE", True):  # django-ratelimit's switch, default on
+    if not settings.AUTHSVC_RATE_LIMITS_ENABLED:
         return
     slices = slices or EVERY_CALL
-    allowed, period = _split_rate(rate)
-    window = _get_window(key, period)
+    allowed, period = parse_rate(rate)
+    window = window_end(key, period, now=time.time())
     bucket = (group, key, rate)
     if slices.take(bucket, window):
         return
     size = slices.next_size(bucket, window, allowed)
-    total = _count(_make_cache_key(group, window, rate, key, ALL), ttl=period + EXPIRATION_FUDGE, by=size)
+    total = _count(counter_key(group=group, key=key, rate=rate, window=window), ttl=period + EXPIRY_MARGIN_SECONDS, by=size)
     # The calls counted before this slice leave room for `granted` of its `size`; this call is one.
     granted = min(size, allowed - (total - size))
     slices.keep(bucket, window, units=max(granted - 1, 0), total=total)
@@ -47,16 +58,20 @@ def enforce_rate_limit(*, group: str, key: str, rate: str, attempted: str, limit
         raise RateLimited(retry_after=max(1, window - int(time.time())), attempted=attempted, limit=limit)
 
 
-def _count(cache_key: str, *, ttl: int, by: int = 1) -> int:
-    """Add `by` to a window's counter and read it back, in one round trip to Redis.
+def counter_key(*, group: str, key: str, rate: str, window: int) -> str:
+    """The Redis key of one bucket's counter in one window, in the cache's namespace.
 
-    django-ratelimit's get_usage adds one in two (add, then incr). Windows and keys stay
-    django-ratelimit's (same buckets, same jitter); only the counting is one MULTI/EXEC. The
-    cache is always django-redis (embedded or shared, see settings), whose raw client this uses.
+    A hash of the parts, so that no email or address is readable in Redis; the rate is part of
+    it, so a limit changed mid-window starts a fresh count.
     """
-    cache = caches[settings.RATELIMIT_USE_CACHE]
-    stored_key = cache.make_key(cache_key)
-    with cache.client.get_client(write=True).pipeline(transaction=True) as pipe:
+    calls, period = parse_rate(rate)
+    parts = "\x00".join((group, f"{calls}/{period}s", key, str(window)))
+    return caches[COUNTER_CACHE].make_key(COUNTER_PREFIX + hashlib.sha256(parts.encode()).hexdigest())
+
+
+def _count(stored_key: str, *, ttl: int, by: int = 1) -> int:
+    """Add `by` to a window's counter, creating it with its expiry, and read it back: one round trip."""
+    with get_redis_connection(COUNTER_CACHE).pipeline(transaction=True) as pipe:
         _, count = pipe.set(stored_key, 0, ex=ttl, nx=True).incrby(stored_key, by).execute()
     return count
 
@@ -175,18 +190,3 @@ class AccessKeyThrottle(BaseThrottle):
         )
         return True
 
-
-def validate_rate_limits(overrides: object) -> dict:
-    """Overrides as staff save them: known limits only, each rate one the limiter can enforce."""
-    if overrides in (None, ""):
-        return {}
-    if not isinstance(overrides, dict):
-        raise InvalidRequest(fields={"rate_limits": ["Must be an object of limit name to rate."]})
-    problems = [
-        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: {problem}"
-        for name, rate in overrides.items()
-        if name not in settings.AUTHSVC_RATE_LIMITS or (problem := rate_problem(rate))
-    ]
-    if problems:
-        raise InvalidRequest(fields={"rate_limits": problems})
-    return overrides

@@ -7,14 +7,14 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clientapi.api import ClientApi
+from clientapi.openapi import CLIENTS, client_operation, error_responses
+from clientapi.ratelimits import enforce_rate_limit
+from clients.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 from core.errors import Forbidden, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants import services
-from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
-from tenants.ratelimits import enforce_rate_limit
 from tenants.selectors import documentation_url, registration_mode
-from tenants.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
 
 
 def _check_registration_allowed(request) -> None:
@@ -33,6 +33,12 @@ def _check_registration_allowed(request) -> None:
         raise Unauthorized("Registration needs Authorization: Bearer <registration token>.")
 
 
+REGISTRATION_REFUSALS = (
+    (Unauthorized, "This service takes registrations with its registration token, and it is missing or wrong."),
+    (Forbidden, "Registration is closed on this service: its staff create clients."),
+)
+
+
 @extend_schema_view(
     post=extend_schema(
         summary="Register a client",
@@ -49,7 +55,8 @@ def _check_registration_allowed(request) -> None:
             "rate limited per IP address (429)."
         ),
         request=ClientRegisterInput,
-        responses={201: ClientRegisterOutput, **error_responses(400, 401, 403)},
+        responses={201: ClientRegisterOutput, **error_responses(400, *REGISTRATION_REFUSALS)},
+        tags=[CLIENTS],
         examples=[
             OpenApiExample("register", request_only=True, value={"client_name": "AI Platform", "industry": "AI/ML"})
         ],
@@ -106,7 +113,8 @@ class ClientRegisterApi(APIView):
             "401 `unauthorized` for a missing, unknown or revoked key; 403 `forbidden` for another "
             "client's key or a disabled client. Read-only: leaves an audit record only when refused."
         ),
-        responses={200: ClientOutput, **error_responses(401, 403)},
+        responses={200: ClientOutput},
+        tags=[CLIENTS],
     )
 )
 class ClientDetailApi(ClientApi):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants import views
+from clients import views
 
 api_urlpatterns = [
     path("clients/register", views.ClientRegisterApi.as_view(), name="client-register"),
