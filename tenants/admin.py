@@ -45,7 +45,7 @@ CHANGE_FIELDS = (
     "updated_at",
 )
 # Only the settings are edited here. is_active is changed only by the Deactivate and Reactivate
-# actions, so that the services (and their signals) run.
+# actions, so that the services (and the events they publish) run.
 CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
 
 
