@@ -56,8 +56,10 @@ $(VENV)/.bench-deps: bench/requirements.txt $(VENV)/.dev-deps
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
-# Benchmarks (bench/README.md): ~15 minutes on 2 cores, BENCH_QUICK=1 ~2 minutes; writes bench/results/latest.*.
+# Benchmarks (bench/README.md): ~21 minutes on 2 cores, BENCH_QUICK=1 ~10 minutes; writes bench/results/latest.*.
+# Figure 7 drives the server with wrk, a Debian package: installed here when missing (as root).
 bench: $(VENV)/.bench-deps
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is missing (apt-get install wrk): figure 7 will say so"
 	$(PY) bench/run.py
 
 # Renders docs/er-diagram.png from the Mermaid source in docs/architecture.md (needs npm and Chromium).

@@ -41,7 +41,8 @@ max_requests = 20000
 max_requests_jitter = max_requests // 10
 
 # Access log to stdout with the path only (%(U)s), never the query string: mailed tokens
-# reach our link pages in it, and a log line must not carry a credential.
+# reach our link pages in it, and a log line must not carry a credential. The development
+# server's request lines keep to the same rule (authsvc/log_filters.py).
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
@@ -52,6 +53,31 @@ loglevel = "info"
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+
+# gunicorn discards at most 64 KB of a body the application left unread before it reads the
+# next request on the connection (gunicorn.http.parser); past that it closes the connection,
+# after an answer that said "keep-alive", and a client that reuses it (any pooled HTTP client)
+# fails its next request. Bodies are left unread by every refusal answered before the view
+# reads them: 413 (too large), 401/403 (key), 429 (registration per address), 400 (not
+# JSON). Django never reads a chunked body at all (it reads CONTENT_LENGTH bytes only).
+UNREAD_BODY_DRAINED = 64 * 1024
+
+
+def pre_request(worker, req) -> None:
+    """Answer "Connection: close" to a request whose body gunicorn could not discard whole if
+    it went unread, so clients open a new connection instead of reusing one about to close."""
+    if _body_may_outgrow_drain(req.headers):
+        req.force_close()
+
+
+def _body_may_outgrow_drain(headers: list[tuple[str, str]]) -> bool:
+    for name, value in headers:  # gunicorn spells names upper-case and has checked the values
+        if name == "TRANSFER-ENCODING":
+            return True
+        if name == "CONTENT-LENGTH" and int(value) >= UNREAD_BODY_DRAINED:
+            return True
+    return False
+
 
 # Django opens database connections lazily, per thread; loading the app before the fork
 # would share nothing useful and risk sharing a connection opened at import.

@@ -1,7 +1,7 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
-Writes go through `accounts.services`, like the API: revoking a family, deactivating a user
-(which revokes the user's tokens) and deleting a user. Nothing here ever shows a refresh
+Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
+(which revokes the user's tokens), reactivating one and deleting one. Nothing here ever shows a refresh
 token or its hash.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
@@ -9,8 +9,10 @@ their page is a custom admin view, `client_users_view`, which the admin site (au
 mounts next to the ModelAdmins.
 """
 
+import json
 import uuid
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,24 +20,23 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts import outbox, selectors, services
-from accounts.models import OutboundMail, RefreshToken
+from accounts import selectors
+from accounts.flows.tokens import token_families_revoke_by_staff
+from accounts.flows.users import user_delete, user_update
+from accounts.models import RefreshToken
 from accounts.validation import normalize_email
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, admin_time
 from core.errors import NotFound
-from core.request_meta import request_meta
+from core.request_meta import staff_request_meta
 from tenants.models import Client
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
-USER_ACTIONS = {"deactivate": "Deactivate", "delete": "Delete"}
-
-
-def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
+USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete": "Delete"}
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -75,9 +76,13 @@ TOKEN_FIELDS = (
 
 @admin.register(RefreshToken)
 class RefreshTokenAdmin(ReadOnlyModelAdmin):
-    """Read-only: rows change only through services (refresh, logout, revocation)."""
+    """Read-only: rows change only through services (refresh, logout, revocation).
 
-    list_display = TOKEN_FIELDS
+    The list keeps to what fits a 1366 px screen beside its filters: when, whose, which login, its
+    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by).
+    """
+
+    list_display = ("created", "client_name", "user_id", "family_id", "state", "expires")
     fields = TOKEN_FIELDS  # token_hash is deliberately absent, here and in the queryset
     list_filter = ("client", RevokedFilter)
     list_select_related = ("client",)
@@ -87,8 +92,32 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     search_help_text = "A whole user_id, family_id, token_id or client_id."
     actions = ("revoke_family",)
 
+    class Media:
+        css = {"all": ("accounts/admin/tokens.css",)}
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("token_hash")
+
+    @admin.display(description=f"created ({settings.TIME_ZONE})", ordering="created_at")
+    def created(self, row: RefreshToken) -> str:
+        return admin_time(row.created_at)
+
+    @admin.display(description=f"expires ({settings.TIME_ZONE})", ordering="expires_at")
+    def expires(self, row: RefreshToken) -> str:
+        return admin_time(row.expires_at)
+
+    @admin.display(description="client", ordering="client__client_name")
+    def client_name(self, row: RefreshToken) -> str:
+        return row.client.client_name
+
+    @admin.display(description="state")
+    def state(self, row: RefreshToken) -> str:
+        """revoked (when), spent (refreshed into its successor), expired, or live."""
+        if row.is_revoked:
+            return f"revoked {admin_time(row.revoked_at)}"
+        if row.is_spent:
+            return "spent"
+        return "expired" if row.expires_at <= timezone.now() else "live"
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -104,56 +133,12 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     @admin.action(description="Revoke family (every token of each selected token's family)", permissions=["revoke"])
     def revoke_family(self, request, queryset) -> None:
         families = set(queryset.values_list("family_id", flat=True))
-        revoked = services.token_families_revoke_by_staff(
-            family_ids=families, request_meta=request_meta(request, key_is_valid=False)
+        revoked = token_families_revoke_by_staff(
+            family_ids=families, request_meta=staff_request_meta(request)
         )
         self.message_user(
             request, f"Revoked {revoked} token(s) in {len(families)} famil{'y' if len(families) == 1 else 'ies'}.", messages.SUCCESS
         )
-
-
-# --- the mail outbox ------------------------------------------------------------------------
-
-MAIL_FIELDS = (
-    "created_at", "kind", "recipient", "client", "status", "attempts", "last_error", "next_attempt_at", "sent_at", "give_up_at", "mail_id",
-)
-
-
-@admin.register(OutboundMail)
-class OutboundMailAdmin(ReadOnlyModelAdmin):
-    """The outbox: filter status "failed" for the dead letters, then retry or discard them.
-
-    Read-only otherwise: workers change rows (accounts.outbox), and no row holds a token.
-    """
-
-    list_display = ("created_at", "kind", "recipient", "client_name", "status", "attempts", "last_error")
-    fields = MAIL_FIELDS
-    list_filter = ("status", "kind")
-    list_select_related = ("client",)
-    actions = ("retry_mails", "discard_mails")
-
-    @admin.display(description="client", ordering="client__client_name")
-    def client_name(self, mail: OutboundMail) -> str:
-        return mail.client.client_name
-
-    def has_resend_permission(self, request) -> bool:
-        return request.user.has_perm("accounts.change_outboundmail")
-
-    @admin.action(description="Retry: send the selected failed or discarded mails again", permissions=["resend"])
-    def retry_mails(self, request, queryset) -> None:
-        self._apply(request, queryset, outbox.outbound_mail_retry, "Queued {} mail(s) again", "only failed or discarded mails are retried")
-
-    @admin.action(description="Discard: never send the selected pending or failed mails", permissions=["resend"])
-    def discard_mails(self, request, queryset) -> None:
-        self._apply(request, queryset, outbox.outbound_mail_discard, "Discarded {} mail(s)", "sent, being sent, or discarded already")
-
-    def _apply(self, request, queryset, service, done: str, why_skipped: str) -> None:
-        """Run `service` on each selected mail; say how many it changed, and why others were left."""
-        mails = list(queryset)
-        changed = sum(service(mail=mail) for mail in mails)
-        skipped = len(mails) - changed
-        note = f"; {skipped} left as they were ({why_skipped})" if skipped else ""
-        self.message_user(request, f"{done.format(changed)}{note}.")
 
 
 # --- a client's users --------------------------------------------------------------------
@@ -204,16 +189,24 @@ def _page_context(request, client: Client, title: str) -> dict:
 
 
 def _deactivate(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+    meta = staff_request_meta(request)
     for user in users:
-        services.user_update(client=client, user=user, is_active=False, request_meta=meta)
+        user_update(client=client, user=user, is_active=False, request_meta=meta)
     messages.success(request, f"Deactivated {len(users)} user(s); their refresh tokens are revoked.")
 
 
-def _delete(request, client: Client, users: list) -> None:
-    meta = _staff_meta(request)
+def _reactivate(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
     for user in users:
-        services.user_delete(client=client, user=user, request_meta=meta)
+        user_update(client=client, user=user, is_active=True, request_meta=meta)
+    # The generation user_update raised keeps every token from before the deactivation dead.
+    messages.success(request, f"Reactivated {len(users)} user(s); they log in again to get tokens.")
+
+
+def _delete(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
+    for user in users:
+        user_delete(client=client, user=user, request_meta=meta)
     messages.success(request, f"Deleted {len(users)} user(s) and revoked their refresh tokens.")
 
 
@@ -226,7 +219,7 @@ def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
     return TemplateResponse(request, "admin/accounts/client_users_delete_confirmation.html", context)
 
 
-USER_ACTION_SERVICES = {"deactivate": _deactivate, "delete": _delete}
+USER_ACTION_SERVICES = {"deactivate": _deactivate, "reactivate": _reactivate, "delete": _delete}
 
 
 def _act_on_users(request, client: Client):
@@ -246,6 +239,13 @@ def _act_on_users(request, client: Client):
     return _back_to_list(request, client)
 
 
+def _custom_fields_text(custom_fields) -> str:
+    """A user's custom fields as compact JSON, keys sorted; empty when there are none."""
+    if not custom_fields:
+        return ""
+    return json.dumps(custom_fields, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
@@ -253,6 +253,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
+        "rows": [(user, _custom_fields_text(user.custom_fields)) for user in page.object_list],
         "search": search,
         "actions": USER_ACTIONS,
         "can_act": request.user.has_perm("tenants.change_client"),
@@ -262,7 +263,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users; POST deactivates or (after confirmation) deletes some of them."""
+    """GET lists the client's users; POST deactivates, reactivates or (after confirmation) deletes some of them."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

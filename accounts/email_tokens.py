@@ -8,7 +8,7 @@ client_id, user_id, purpose and a fingerprint of the user's current state. Nothi
 - single use: the fingerprint covers email, email_verified and password_hash, which the
   successful use changes (verification flips email_verified, a reset changes the hash), so
   the same token no longer matches afterwards.
-Tokens are secrets: never log them, never put them in signal metadata.
+Tokens are secrets: never log them, never put them in an event's payload.
 """
 
 import uuid
@@ -19,7 +19,7 @@ from django.core import signing
 
 from accounts.selectors import user_get
 from core.errors import InvalidRequest
-from tenants.hmac_keys import hmac_digest, hmac_matches
+from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client
 
 EMAIL_TOKEN_MAX_AGE = timedelta(hours=24)
@@ -32,9 +32,7 @@ class Purpose(StrEnum):
 
 
 class EmailTokenRefused(InvalidRequest):
-    """400 `invalid_request` with `fields.token`; `problem` says why, for audit metadata only."""
-
-    audit_reason = "invalid_token"
+    """400 `invalid_request` with `fields.token`; `problem` says why (expired, bad_signature, used_or_stale, ...)."""
 
     def __init__(self, problem: str, *, user_id: uuid.UUID | None = None):
         self.problem = problem
@@ -43,9 +41,7 @@ class EmailTokenRefused(InvalidRequest):
             if problem == "expired"
             else "The token is invalid or has already been used."
         )
-        super().__init__(
-            "The token is invalid or expired.", fields={"token": [message]}, user_id=user_id, audit_metadata={"problem": problem}
-        )
+        super().__init__("The token is invalid or expired.", fields={"token": [message]}, user_id=user_id)
 
 
 def _salt(*, client_id: uuid.UUID, purpose: Purpose) -> str:
@@ -98,10 +94,16 @@ def _payload(*, client: Client, token: str, purpose: Purpose) -> dict:
     return payload
 
 
+def email_token_signed(*, client: Client, token: str, purpose: Purpose) -> None:
+    """Whether `token` is one we signed for this client and purpose within its 24 hours; raises
+    EmailTokenRefused. Reads nothing: whatever a stranger sends costs one HMAC and no store access."""
+    _payload(client=client, token=token, purpose=purpose)
+
+
 def email_token_user(*, client: Client, token: str, purpose: Purpose) -> AbstractTenantUser:
     """The user a token of this client and purpose was made for, while it is still usable.
 
-    Raises EmailTokenRefused. Reads only: the services that use a token announce the outcome.
+    Raises EmailTokenRefused. Reads only: the flows that use a token publish the outcome.
     """
     payload = _payload(client=client, token=token, purpose=purpose)
     user = user_get(client=client, user_id=str(payload.get("u", "")))

@@ -22,7 +22,6 @@ class TokenReused(ServiceError):
     status_code = 401
     default_detail = "This refresh token was already used; its whole family is now revoked."
     meaning = "A refresh token was presented twice: its whole family is revoked, the user logs in again."
-    audit_action = "token_reuse"  # recorded as such, not as a failed refresh
 
 
 class EmailNotVerified(ServiceError):

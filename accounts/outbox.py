@@ -1,55 +1,33 @@
-"""The mail outbox: requests queue mails as rows, workers send them (docs/architecture.md, Mail).
+"""Mail as one kind of delivery (the engine: delivery.services; docs/architecture.md, Mail).
 
-A request that decides to mail writes an `OutboundMail` row with the change that caused it and
-asks RQ (a Redis queue; `manage.py mail_worker` runs its workers) to deliver it once the
-transaction commits. It never touches SMTP, so a slow or dead relay cannot slow a request or
-tell, by the clock, which emails have accounts.
+A request that may mail queues a delivery of kind "mail" (`outbound_mail_queue`): its topic is
+the MailKind, its target the address, its payload the user's id. It never touches SMTP, so a
+slow or dead relay cannot slow a request or tell, by the clock, which emails have accounts. Nor
+does the work it does: `password/forgot` and `email/resend` write one row and enqueue one job
+whatever the email, and when no mail is wanted the row is a stand-in, with neither user nor
+address, that whoever meets it deletes.
 
-Delivery is at least once. A worker claims a row with a conditional update (one store write
-that only one worker can win, on every store: MongoDB has no SELECT ... SKIP LOCKED), renders
-the mail with a fresh link token, sends it with the row's id as Message-ID, then marks it sent.
-A failed attempt is recorded on the row (why, and when it is due again: an exponential,
-jittered delay) and scheduled with RQ's scheduler for then; a worker killed mid-send leaves the
-row `sending`, and once its lease runs out the sweep takes it again. The sweep, which
-a worker runs at start and every AUTHSVC_MAIL_SWEEP_SECONDS, enqueues every row that is due
-(which covers a crash between the commit and the enqueue, or a Redis outage at that moment)
-and fails the rows not sent AUTHSVC_MAIL_MAX_AGE_SECONDS after they were queued: the dead letters,
-which audit records and staff retry or discard in the admin.
+When the mail's turn comes, the worker asks `mail_wanted` again (the user may have verified,
+or gone, meanwhile), then renders the mail with a link token minted at that moment and sends it
+with the row's id as Message-ID. A mail never sent by its give-up time is announced as failed
+(`mail_delivery_failed`). Retries, lease and give-up time come from the AUTHSVC_MAIL_* settings.
 """
 
-import logging
-import random
-from dataclasses import dataclass
-from datetime import timedelta
+import uuid
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
-from django_redis import get_redis_connection
-from rq import Queue
 
-from accounts import emails, signals
-from accounts.models import MailKind, MailStatus, OutboundMail
+from accounts import emails
+from accounts.events import MailDeliveryFailed
+from accounts.models import MailKind
 from accounts.selectors import user_get
-from core.queries import one_or_none
+from core.events import publish
+from delivery.kinds import Policy, register_kind
+from delivery.models import Delivery
+from delivery.services import delivery_queue
 from tenants.models import AbstractTenantUser, Client
 
-logger = logging.getLogger("authsvc.accounts.outbox")
-
-QUEUE = "mail"
-SWEEP_JOB = "accounts.outbox.outbox_sweep_job"
-SWEEP_JOB_IDS = ("authsvc-mail-outbox-sweep-a", "authsvc-mail-outbox-sweep-b")
-# A worker's clock may run a little behind the one that scheduled the retry.
-CLOCK_TOLERANCE = timedelta(seconds=1)
-
-
-def mail_queue() -> Queue:
-    """RQ's queue of mail jobs, on the Redis the rate limits use (embedded or REDIS_URL)."""
-    return Queue(QUEUE, connection=get_redis_connection("default"))
-
-
-# --- requests: queue a mail ------------------------------------------------------------
+KIND = "mail"
 
 
 def mail_wanted(user: AbstractTenantUser | None, kind: str) -> bool:
@@ -61,203 +39,68 @@ def mail_wanted(user: AbstractTenantUser | None, kind: str) -> bool:
 
 
 def outbound_mail_queue(*, client: Client, user: AbstractTenantUser | None, kind: str) -> bool:
-    """Write the mail's row if `user` wants it (else nothing) and say whether; its delivery is
-    enqueued when the surrounding transaction commits."""
-    if not mail_wanted(user, kind):
-        return False
-    mail = OutboundMail.objects.create(
-        client=client, user_id=user.user_id, recipient=user.email, kind=kind, give_up_at=_give_up_at(timezone.now())
+    """Queue a mail of `kind` to `user` if it wants one, and say whether.
+
+    Either way the request does the same work: one row written, one job enqueued when the
+    surrounding transaction commits. A request that only wrote (and enqueued) for an account
+    answered a millisecond later than one for an unknown email, often enough to be told apart.
+    When no mail is wanted the row is a stand-in: no user, no address (an address typed by
+    anyone is not kept), and the worker or sweep that meets it deletes it.
+    """
+    wanted = mail_wanted(user, kind)
+    delivery_queue(
+        client=client,
+        kind=KIND,
+        topic=kind,
+        target=user.email if wanted else "",
+        # One shape either way: a stand-in's document is no smaller on MongoDB.
+        payload={"user_id": str(user.user_id) if wanted else None},
     )
-    transaction.on_commit(lambda: _enqueue_quietly(mail.mail_id))
-    return True
+    return wanted
 
 
-def _give_up_at(start):
-    return start + timedelta(seconds=settings.AUTHSVC_MAIL_MAX_AGE_SECONDS)
+# --- the kind's hooks (the worker's side) -----------------------------------------------------
 
 
-def _enqueue_quietly(mail_id) -> None:
-    # The row is written: if Redis is down now, the sweep enqueues it later. The request that
-    # queued it must answer the same either way.
-    try:
-        _enqueue(mail_id)
-    except Exception as error:  # noqa: BLE001 - any queue failure; the row stays pending
-        logger.warning("mail %s queued in the outbox but not enqueued (%s): the sweep will", mail_id, error.__class__.__name__)
+def mail_recipient(delivery: Delivery) -> AbstractTenantUser | None:
+    """The user to mail, if the mail is still wanted and the address is still theirs."""
+    user = user_get(client=delivery.client, user_id=delivery.payload["user_id"])
+    if not mail_wanted(user, delivery.topic) or user.email != delivery.target:
+        return None
+    return user
 
 
-DELIVER_JOB = "accounts.outbox.outbound_mail_deliver_job"
-
-
-def _enqueue(mail_id, *, delay: timedelta | None = None) -> None:
-    # RQ names each job itself: a retry is enqueued while the job that failed still runs, and a
-    # shared id would let that job's clean-up delete its own retry. Two jobs for one mail are
-    # harmless; the row is claimed once.
-    options = {"result_ttl": 0, "failure_ttl": 24 * 3600}
-    if delay:
-        mail_queue().enqueue_in(delay, DELIVER_JOB, str(mail_id), **options)
-    else:
-        mail_queue().enqueue(DELIVER_JOB, str(mail_id), **options)
-
-
-def retry_intervals(count: int, *, rng: random.Random | None = None) -> list[int]:
-    """Seconds before each retry: doubling from AUTHSVC_MAIL_RETRY_SECONDS up to
-    AUTHSVC_MAIL_RETRY_MAX_SECONDS, each drawn between half and all of its step ("equal
-    jitter"), so that mails refused together by a relay do not come back together."""
-    rng = rng or random.SystemRandom()
-    base, cap = settings.AUTHSVC_MAIL_RETRY_SECONDS, settings.AUTHSVC_MAIL_RETRY_MAX_SECONDS
-    steps = [min(cap, base * 2**attempt) for attempt in range(count)]
-    return [max(1, round(step / 2 + rng.uniform(0, step / 2))) for step in steps]
-
-
-# --- workers: deliver ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delivery:
-    # "sent"; "retry" (the send failed, a retry is scheduled); "skipped" (sent already, not due
-    # yet, or held by another worker); "discarded" (no longer wanted); "failed" (too old)
-    outcome: str
-
-
-def outbound_mail_deliver_job(mail_id: str) -> str:
-    """RQ's entry point: deliver one mail (a failed send schedules its own retry)."""
-    return outbound_mail_deliver(mail_id=mail_id).outcome
-
-
-def outbound_mail_deliver(*, mail_id: str) -> Delivery:
-    mail = one_or_none(OutboundMail.objects.select_related("client").filter(pk=mail_id))
-    if mail is None or not _claim(mail):
-        return Delivery("skipped")
-    if _too_old(mail):
-        _fail(mail)
-        return Delivery("failed")
-    user = user_get(client=mail.client, user_id=mail.user_id)
-    if not mail_wanted(user, mail.kind) or user.email != mail.recipient:
-        _settle(mail, MailStatus.DISCARDED, last_error="no longer wanted")
-        return Delivery("discarded")
+def mail_send(delivery: Delivery, user: AbstractTenantUser) -> None:
     # The row's id, not email.utils.make_msgid (which adds the time and a random number): a mail
     # sent again after a crash must be the same message to the relay and the reader.
-    message_id = f"<{mail.mail_id}@{emails.service_host() or 'authsvc.invalid'}>"
-    try:
-        emails.send_link_mail(kind=mail.kind, client=mail.client, user=user, message_id=message_id)
-    except Exception as error:  # noqa: BLE001 - any transport failure is retried, never lost
-        _attempt_failed(mail, error)
-        return Delivery("retry")
-    _settle(mail, MailStatus.SENT, sent_at=timezone.now())
-    return Delivery("sent")
+    message_id = f"<{delivery.delivery_id}@{emails.service_host() or 'authsvc.invalid'}>"
+    emails.send_link_mail(kind=delivery.topic, client=delivery.client, user=user, message_id=message_id)
 
 
-def _claim(mail: OutboundMail) -> bool:
-    """Take the row for one attempt: a conditional update only one worker can win."""
-    now = timezone.now()
-    claimable = Q(status=MailStatus.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE) | Q(
-        status=MailStatus.SENDING, lease_until__lt=now
-    )
-    claimed = OutboundMail.objects.filter(claimable, pk=mail.pk, attempts=mail.attempts).update(
-        status=MailStatus.SENDING,
-        attempts=mail.attempts + 1,
-        lease_until=now + timedelta(seconds=settings.AUTHSVC_MAIL_LEASE_SECONDS),
-    )
-    if claimed != 1:
-        return False
-    mail.status, mail.attempts = MailStatus.SENDING, mail.attempts + 1
-    return True
-
-
-def _too_old(mail: OutboundMail) -> bool:
-    return timezone.now() > mail.give_up_at
-
-
-def _settle(mail: OutboundMail, status: str, **fields) -> None:
-    """End this worker's attempt, unless the lease ran out and another worker took the row."""
-    OutboundMail.objects.filter(pk=mail.pk, status=MailStatus.SENDING, attempts=mail.attempts).update(
-        status=status, lease_until=None, **fields
+def mail_delivery_failed(delivery: Delivery) -> None:
+    """Announce a mail never sent by its give-up time (audit records it as `mail_delivery`)."""
+    publish(
+        MailDeliveryFailed(
+            client_id=delivery.client_id,
+            user_id=uuid.UUID(delivery.payload["user_id"]),
+            mail_id=delivery.delivery_id,
+            kind=delivery.topic,
+            attempts=delivery.attempts,
+            last_error=delivery.last_error,
+        )
     )
 
 
-def _attempt_failed(mail: OutboundMail, error: Exception) -> None:
-    # The class of the error only: an SMTP reply can quote the message or the address.
-    logger.warning("mail %s attempt %s failed: %s", mail.mail_id, mail.attempts, error.__class__.__name__)
-    delay = timedelta(seconds=retry_intervals(mail.attempts)[-1])
-    _settle(mail, MailStatus.PENDING, last_error=error.__class__.__name__[:200], next_attempt_at=timezone.now() + delay)
-    _enqueue(mail.mail_id, delay=delay)  # RQ's scheduler (in every worker) enqueues it when due
-
-
-def _fail(mail: OutboundMail) -> None:
-    _settle(mail, MailStatus.FAILED)
-    signals.mail_failed.send(
-        sender=OutboundMail,
-        client=mail.client,
-        user_id=mail.user_id,
-        request_meta=None,
-        reason="undelivered",
-        metadata={"mail_id": str(mail.mail_id), "kind": mail.kind, "attempts": mail.attempts, "last_error": mail.last_error},
+def mail_policy() -> Policy:
+    return Policy(
+        retry=settings.AUTHSVC_MAIL_RETRY_SECONDS,
+        retry_max=settings.AUTHSVC_MAIL_RETRY_MAX_SECONDS,
+        max_age=settings.AUTHSVC_MAIL_MAX_AGE_SECONDS,
+        lease=settings.AUTHSVC_MAIL_LEASE_SECONDS,
+        sweep=settings.AUTHSVC_MAIL_SWEEP_SECONDS,
     )
 
 
-# --- the sweep -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sweep:
-    enqueued: int
-    failed: int
-
-
-def outbox_sweep() -> Sweep:
-    """Enqueue every mail that is due (never enqueued, failed before, or held by a dead worker)
-    and fail the ones too old to send; enqueueing twice is harmless (a row is claimed once)."""
-    now = timezone.now()
-    due = OutboundMail.objects.filter(
-        Q(status=MailStatus.PENDING, next_attempt_at__lte=now) | Q(status=MailStatus.SENDING, lease_until__lt=now)
-    )
-    failed = 0
-    for mail in due.filter(give_up_at__lt=now).iterator():
-        if _claim(mail):
-            _fail(mail)
-            failed += 1
-    enqueued = 0
-    for mail_id in due.filter(give_up_at__gte=now).values_list("mail_id", flat=True).iterator():
-        _enqueue(mail_id)
-        enqueued += 1
-    return Sweep(enqueued=enqueued, failed=failed)
-
-
-def outbox_sweep_job(turn: int = 0) -> dict:
-    """The sweep as an RQ job that schedules the next one (see outbox_sweep_schedule)."""
-    swept = outbox_sweep()
-    outbox_sweep_schedule(turn=1 - turn)
-    return {"enqueued": swept.enqueued, "failed": swept.failed}
-
-
-def outbox_sweep_schedule(*, turn: int = 0) -> None:
-    """Schedule a sweep AUTHSVC_MAIL_SWEEP_SECONDS from now, under the job id of `turn`.
-
-    Two ids take turns: a running sweep never schedules its own id (RQ would delete the
-    successor with the finished job), and scheduling an id that is already scheduled only moves
-    it, so however many workers start, at most two sweeps are ever scheduled.
-    """
-    delay = timedelta(seconds=settings.AUTHSVC_MAIL_SWEEP_SECONDS)
-    mail_queue().enqueue_in(delay, SWEEP_JOB, turn, job_id=SWEEP_JOB_IDS[turn], result_ttl=0)
-
-
-# --- staff: the dead letters ------------------------------------------------------------------
-
-
-def outbound_mail_retry(*, mail: OutboundMail) -> bool:
-    """Send a failed or discarded mail again; it gets AUTHSVC_MAIL_MAX_AGE_SECONDS from now."""
-    now = timezone.now()
-    retried = OutboundMail.objects.filter(pk=mail.pk, status__in=[MailStatus.FAILED, MailStatus.DISCARDED]).update(
-        status=MailStatus.PENDING, give_up_at=_give_up_at(now), next_attempt_at=now, lease_until=None
-    )
-    if retried:
-        transaction.on_commit(lambda: _enqueue_quietly(mail.mail_id))
-    return bool(retried)
-
-
-def outbound_mail_discard(*, mail: OutboundMail) -> bool:
-    """Never send this mail (a pending or failed one); a worker holding it finishes its attempt."""
-    discarded = OutboundMail.objects.filter(pk=mail.pk, status__in=[MailStatus.PENDING, MailStatus.FAILED]).update(
-        status=MailStatus.DISCARDED, lease_until=None
-    )
-    return bool(discarded)
+def register() -> None:
+    """Called by AccountsConfig.ready: the engine delivers kind "mail" with these hooks."""
+    register_kind(KIND, wanted=mail_recipient, send=mail_send, on_give_up=mail_delivery_failed, policy=mail_policy)

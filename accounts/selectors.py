@@ -1,12 +1,13 @@
 """Reads of the accounts context."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.models import MailStatus, OutboundMail, RefreshToken
+from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page
 from core.queries import one_or_none, row_by_unique
@@ -15,7 +16,19 @@ from tenants.user_models import user_model_for
 
 
 def user_find_by_email(*, client: Client, email: str) -> AbstractTenantUser | None:
-    return one_or_none(user_model_for(client.client_id).objects.filter(email=email))
+    return one_or_none(user_model_for(client).objects.filter(email=email))
+
+
+# What a request by email (forgot, resend) needs to decide on a mail. The rest of a row, its
+# custom_fields above all (their size is the user's), is not read: finding an account then costs
+# the same whichever account it is, and little more than finding none.
+MAIL_DECISION_FIELDS = ("user_id", "email", "is_active", "email_verified")
+
+
+def user_find_for_mail(*, client: Client, email: str) -> AbstractTenantUser | None:
+    """The user with this (canonical) email, with MAIL_DECISION_FIELDS only, or None."""
+    users = user_model_for(client).objects.filter(email=email)
+    return one_or_none(users.only(*MAIL_DECISION_FIELDS))
 
 
 def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser | None:
@@ -23,12 +36,19 @@ def user_get(*, client: Client, user_id: uuid.UUID | str) -> AbstractTenantUser 
         user_id = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
     except ValueError:
         return None
-    return row_by_unique(user_model_for(client.client_id), "user_id", user_id)
+    return row_by_unique(user_model_for(client), "user_id", user_id)
+
+
+def user_emails(*, client_id: uuid.UUID, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The emails of those of `user_ids` who are still users of the client, in one query."""
+    if not user_ids:
+        return {}
+    return dict(user_model_for(client_id).objects.filter(pk__in=list(user_ids)).values_list("user_id", "email"))
 
 
 def user_list(*, client: Client, email: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:
     """Users oldest first, in pages; the cursor is the last row's (created_at, user_id)."""
-    users = user_model_for(client.client_id).objects.all()
+    users = user_model_for(client).objects.all()
     if email:
         users = users.filter(email=email)
     return keyset_page(users, time_field="created_at", id_field="user_id", cursor=cursor, limit=limit)
@@ -60,7 +80,7 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
 
 def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:
     """Users oldest first, narrowed to emails starting with `email_prefix` (already normalised)."""
-    users = user_model_for(client.client_id).objects.order_by("created_at", "user_id")
+    users = user_model_for(client).objects.order_by("created_at", "user_id")
     return users.filter(email__startswith=email_prefix) if email_prefix else users
 
 
@@ -73,17 +93,5 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
 
 
 def user_count(*, client: Client) -> int:
-    return user_model_for(client.client_id).objects.count()
+    return user_model_for(client).objects.count()
 
-
-def outbox_mails(*, status: str | None = None) -> QuerySet[OutboundMail]:
-    mails = OutboundMail.objects.order_by("created_at", "mail_id")
-    return mails.filter(status=status) if status else mails
-
-
-def outbox_counts() -> dict[str, dict[str, int]]:
-    """Mails per status, then per kind; every status is listed, even when empty."""
-    counts: dict[str, dict[str, int]] = {status: {} for status in MailStatus.values}
-    for row in OutboundMail.objects.values("status", "kind").annotate(count=Count("mail_id")).order_by():
-        counts[row["status"]][row["kind"]] = row["count"]
-    return counts

@@ -2,10 +2,18 @@ from email_validator import EmailNotValidError
 from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
-from core.fields import StrictBooleanField, StrictCharField
-from core.serializers import FlatSerializer
+from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField
+from core.serializers import FlatSerializer, QuerySerializer
 
-MAX_TOKEN_LENGTH = 8192
+MAX_TOKEN_LENGTH = 8192  # access tokens (verify) and the JWT refresh tokens of earlier releases
+ACCESS_TOKEN_HELP = (
+    "An RS256 JWT typed `at+jwt` (RFC 9068), valid for `expires_in` seconds: verify it offline with the "
+    "public keys at `/.well-known/jwks.json` (checking `typ`, `iss`, `aud` and `exp`) or with `token/verify`."
+)
+REFRESH_TOKEN_HELP = (
+    "An opaque string (`rt_…`), not a JWT: keep it secret on your backend and send it only to "
+    "`token/refresh` (it is spent there) and `logout`."
+)
 
 
 class EmailInputField(StrictCharField):
@@ -40,7 +48,7 @@ class TokenInputField(StrictCharField):
 class SignupInput(serializers.Serializer):
     email = EmailInputField()
     password = PasswordInputField()
-    custom_fields = serializers.JSONField(required=False, default=dict)
+    custom_fields = ParsedJSONField(required=False, default=dict)
 
 
 # The token paths' serializers are flat: FlatSerializer spares them DRF's per-call deep copies.
@@ -50,7 +58,10 @@ class LoginInput(FlatSerializer):
 
 
 class RefreshInput(FlatSerializer):
-    refresh_token = TokenInputField()
+    refresh_token = TokenInputField(
+        help_text="The refresh token of the last sign-up, login or refresh. Refresh tokens issued as JWTs by "
+        "earlier releases are accepted until they expire."
+    )
 
 
 class VerifyInput(FlatSerializer):
@@ -58,8 +69,8 @@ class VerifyInput(FlatSerializer):
 
 
 class TokenPairOutput(FlatSerializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
+    access_token = serializers.CharField(help_text=ACCESS_TOKEN_HELP)
+    refresh_token = serializers.CharField(help_text=REFRESH_TOKEN_HELP)
     token_type = serializers.CharField()
     expires_in = serializers.IntegerField()
 
@@ -96,11 +107,11 @@ class IntrospectionOutput(FlatSerializer):
 
 
 class UserUpdateInput(serializers.Serializer):
-    custom_fields = serializers.JSONField(required=False)
+    custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
 
 
-class UserListQuery(serializers.Serializer):
+class UserListQuery(QuerySerializer):
     email = StrictCharField(required=False, max_length=254)
     cursor = StrictCharField(required=False, max_length=512)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
@@ -125,8 +136,8 @@ class PasswordResetInput(serializers.Serializer):
 class SignupResponse(SignupOutput):
     """Sign-up answer: tokens, or `verification_required` when the client requires email verification."""
 
-    access_token = serializers.CharField(required=False)
-    refresh_token = serializers.CharField(required=False)
+    access_token = serializers.CharField(required=False, help_text=ACCESS_TOKEN_HELP)
+    refresh_token = serializers.CharField(required=False, help_text=REFRESH_TOKEN_HELP)
     token_type = serializers.CharField(required=False)
     expires_in = serializers.IntegerField(required=False)
     verification_required = serializers.BooleanField(required=False)

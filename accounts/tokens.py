@@ -1,37 +1,49 @@
-"""SimpleJWT token classes bound to one client: RS256, `kid` header, `aud` = client_id.
+"""The tokens a client's users hold: signed access tokens, opaque refresh tokens.
 
-SimpleJWT's global token backend has one audience and one key; ours needs an audience
-per client and a keyring for rotation, so each token gets a backend for its client.
-A token minted for client A fails the audience check on client B.
+Access tokens are SimpleJWT tokens bound to one client: RS256, `kid` header, `aud` = client_id,
+and header `typ: at+jwt` (RFC 9068), which no other token of ours carries. SimpleJWT's global
+token backend has one audience and one key; ours needs an audience per client and a keyring for
+rotation, so each token gets a backend for its client. A token minted for client A fails the
+audience check on client B.
+
+Refresh tokens are not JWTs, so no JWT verifier can take one for an access token: they are
+`rt_<token_id>.<secret>`, and only the `tokens` table (an HMAC of the whole string) knows them.
+Refresh tokens issued as JWTs before that are read by LegacyRefreshToken until they expire.
 """
 
 import base64
 import binascii
 import json
+import re
+import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
 import jwt
 from django.conf import settings
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 from accounts.signing_keys import Keyring, keyring
 
 ALGORITHM = "RS256"
+ACCESS_TOKEN_TYP = "at+jwt"
 
 
 class KeyringTokenBackend(TokenBackend):
-    def __init__(self, ring: Keyring, audience: str):
+    def __init__(self, ring: Keyring, audience: str, *, typ: str | None = None):
         super().__init__(ALGORITHM, audience=audience, issuer=settings.AUTHSVC_ISSUER)
         self.ring = ring
+        self.typ = typ
 
     def encode(self, payload: dict) -> str:
         signing = self.ring.current
         claims = {**payload, "aud": self.audience, "iss": self.issuer}
-        return jwt.encode(claims, signing.private_key, algorithm=ALGORITHM, headers={"kid": signing.kid})
+        headers = {"kid": signing.kid, **({"typ": self.typ} if self.typ else {})}
+        return jwt.encode(claims, signing.private_key, algorithm=ALGORITHM, headers=headers)
 
     def get_verifying_key(self, token):
         key = self.ring.find(unverified_kid(token))
@@ -57,37 +69,78 @@ def unverified_kid(token: str | bytes) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
-def backend_for(client_id: uuid.UUID) -> KeyringTokenBackend:
-    return KeyringTokenBackend(keyring(), audience=str(client_id))
+def backend_for(client_id: uuid.UUID, *, typ: str | None = None) -> KeyringTokenBackend:
+    return KeyringTokenBackend(keyring(), audience=str(client_id), typ=typ)
 
 
 class ClientBoundMixin:
     """Gives a SimpleJWT token class a backend for the client it belongs to."""
+
+    header_typ: str | None = None  # the JWT header's `typ` when minting; PyJWT's "JWT" if None
 
     def __init__(self, token=None, verify: bool = True, *, client_id: uuid.UUID):
         self.client_id = client_id
         super().__init__(token, verify)
 
     @cached_property
-    def _backend(self) -> KeyringTokenBackend:
-        # SimpleJWT asks twice per decode (signature, then leeway); one keyring look is enough.
-        return backend_for(self.client_id)
-
-    def get_token_backend(self):
-        return self._backend
+    def token_backend(self) -> KeyringTokenBackend:
+        # SimpleJWT's hook for a token's backend (get_token_backend, kept for backward
+        # compatibility, reads it too). Asked twice per decode (signature, then leeway):
+        # one keyring look is enough.
+        return backend_for(self.client_id, typ=self.header_typ)
 
 
 class ClientAccessToken(ClientBoundMixin, AccessToken):
+    # Minted with typ at+jwt; reading one does not require it: the token_type claim already
+    # tells access from refresh, and access tokens minted before the typ stay valid until exp.
+    header_typ = ACCESS_TOKEN_TYP
+
     @property
     def lifetime(self) -> timedelta:
         return timedelta(minutes=settings.AUTHSVC_ACCESS_TOKEN_MINUTES)
 
 
-class ClientRefreshToken(ClientBoundMixin, Token):
-    # Not SimpleJWT's RefreshToken: rotation and reuse detection live in our `tokens`
-    # table, not in its blacklist app.
+class LegacyRefreshToken(ClientBoundMixin, Token):
+    """A refresh token as releases before opaque ones minted it: a JWT typed `refresh`.
+
+    Read only, to honour those still live; nothing mints one any more, so after one refresh
+    lifetime (AUTHSVC_REFRESH_TOKEN_DAYS) from the upgrade none is left and this can go.
+    """
+
     token_type = "refresh"
 
     @property
     def lifetime(self) -> timedelta:
         return timedelta(days=settings.AUTHSVC_REFRESH_TOKEN_DAYS)
+
+
+REFRESH_TOKEN_PREFIX = "rt_"
+REFRESH_SECRET_BYTES = 32
+# token_urlsafe(32) is 43 characters of the URL-safe base64 alphabet, unpadded.
+OPAQUE_REFRESH_TOKEN = re.compile(r"rt_(?P<token_id>[0-9a-f]{32})\.[A-Za-z0-9_-]{43}")
+
+
+@dataclass(frozen=True)
+class OpaqueRefreshToken:
+    token_id: uuid.UUID
+    text: str
+
+    @classmethod
+    def new(cls) -> "OpaqueRefreshToken":
+        token_id = uuid.uuid4()
+        return cls(token_id, f"{REFRESH_TOKEN_PREFIX}{token_id.hex}.{secrets.token_urlsafe(REFRESH_SECRET_BYTES)}")
+
+
+def refresh_token_id(token: str, *, client_id: uuid.UUID) -> uuid.UUID | None:
+    """The `tokens` row a refresh token names, or None when it is neither of our two formats.
+
+    Only the row's HMAC says whether the token is genuine: the id of an opaque token is just
+    where to look. A legacy JWT must also still verify (signature, this client, exp, type).
+    """
+    opaque = OPAQUE_REFRESH_TOKEN.fullmatch(token)
+    if opaque is not None:
+        return uuid.UUID(opaque["token_id"])
+    try:
+        return uuid.UUID(LegacyRefreshToken(token, client_id=client_id)["jti"])
+    except (TokenError, ValueError, KeyError):
+        return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_pages, views
+from accounts import link_pages, mail_views, views
 from core.routing import by_method
 
 client_api_urlpatterns = [
@@ -18,10 +18,10 @@ client_api_urlpatterns = [
 ]
 
 client_api_urlpatterns += [
-    path("email/verify", views.EmailVerifyApi.as_view(), name="email-verify"),
-    path("email/resend", views.EmailResendApi.as_view(), name="email-resend"),
-    path("password/forgot", views.PasswordForgotApi.as_view(), name="password-forgot"),
-    path("password/reset", views.PasswordResetApi.as_view(), name="password-reset"),
+    path("email/verify", mail_views.EmailVerifyApi.as_view(), name="email-verify"),
+    path("email/resend", mail_views.EmailResendApi.as_view(), name="email-resend"),
+    path("password/forgot", mail_views.PasswordForgotApi.as_view(), name="password-forgot"),
+    path("password/reset", mail_views.PasswordResetApi.as_view(), name="password-reset"),
 ]
 
 # The pages our mailed links open (mounted at /links/<uuid:client_id>/ by authsvc.urls).

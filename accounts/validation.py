@@ -39,34 +39,57 @@ def normalize_email(email: str) -> str:
         return email.strip().lower()
 
 
-def validate_new_password(password: str, *, user: Any, field: str = "password") -> None:
-    """Django's validators (length, common, numeric, similarity to the email)."""
+def validate_new_password(password: str, *, user: Any, field: str = "password", user_id: Any = None) -> None:
+    """Django's validators (length, common, numeric, similarity to the email).
+
+    `user_id`: whose password it is, for the error, when the user exists already (a reset).
+    """
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as error:
-        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}) from None
+        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}, user_id=user_id) from None
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0
+def _is_utf8(text: str) -> bool:
+    """False for a lone surrogate (JSON's "\\udfff" parses into one), which no store can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _string_problem(text: str, *, is_key: bool) -> str | None:
+    """Keys and strings every store keeps as given: UTF-8, no NUL, no `$`-prefixed (operator-like) keys."""
+    if not _is_utf8(text):
+        return "Keys and strings must not contain unpaired surrogates (\\ud800-\\udfff)."
+    if is_key and ("\x00" in text or text.startswith("$")):
+        return "Keys must not contain NUL characters nor start with '$'."
+    if "\x00" in text:
+        return "Strings must not contain NUL characters."
+    return None
 
 
 def _unstorable(value: Any) -> str | None:
-    """Keys and strings every store keeps as given: no NUL, no `$`-prefixed (operator-like) keys."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key or key.startswith("$"):
-                return "Keys must not contain NUL characters nor start with '$'."
-            if problem := _unstorable(item):
-                return problem
-    elif isinstance(value, list):
-        return next((problem for item in value if (problem := _unstorable(item))), None)
-    elif isinstance(value, str) and "\x00" in value:
-        return "Strings must not contain NUL characters."
+    """What makes a value unstorable in some store, or deeper than the limit, found without recursion.
+
+    Hostile nesting (900 levels parse fine) must not reach Python's recursion limit, so the walk
+    keeps its own stack and stops at the first container past the limit.
+    """
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth + 1 > MAX_CUSTOM_FIELDS_DEPTH:
+                return f"Must be nested at most {MAX_CUSTOM_FIELDS_DEPTH} levels deep."
+            if isinstance(item, dict):
+                for key in item:
+                    if problem := _string_problem(key, is_key=True):
+                        return problem
+                item = item.values()
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and (problem := _string_problem(item, is_key=False)):
+            return problem
     return None
 
 
@@ -76,12 +99,11 @@ def validate_custom_fields(custom_fields: Any, *, schema: dict | None) -> dict:
 
     if not isinstance(custom_fields, dict):
         refuse("Must be a JSON object.")
-    if len(json.dumps(custom_fields, separators=(",", ":")).encode()) > MAX_CUSTOM_FIELDS_BYTES:
-        refuse(f"Must be at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB of JSON.")
-    if _depth(custom_fields) > MAX_CUSTOM_FIELDS_DEPTH:
-        refuse(f"Must be nested at most {MAX_CUSTOM_FIELDS_DEPTH} levels deep.")
+    # Depth and storability first: json.dumps below recurses as deep as the value does.
     if problem := _unstorable(custom_fields):
         refuse(problem)
+    if len(json.dumps(custom_fields, separators=(",", ":")).encode()) > MAX_CUSTOM_FIELDS_BYTES:
+        refuse(f"Must be at most {MAX_CUSTOM_FIELDS_BYTES // 1024} KB of JSON.")
     if schema:
         try:
             errors = sorted(schema_errors(schema, custom_fields), key=lambda e: [str(part) for part in e.path])

@@ -1,23 +1,20 @@
-"""Per-client account endpoints: thin views over accounts.services; each answer is rendered by
+"""Per-client account endpoints: thin views over the flows (accounts.flows); each answer is rendered by
 the output serializer its OpenAPI description names, so the schema is what is sent."""
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
-from accounts import selectors, services
+from accounts import selectors
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
+from accounts.flows import login, signup, tokens, users
 from accounts.serializers import (
-    AcceptedOutput,
-    EmailOnlyInput,
-    EmailTokenInput,
-    EmailVerifiedOutput,
     IntrospectionOutput,
     LoginInput,
     LoginOutput,
-    PasswordResetInput,
-    PasswordResetOutput,
     RefreshInput,
     SignupInput,
     SignupOutput,
@@ -31,9 +28,9 @@ from accounts.serializers import (
 )
 from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
+from clientapi.api import ClientApi
+from clientapi.openapi import ACCOUNTS, TOKENS, USERS, client_operation
 from core.errors import NotFound
-from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
 
 
 @extend_schema_view(
@@ -52,7 +49,9 @@ from tenants.openapi import client_operation, error_responses
             "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
-        responses={201: SignupResponse, **error_responses(400, 401, 403, 409)},
+        responses={201: SignupResponse},
+        errors=(400, EmailTaken),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample(
                 "signup",
@@ -70,7 +69,7 @@ class SignupApi(ClientApi):
         self.limit("signup_ip", self.meta.end_user_ip_bucket)
         if self.client.require_email_verification:
             self.limit_mail()
-        result = services.user_signup(client=self.client, request_meta=self.meta, **data)
+        result = signup.user_signup(client=self.client, request_meta=self.meta, **data)
         answer = {name: getattr(result.user, name) for name in SignupOutput().fields}
         answer.update(asdict(result.tokens) if result.tokens else {"verification_required": True})
         return Response(SignupResponse(answer).data, status=201)
@@ -81,15 +80,18 @@ class SignupApi(ClientApi):
         summary="Log a user in",
         description=(
             "Exchanges a user's email and password for an access token and a refresh token. The "
-            "access token is a short-lived RS256 JWT you can verify offline with the public keys at "
-            "`/.well-known/jwks.json`; keep the refresh token to get new pairs from `token/refresh`.\n\n"
+            "access token is a short-lived RS256 JWT typed `at+jwt` that you can verify offline with the "
+            "public keys at `/.well-known/jwks.json` (check its `typ` header as well as `iss`, `aud` and "
+            "`exp`). The refresh token is an opaque string: keep it to get new pairs from `token/refresh`.\n\n"
             "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
             "answer for both); only after the right password, 403 `account_disabled` (the user was "
             "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
             "one email or one end-user IP (`X-End-User-IP`) tries too often."
         ),
         request=LoginInput,
-        responses={200: LoginOutput, **error_responses(400, 401, 403)},
+        responses={200: LoginOutput},
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
         ],
@@ -102,8 +104,10 @@ class LoginApi(ClientApi):
         data = self.validated(LoginInput)
         self.limit("login_ip", self.meta.end_user_ip_bucket)
         self.limit("login_email", normalize_email(data["email"]))
-        user, pair = services.user_login(client=self.client, request_meta=self.meta, **data)
-        body = LoginOutput({"user_id": user.user_id, **pair.__dict__}).data
+        result = login.user_login(client=self.client, request_meta=self.meta, **data)
+        if isinstance(result, login.LoginPending):
+            raise result.refusal  # a stage stopped it; the flow published the stop
+        body = LoginOutput({"user_id": result.user.user_id, **asdict(result.tokens)}).data
         return Response(body)
 
 
@@ -117,10 +121,14 @@ class LoginApi(ClientApi):
             "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
             "of that login (the user must log in again): it means the token was copied. Do not refresh "
             "one token from two places at once. A malformed, expired, revoked or other client's token "
-            "answers 401 `invalid_token`."
+            "answers 401 `invalid_token`.\n\n"
+            "Refresh tokens are opaque strings (`rt_…`). One issued as a JWT by an earlier release is "
+            "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
-        responses={200: TokenPairOutput, **error_responses(400, 401, 403)},
+        responses={200: TokenPairOutput},
+        errors=(400, InvalidToken, TokenReused),
+        tags=[TOKENS],
     )
 )
 class TokenRefreshApi(ClientApi):
@@ -128,7 +136,7 @@ class TokenRefreshApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(RefreshInput)
-        pair = services.token_refresh(client=self.client, request_meta=self.meta, **data)
+        pair = tokens.token_refresh(client=self.client, request_meta=self.meta, **data)
         return Response(TokenPairOutput(pair).data)
 
 
@@ -138,14 +146,16 @@ class TokenRefreshApi(ClientApi):
         description=(
             "Tells whether an access token is live for this client and, if so, whose it is: "
             '`{"active": true, "user_id", "email", "email_verified", "custom_fields", "exp", "iat"}`. '
-            'Anything else (expired, malformed, another client\'s, a deleted or disabled user) is '
-            'simply `{"active": false}` with status 200.\n\n'
+            'Anything else (expired, malformed, another client\'s, a refresh token, a deleted or disabled '
+            'user) is simply `{"active": false}` with status 200.\n\n'
             "Call it when you cannot verify JWTs yourself; verifying them offline with the public keys "
             "at `/.well-known/jwks.json` saves the round trip. Read-only: it changes nothing and "
             "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
         ),
         request=VerifyInput,
-        responses={200: IntrospectionOutput, **error_responses(400, 401, 403)},
+        responses={200: IntrospectionOutput},
+        errors=(400,),
+        tags=[TOKENS],
         examples=[OpenApiExample("inactive", response_only=True, value={"active": False})],
     )
 )
@@ -170,7 +180,9 @@ class TokenVerifyApi(ClientApi):
             "A malformed or other client's token answers 401 `invalid_token`."
         ),
         request=RefreshInput,
-        responses={204: None, **error_responses(400, 401, 403)},
+        responses={204: None},
+        errors=(400, InvalidToken),
+        tags=[TOKENS],
     )
 )
 class LogoutApi(ClientApi):
@@ -178,14 +190,15 @@ class LogoutApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(RefreshInput)
-        services.token_logout(client=self.client, request_meta=self.meta, **data)
+        tokens.token_logout(client=self.client, request_meta=self.meta, **data)
         return Response(status=204)
 
 
 def jwks_document(request):
-    """GET /.well-known/jwks.json: every public key that may have signed a live token."""
+    """GET /.well-known/jwks.json: every public key that signs, will sign (staged: published one
+    max-age before it does), or may have signed a live token."""
     response = JsonResponse(keyring().jwks())
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={settings.JWKS_MAX_AGE_SECONDS}"
     return response
 
 
@@ -201,7 +214,9 @@ def jwks_document(request):
             "rate limit)."
         ),
         parameters=[UserListQuery],
-        responses={200: UserPageOutput, **error_responses(400, 401, 403)},
+        responses={200: UserPageOutput},
+        errors=(400,),
+        tags=[USERS],
     )
 )
 class UserListApi(ClientApi):
@@ -240,7 +255,8 @@ class _UserApi(ClientApi):
             "custom fields and timestamps. 404 `not_found` if this client has no such user. "
             "Read-only: leaves an audit record only when the call is refused."
         ),
-        responses={200: UserOutput, **error_responses(401, 403, 404)},
+        responses={200: UserOutput},
+        tags=[USERS],
     ),
 )
 class UserGetApi(_UserApi):
@@ -260,7 +276,9 @@ class UserGetApi(_UserApi):
             "updated user; 404 `not_found` if this client has no such user."
         ),
         request=UserUpdateInput,
-        responses={200: UserOutput, **error_responses(400, 401, 403, 404)},
+        responses={200: UserOutput},
+        errors=(400,),
+        tags=[USERS],
     ),
 )
 class UserUpdateApi(_UserApi):
@@ -268,7 +286,7 @@ class UserUpdateApi(_UserApi):
 
     def patch(self, request, client_id, user_id):
         data = self.validated(UserUpdateInput)
-        user = services.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
+        user = users.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
         return Response(UserOutput(user).data)
 
 
@@ -280,112 +298,16 @@ class UserUpdateApi(_UserApi):
             "again afterwards. Access tokens already issued stay valid until they expire, but "
             "`token/verify` reports them inactive at once. 404 `not_found` if this client has no such user."
         ),
-        responses={204: None, **error_responses(401, 403, 404)},
+        responses={204: None},
+        tags=[USERS],
     ),
 )
 class UserDeleteApi(_UserApi):
     action_name = "user_delete"
 
     def delete(self, request, client_id, user_id):
-        services.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
+        users.user_delete(client=self.client, user=self.get_user(user_id), request_meta=self.meta)
         return Response(status=204)
 
 
 # --- email verification and password reset ----------------------------------------------
-# A bad, expired, used or other client's token is 400 invalid_request with fields.token.
-# Requests by email answer 202 with one fixed body, so they never tell whether it exists.
-
-RESEND_ACCEPTED = {"detail": "If this email belongs to an unverified account, a verification link is on its way."}
-FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password reset link is on its way."}
-
-
-@extend_schema_view(
-    post=client_operation(
-        summary="Verify an email address with the mailed token",
-        description=(
-            "Marks the user's email verified, using the token from the link mailed at sign-up or by "
-            "`email/resend`. You need it only if you send users to pages of your own: the mailed link "
-            "opens a page of ours that does this for them.\n\n"
-            "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
-            "`fields.token`."
-        ),
-        request=EmailTokenInput,
-        responses={200: EmailVerifiedOutput, **error_responses(400, 401, 403)},
-    )
-)
-class EmailVerifyApi(ClientApi):
-    action_name = "email_verify"
-
-    def post(self, request, client_id):
-        data = self.validated(EmailTokenInput)
-        user = services.email_verify(client=self.client, token=data["token"], request_meta=self.meta)
-        return Response(EmailVerifiedOutput({"email_verified": True, "user_id": user.user_id}).data)
-
-
-@extend_schema_view(
-    post=client_operation(
-        summary="Mail a new verification link (202 whatever the email)",
-        description=(
-            "Mails a new verification link if the email belongs to an unverified user of this client. "
-            "Answers 202 with the same body whether or not it does, so the answer never reveals which "
-            "emails are registered. 429 when one email asks too often."
-        ),
-        request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
-    )
-)
-class EmailResendApi(ClientApi):
-    action_name = "email_resend"
-
-    def post(self, request, client_id):
-        data = self.validated(EmailOnlyInput)
-        self.limit("mail_email", normalize_email(data["email"]))
-        self.limit_mail()
-        services.email_verification_send(client=self.client, email=data["email"], request_meta=self.meta)
-        return Response(AcceptedOutput(RESEND_ACCEPTED).data, status=202)
-
-
-@extend_schema_view(
-    post=client_operation(
-        summary="Mail a password reset link (202 whatever the email)",
-        description=(
-            "Mails a password reset link if the email belongs to a user of this client. Answers 202 "
-            "with the same body whether or not it does, so the answer never reveals which emails are "
-            "registered. 429 when one email asks too often."
-        ),
-        request=EmailOnlyInput,
-        responses={202: AcceptedOutput, **error_responses(400, 401, 403)},
-    )
-)
-class PasswordForgotApi(ClientApi):
-    action_name = "password_forgot"
-
-    def post(self, request, client_id):
-        data = self.validated(EmailOnlyInput)
-        self.limit("mail_email", normalize_email(data["email"]))
-        self.limit_mail()
-        services.password_reset_request(client=self.client, email=data["email"], request_meta=self.meta)
-        return Response(AcceptedOutput(FORGOT_ACCEPTED).data, status=202)
-
-
-@extend_schema_view(
-    post=client_operation(
-        summary="Set a new password with the mailed token",
-        description=(
-            "Sets a new password with the token from the mailed reset link, and marks the email "
-            "verified (following the link proves the mailbox). Every refresh token of the user is "
-            "revoked, so every session must log in again.\n\n"
-            "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
-            "`fields.token`; a weak password 400 with `fields.new_password`."
-        ),
-        request=PasswordResetInput,
-        responses={200: PasswordResetOutput, **error_responses(400, 401, 403)},
-    )
-)
-class PasswordResetApi(ClientApi):
-    action_name = "password_reset"
-
-    def post(self, request, client_id):
-        data = self.validated(PasswordResetInput)
-        user = services.password_reset_confirm(client=self.client, request_meta=self.meta, **data)
-        return Response(PasswordResetOutput({"password_reset": True, "user_id": user.user_id}).data)

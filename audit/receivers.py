@@ -1,125 +1,137 @@
-"""Signal receivers: the only writers of `audit_logs`. Connected in AuditConfig.ready."""
+"""Subscribers to the event catalog (core.events): the only writers of `audit_logs`.
 
-from axes.signals import user_locked_out
-from django.contrib.auth import signals as staff_signals
+One record per event. The trail keeps its own action names (they are what staff and clients
+filter on), so each event maps to one here; a failure event is recorded as failed with its
+reason. The payload's own fields become the record's metadata (UUIDs as text, an unset field
+left out). Subscribed in AuditConfig.ready; what a record holds is computed once per event type.
 
-from accounts import signals as account_signals
+A change made by staff (admin) or an operator (a command) carries its actor on the request meta;
+every record of it names them in `metadata.actor` (docs/api.md §9).
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import fields
+
+from accounts import events as accounts_events
+from audit import staff
+from audit.events import AuditPurged, StaffLoginFailed
 from audit.models import AuditStatus
 from audit.services import AuditEvent, audit_record_or_log
-from core.failures import action_failed
-from core.request_meta import request_meta
-from tenants import signals as tenant_signals
+from core.events import Event, Failure, subscribe
+from core.refusals import CallRateLimited, CallRefused
+from delivery.events import DeliveryDiscarded, DeliveryHandled, DeliveryRetried
+from tenants import events as tenants_events
 
-SUCCESS = AuditStatus.SUCCESS
-FAILED = AuditStatus.FAILED
+# Event → the audit action it is recorded as. None: the action is the event's `operation`.
+ACTIONS: dict[type[Event], str | None] = {
+    tenants_events.ClientRegistered: "client_register",
+    tenants_events.AccessKeyRotated: "access_key_rotate",
+    tenants_events.AccessKeyRevoked: "access_key_revoke",
+    tenants_events.ClientUpdated: "client_update",
+    tenants_events.ClientDeactivated: "client_deactivate",
+    tenants_events.ClientReactivated: "client_reactivate",
+    tenants_events.ClientDeleted: "client_delete",
+    accounts_events.UserSignedUp: "signup",
+    accounts_events.UserSignupFailed: "signup",
+    accounts_events.UserLoggedIn: "login",
+    accounts_events.UserLoginFailed: "login",
+    accounts_events.UserLoginStopped: "login",
+    accounts_events.TokenRefreshed: "token_refresh",
+    accounts_events.TokenRefreshFailed: "token_refresh",
+    accounts_events.TokenReuseDetected: "token_reuse",
+    accounts_events.UserLoggedOut: "logout",
+    accounts_events.LogoutFailed: "logout",
+    accounts_events.TokenFamilyRevoked: "token_revoke",
+    accounts_events.UserUpdated: "user_update",
+    accounts_events.UserUpdateFailed: "user_update",
+    accounts_events.UserDeleted: "user_delete",
+    accounts_events.EmailVerificationRequested: "email_resend",
+    accounts_events.EmailVerified: "email_verify",
+    accounts_events.EmailVerifyFailed: "email_verify",
+    accounts_events.PasswordResetRequested: "password_forgot",
+    accounts_events.PasswordReset: "password_reset",
+    accounts_events.PasswordResetFailed: "password_reset",
+    accounts_events.MailDeliveryFailed: "mail_delivery",
+    accounts_events.TokensPurged: "token_purge",
+    accounts_events.UserEmailsNormalized: "email_normalize",
+    accounts_events.SigningKeyRotated: "signing_key_rotate",
+    AuditPurged: "audit_purge",
+    CallRefused: None,
+    CallRateLimited: "rate_limited",
+    StaffLoginFailed: "admin_login",
+}
+# Fields that are the record's own columns (or its action), not metadata.
+NOT_METADATA = {"client_id", "user_id", "request_meta", "reason", "operation"}
+# A stopped login's reason already names what stopped it; its record stays what it was.
+LEFT_OUT = {accounts_events.UserLoginStopped: {"stage"}}
+# Unset fields that are kept as null: an at-once rotation's record says it signs from no later date.
+KEPT_UNSET = {accounts_events.SigningKeyRotated: {"signs_from"}}
 
 
-def _record(action: str, status: str, *, client=None, client_id=None, user_id=None, request_meta=None, reason: str = "", metadata=None) -> None:
+def _plain(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _record(event: Event, action: str, status: str, metadata: dict) -> None:
+    meta = event.request_meta
+    if meta is not None and meta.actor is not None:
+        metadata["actor"] = meta.actor.as_metadata()  # the staff member or operator behind it
     audit_record_or_log(
         event=AuditEvent(
             action=action,
             status=status,
-            client_id=client.client_id if client is not None else client_id,
-            user_id=user_id,
-            reason=reason or "",
-            ip_address=request_meta.ip_address if request_meta else None,
-            user_agent=request_meta.user_agent if request_meta else "",
-            metadata=metadata or {},
+            client_id=event.client_id,
+            user_id=event.user_id,
+            reason=getattr(event, "reason", ""),
+            ip_address=meta.ip_address if meta else None,
+            user_agent=meta.user_agent if meta else "",
+            metadata=metadata,
         )
     )
 
 
-def _simple(action: str, status: str):
-    """A receiver recording `action` with `status` from a signal's standard keyword arguments."""
+def recorder(event_type: type[Event], action: str | None) -> Callable[[Event], None]:
+    """The subscriber that records `event_type` as `action`: its fields are looked up here, once."""
+    status = AuditStatus.FAILED if issubclass(event_type, Failure) else AuditStatus.SUCCESS
+    left_out = NOT_METADATA | LEFT_OUT.get(event_type, set())
+    metadata_fields = tuple(field.name for field in fields(event_type) if field.name not in left_out)
 
-    def receiver(sender, client=None, user_id=None, request_meta=None, reason="", metadata=None, **extra):
-        _record(action, status, client=client, user_id=user_id, request_meta=request_meta, reason=reason, metadata=metadata)
+    kept_unset = KEPT_UNSET.get(event_type, set())
 
-    receiver.__name__ = f"record_{action}_{status}"
-    return receiver
+    def record(event) -> None:
+        metadata = {
+            name: _plain(value) for name in metadata_fields if (value := getattr(event, name)) is not None or name in kept_unset
+        }
+        _record(event, action or event.operation, status, metadata)
 
-
-def record_action_failed(sender, action, client=None, user_id=None, request_meta=None, reason="", metadata=None, **extra):
-    _record(action, FAILED, client=client, user_id=user_id, request_meta=request_meta, reason=reason, metadata=metadata)
-
-
-def record_client_registered(sender, client, request_meta=None, surface="api", **extra):
-    _record("client_register", SUCCESS, client=client, request_meta=request_meta, metadata={"surface": surface})
-
-
-def record_access_key_rotated(sender, client, key_id, revoked_key_ids=(), request_meta=None, **extra):
-    _record(
-        "access_key_rotate",
-        SUCCESS,
-        client=client,
-        request_meta=request_meta,
-        metadata={"key_id": key_id, "revoked_key_ids": list(revoked_key_ids)},
-    )
+    record.__qualname__ = f"record_{event_type.name}"
+    return record
 
 
-def record_access_key_revoked(sender, client, key_id, request_meta=None, **extra):
-    _record("access_key_revoke", SUCCESS, client=client, request_meta=request_meta, metadata={"key_id": key_id})
+def delivery_recorder(verb: str) -> Callable[[DeliveryHandled], None]:
+    """`mail_retry`, `mail_discard`: named after the delivery's kind; ids say whose, never the address."""
+
+    def record(event: DeliveryHandled) -> None:
+        if event.kind == "mail":
+            metadata = {"mail_id": str(event.delivery_id), "kind": event.topic}
+        else:
+            metadata = {"delivery_id": str(event.delivery_id), "topic": event.topic}
+        _record(event, f"{event.kind}_{verb}", AuditStatus.SUCCESS, metadata)
+
+    record.__qualname__ = f"record_delivery_{verb}"
+    return record
 
 
-def record_client_deactivated(sender, client, request_meta=None, **extra):
-    _record("client_deactivate", SUCCESS, client=client, request_meta=request_meta)
-
-
-def record_client_deleted(sender, client_id, request_meta=None, **extra):
-    _record("client_delete", SUCCESS, client_id=client_id, request_meta=request_meta)
-
-
-# Staff names are short; anything longer is more likely a password typed into the wrong box.
-STAFF_NAME_KEPT = 150
-
-
-def _record_admin_login(reason: str, request, username) -> None:
-    """A refused staff login: the name tried and where from, never the password."""
-    _record(
-        "admin_login",
-        FAILED,
-        request_meta=request_meta(request, key_is_valid=False) if request is not None else None,
-        reason=reason,
-        metadata={"username": str(username or "")[:STAFF_NAME_KEPT]},
-    )
-
-
-def record_admin_login_failed(sender, credentials, request=None, **extra):
-    # A login refused for a lockout checked no password, so it is no invalid_credentials: Axes
-    # marks such a request locked without counting a failure, and record_admin_locked_out records it.
-    if getattr(request, "axes_locked_out", False) and getattr(request, "axes_failures_since_start", None) is None:
-        return
-    _record_admin_login("invalid_credentials", request, (credentials or {}).get("username"))
-
-
-def record_admin_locked_out(sender, request=None, username=None, ip_address=None, **extra):
-    _record_admin_login("locked_out", request, username)
-
-
-RECEIVERS = [
-    (tenant_signals.client_registered, record_client_registered),
-    (tenant_signals.access_key_rotated, record_access_key_rotated),
-    (tenant_signals.access_key_revoked, record_access_key_revoked),
-    (tenant_signals.client_deactivated, record_client_deactivated),
-    (tenant_signals.client_deleted, record_client_deleted),
-    (account_signals.user_signed_up, _simple("signup", SUCCESS)),
-    (account_signals.user_logged_in, _simple("login", SUCCESS)),
-    (account_signals.user_logged_out, _simple("logout", SUCCESS)),
-    (account_signals.token_family_revoked, _simple("token_revoke", SUCCESS)),
-    (account_signals.token_refreshed, _simple("token_refresh", SUCCESS)),
-    (account_signals.email_verified, _simple("email_verify", SUCCESS)),
-    (account_signals.email_verification_sent, _simple("email_resend", SUCCESS)),
-    (account_signals.password_reset_requested, _simple("password_forgot", SUCCESS)),
-    (account_signals.password_reset_done, _simple("password_reset", SUCCESS)),
-    (account_signals.user_updated, _simple("user_update", SUCCESS)),
-    (account_signals.user_deleted, _simple("user_delete", SUCCESS)),
-    (account_signals.mail_failed, _simple("mail_delivery", FAILED)),
-    (action_failed, record_action_failed),
-    (staff_signals.user_login_failed, record_admin_login_failed),
-    (user_locked_out, record_admin_locked_out),
-]
+SUBSCRIBERS = {event_type: recorder(event_type, action) for event_type, action in ACTIONS.items()} | {
+    DeliveryRetried: delivery_recorder("retry"),
+    DeliveryDiscarded: delivery_recorder("discard"),
+}
 
 
 def connect() -> None:
-    for signal, receiver in RECEIVERS:
-        signal.connect(receiver, dispatch_uid=f"audit.{receiver.__name__}")
+    for event_type, subscriber in SUBSCRIBERS.items():
+        subscribe(event_type, subscriber)
+    staff.connect()

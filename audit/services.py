@@ -9,9 +9,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from audit.events import AuditPurged
 from audit.models import AuditLog
 from audit.selectors import audit_older_than
 from core.batches import rows_delete_in_batches
+from core.events import publish
+from core.request_meta import RequestMeta
 
 logger = logging.getLogger("authsvc.audit")
 
@@ -72,6 +75,12 @@ def audit_purge(
     before: datetime,
     batch_size: int = 1000,
     on_batch: Callable[[int, int], None] | None = None,
+    request_meta: RequestMeta | None = None,
 ) -> int:
-    """Delete every record written before `before`, in batches; returns how many."""
-    return rows_delete_in_batches(rows=audit_older_than(before=before), batch_size=batch_size, on_batch=on_batch)
+    """Delete every record written before `before`, in batches; returns how many.
+
+    The purge itself leaves a record (who, up to when, how many), which no purge of the same cut-off removes.
+    """
+    deleted = rows_delete_in_batches(rows=audit_older_than(before=before), batch_size=batch_size, on_batch=on_batch)
+    publish(AuditPurged(before=before.isoformat(timespec="seconds"), deleted=deleted, request_meta=request_meta))
+    return deleted

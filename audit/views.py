@@ -4,8 +4,8 @@ from rest_framework.response import Response
 
 from audit.selectors import audit_list
 from audit.serializers import AuditOutput, AuditQuery
-from tenants.api import ClientApi
-from tenants.openapi import client_operation, error_responses
+from clientapi.api import ClientApi
+from clientapi.openapi import AUDIT, client_operation
 
 
 class AuditPageOutput(serializers.Serializer):
@@ -27,7 +27,9 @@ class AuditPageOutput(serializers.Serializer):
             "rate limit)."
         ),
         parameters=[AuditQuery],
-        responses={200: AuditPageOutput, **error_responses(400, 401, 403)},
+        responses={200: AuditPageOutput},
+        errors=(400,),
+        tags=[AUDIT],
     )
 )
 class AuditListApi(ClientApi):

@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
+from clientapi.ratelimits import client_rate
 from core import errors
 from tenants.models import Client
-from tenants.ratelimits import client_rate
 from tenants.schema_example import schema_properties
 
 EXAMPLE_EMAIL = "ada@example.com"
@@ -26,10 +27,11 @@ RATE_LIMIT_MEANINGS = {
     "signup_ip": "Sign-ups from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "mail_email": "Verification and password-reset mails to one email address.",
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot), all addresses together.",
+    "link_ip": "Requests to the pages the mailed links open, from one browser address (an IPv6 /64 counts as one); over it the page says to wait.",
 }
 
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
-# django-ratelimit's own rate syntax: "10/m", "100/5m", "5/hour" (only the first letter counts).
+# The rate syntax of core/rates.py: "10/m", "100/5m"; a rate stored before its check is shown as given.
 RATE_SYNTAX = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[smhd])[a-z]*$")
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def rate_limit_rows(client: Client) -> list[RateLimitRow]:
     rows = []
     for name in settings.AUTHSVC_RATE_LIMITS:
         rate = client_rate(client, name)
-        rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), bool(overrides.get(name))))
+        # An override the limiter ignores (clientapi.ratelimits.client_rate) is not shown as in force.
+        overridden = rate == overrides.get(name)
+        rows.append(RateLimitRow(name, rate, describe_rate(rate), RATE_LIMIT_MEANINGS.get(name, ""), overridden))
     return rows
 
 
@@ -216,3 +220,35 @@ def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
         ),
     ]
     return steps
+
+
+# Runs as printed: tests/authsvc/test_docs_page_offline_verification.py executes it.
+OFFLINE_RECIPE = '''# pip install "pyjwt[crypto]"  (PyJWT 2)
+import jwt
+
+JWKS = jwt.PyJWKClient({jwks_url})  # fetches the public keys, and again for an unknown kid
+ISSUER = {issuer}
+CLIENT_ID = {client_id}
+
+
+def verify_access_token(token: str) -> dict:
+    """The claims of a live access token of this client; raises jwt.PyJWTError for anything else."""
+    key = JWKS.get_signing_key_from_jwt(token).key
+    verified = jwt.decode_complete(
+        token, key, algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER,
+        options={{"require": ["exp", "iat", "iss", "aud", "sub"]}},
+    )
+    # Only access tokens are typed at+jwt (RFC 9068): this refuses refresh tokens, old JWT ones included.
+    if verified["header"].get("typ") != "at+jwt":
+        raise jwt.InvalidTokenError("not an access token")
+    return verified["payload"]
+'''
+
+
+def offline_verification_recipe(client: Client) -> str:
+    """Python (PyJWT) that verifies this client's access tokens offline and refuses every other token."""
+    return OFFLINE_RECIPE.format(
+        jwks_url=json.dumps(settings.AUTHSVC_PUBLIC_URL + reverse("jwks")),
+        issuer=json.dumps(settings.AUTHSVC_ISSUER),
+        client_id=json.dumps(str(client.client_id)),
+    )

@@ -44,6 +44,7 @@ def client_docs_page(request, client_id: str):
         "base_url": base_url,
         "public_url": settings.AUTHSVC_PUBLIC_URL,
         "issuer": settings.AUTHSVC_ISSUER,
+        "verification_recipe": client_docs.offline_verification_recipe(client),
         "endpoints": ENDPOINTS,
         "quickstart": client_docs.quickstart_steps(client, base_url),
         "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),

@@ -125,7 +125,11 @@ def stop_embedded_redis(var_dir: Path) -> None:
 class EmbeddedRedisClient(DefaultClient):
     """django-redis's client, which starts the embedded server on a process's first connection."""
 
+    def __init__(self, server, params, backend):
+        super().__init__(server, params, backend)
+        # cache_config gives one location, the server's socket in its var dir.
+        self.var_dir = Path(server.removeprefix("unix://").split("?", 1)[0]).parent
+
     def connect(self, index: int = 0):
-        location = self._server[index]
-        ensure_embedded_redis(Path(location.removeprefix("unix://").split("?", 1)[0]).parent)
+        ensure_embedded_redis(self.var_dir)
         return super().connect(index)

@@ -21,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 
 from core.errors import ServiceError, code_for_status
-from core.failures import failure_announce
+from core.refusals import refusal_publish
 from core.request_meta import request_meta
 
 logger = logging.getLogger("authsvc.errors")
@@ -138,7 +138,7 @@ SERVER_ERROR = Failure(500, "server_error", "Internal server error.")
 
 
 def api_exception_handler(exc: Exception, context: dict) -> JsonResponse:
-    """DRF's handler: the envelope, and the one announcement of the failed attempt (for audit)."""
+    """DRF's handler: the envelope, and the failure event of a refusal that no flow published."""
     failure = failure_for(exc)
     if failure is None:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
@@ -148,15 +148,19 @@ def api_exception_handler(exc: Exception, context: dict) -> JsonResponse:
 
 
 def _announce(exc: Exception, failure: Failure, view, request) -> None:
+    """The source of the failure events of refusals decided in DRF's hooks (core.refusals).
+
+    A flow publishes the failures it decides itself; `refusal_publish` leaves those alone.
+    """
     action = getattr(view, "action_name", None)
     # Only our views name an action; a method the path does not take (405) attempted none.
     if action is None or request is None or isinstance(exc, drf.MethodNotAllowed):
         return
     client = getattr(view, "client", None)
-    failure_announce(
-        error=exc,
+    refusal_publish(
+        exc,
         code=failure.code,
-        action=action or "api_call",
-        client=client,
+        operation=action or "api_call",
+        client_id=client.client_id if client is not None else None,
         request_meta=request_meta(request, key_is_valid=client is not None),
     )

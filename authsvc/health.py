@@ -9,6 +9,8 @@ from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from authsvc.redis_eviction import eviction_warning
+
 logger = logging.getLogger("authsvc.health")
 
 
@@ -55,6 +57,9 @@ def readyz(request):
     checks["cache"] = "ok" if _cache_ok() else "down"
     ready = all(state == "ok" for state in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    # A Redis that may evict counters serves; the probe says so without failing (docs/api.md §3).
+    if checks["cache"] == "ok" and (warning := eviction_warning()) is not None:
+        body["warnings"] = {"cache": warning.as_json()}
     if not ready:
         body.update(error="service_unavailable", detail="A dependency is down.")
     return JsonResponse(body, status=200 if ready else 503)

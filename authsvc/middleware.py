@@ -73,6 +73,7 @@ class ApiErrorEnvelopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # Refused unread: the production server answers it "Connection: close" (gunicorn.conf.py).
             return error_response(413, "payload_too_large", f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
         if _is_api(request):
             _route_other_spelling(request)

@@ -12,16 +12,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
 
 from authsvc import embedded_redis
 from authsvc.email_url import email_settings
+from authsvc.private_paths import owner_only_directory, owner_only_sqlite_file
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
+from core.rates import rate_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var")
+# Owner-only (0700): it holds secret keys and, on the embedded default, the password hashes.
+VAR_DIR = owner_only_directory(Path(os.environ.get("AUTHSVC_VAR_DIR") or BASE_DIR / "var"))
 
 logger = logging.getLogger("authsvc.settings")
 
@@ -50,6 +54,14 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate the limiter can enforce ("100/0m" would fail every call it counts)."""
+    value = os.environ.get(name, default)
+    if problem := rate_problem(value):
+        raise ImproperlyConfigured(f"{name}: {problem}, got {value!r}")
+    return value
 
 
 # Reusing connections across requests: opening one per request costs more than a login's
@@ -86,7 +98,7 @@ def database_from_url(url: str) -> dict:
         }
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
-        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        owner_only_sqlite_file(Path(config["NAME"]))  # 0600, like the key files: it holds password hashes
         config.setdefault("OPTIONS", {}).setdefault("init_command", SQLITE_FILE_PRAGMAS)
     return config
 
@@ -117,16 +129,25 @@ else:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
-# The environment, else the URL `make run` recorded for the port it serves, else the default port.
+# The environment, else the URL `make run` recorded for the port it serves, else (DEBUG only) the
+# default port. In production a guess would put 127.0.0.1 into every mailed link and `iss` claim.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 if os.environ.get("AUTHSVC_PUBLIC_URL"):
     AUTHSVC_PUBLIC_URL_SOURCE = "environment"
     AUTHSVC_PUBLIC_URL = os.environ["AUTHSVC_PUBLIC_URL"]
 elif recorded_public_url(VAR_DIR):
     AUTHSVC_PUBLIC_URL_SOURCE = "file"
     AUTHSVC_PUBLIC_URL = recorded_public_url(VAR_DIR)
-else:
+elif DEBUG:
     AUTHSVC_PUBLIC_URL_SOURCE = "default"
-    AUTHSVC_PUBLIC_URL = "http://127.0.0.1:8000"
+    AUTHSVC_PUBLIC_URL = DEFAULT_PUBLIC_URL
+else:
+    raise ImproperlyConfigured(
+        "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start, or mailed links, "
+        f"documentation_url and the iss claim would point at {DEFAULT_PUBLIC_URL}. Set it to the URL "
+        "browsers and clients reach this service at, e.g. AUTHSVC_PUBLIC_URL=https://auth.example.com "
+        f"({DEFAULT_PUBLIC_URL} for a trial on this machine), or DJANGO_DEBUG=1 for development."
+    )
 AUTHSVC_PUBLIC_URL = AUTHSVC_PUBLIC_URL.rstrip("/")
 PUBLIC_URL_ORIGIN = url_origin(
     str(VAR_DIR / "public_url") if AUTHSVC_PUBLIC_URL_SOURCE == "file" else "AUTHSVC_PUBLIC_URL", AUTHSVC_PUBLIC_URL
@@ -143,6 +164,11 @@ if AUTHSVC_REGISTRATION_TOKEN and env_bool("AUTHSVC_OPEN_REGISTRATION"):
         "unset the token to let anyone register, or unset AUTHSVC_OPEN_REGISTRATION to require it."
     )
 AUTHSVC_JWT_PRIVATE_KEY_FILE = os.environ.get("AUTHSVC_JWT_PRIVATE_KEY_FILE", "")
+# How long verifiers may cache the JWKS document (its Cache-Control max-age), and how long a key
+# `rotate_signing_key` adds is published before it signs: longer, so that every cached copy of
+# the document holds a key before the first token it signs (accounts/signing_keys.py).
+JWKS_MAX_AGE_SECONDS = 300
+AUTHSVC_JWT_KEY_STAGE_SECONDS = env_int("AUTHSVC_JWT_KEY_STAGE_SECONDS", JWKS_MAX_AGE_SECONDS + 60, minimum=JWKS_MAX_AGE_SECONDS)
 AUTHSVC_ACCESS_TOKEN_MINUTES = env_int("AUTHSVC_ACCESS_TOKEN_MINUTES", 15, minimum=1)
 AUTHSVC_REFRESH_TOKEN_DAYS = env_int("AUTHSVC_REFRESH_TOKEN_DAYS", 7, minimum=1)
 AUTHSVC_BCRYPT_ROUNDS = env_int("AUTHSVC_BCRYPT_ROUNDS", 12, minimum=4)
@@ -152,19 +178,24 @@ AUTHSVC_USER_MODEL_CACHE_SIZE = env_int("AUTHSVC_USER_MODEL_CACHE_SIZE", 1024, m
 # Seconds a worker may answer from its memory of an access key changed by another process
 # (tenants/key_cache.py); 0 looks every key up on every call.
 AUTHSVC_ACCESS_KEY_CACHE_SECONDS = env_int("AUTHSVC_ACCESS_KEY_CACHE_SECONDS", 5, minimum=0)
-AUTHSVC_REGISTRATION_RATE = os.environ.get("AUTHSVC_REGISTRATION_RATE", "20/h")
-# Per-client limits (django-ratelimit rates); a client's `rate_limits` field overrides each.
+AUTHSVC_REGISTRATION_RATE = env_rate("AUTHSVC_REGISTRATION_RATE", "20/h")
+# Per-client limits (rates as in core/rates.py); a client's `rate_limits` field overrides each.
 AUTHSVC_RATE_LIMITS = {
-    "access_key": os.environ.get("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
-    "login_email": os.environ.get("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
-    "login_ip": os.environ.get("AUTHSVC_RATE_LOGIN_IP", "30/m"),
-    "signup_ip": os.environ.get("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
-    "mail_email": os.environ.get("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
+    "access_key": env_rate("AUTHSVC_RATE_ACCESS_KEY", "1200/m"),
+    "login_email": env_rate("AUTHSVC_RATE_LOGIN_EMAIL", "10/m"),
+    "login_ip": env_rate("AUTHSVC_RATE_LOGIN_IP", "30/m"),
+    "signup_ip": env_rate("AUTHSVC_RATE_SIGNUP_IP", "30/m"),
+    "mail_email": env_rate("AUTHSVC_RATE_MAIL_EMAIL", "5/h"),
     # All mail-sending calls of one client: bounds what one client can make us mail to strangers.
-    "mail_client": os.environ.get("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
+    "mail_client": env_rate("AUTHSVC_RATE_MAIL_CLIENT", "200/h"),
+    # Requests to a client's mailed-link pages from one browser address (peer, IPv6 per /64):
+    # they take no access key, so anyone can send them.
+    "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
 }
+# Off only in the bench's what-if without the per-key counter; never from the environment.
+AUTHSVC_RATE_LIMITS_ENABLED = True
 
-# --- keys of the service's own HMACs (tenants/hmac_keys.py) ------------------------------
+# --- keys of the service's own HMACs (crypto/hmac_keys.py) -------------------------------
 # Access-key secrets, refresh-token hashes and email-token fingerprints. Unset, SECRET_KEY is
 # the current key, as it was before these settings existed; it is always accepted when verifying.
 AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
@@ -223,9 +254,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_ratelimit",
+    "csp",
     AXES_APP,  # admin login lockouts; with the cache handler its (migrated) tables stay empty
     "tenants",
+    "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
+    "delivery",
     "accounts",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
@@ -233,6 +266,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise: a static file (an SVG opened on its own) gets the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "authsvc.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -305,7 +340,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": embedded_redis.cache_config(VAR_DIR)}
-RATELIMIT_USE_CACHE = "default"
+# A REDIS_URL whose maxmemory-policy evicts keys is a warning at start and in /readyz
+# (authsvc/redis_eviction.py); with this set, every process refuses to start on one instead.
+AUTHSVC_REQUIRE_REDIS_NOEVICTION = env_bool("AUTHSVC_REQUIRE_REDIS_NOEVICTION", False)
 
 # --- mail ------------------------------------------------------------------------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
@@ -314,8 +351,8 @@ globals().update(_email)  # EMAIL_BACKEND, EMAIL_HOST, ...
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "authsvc <no-reply@localhost>")
 # A relay that stops answering must not hold a worker forever (dj-email-url leaves it unset).
 EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or env_int("AUTHSVC_MAIL_TIMEOUT_SECONDS", 30, minimum=1)
-# The outbox (accounts.outbox): retries double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with
-# jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
+# Mail's delivery policy (accounts.outbox; the engine: delivery.services): retries double from
+# RETRY_SECONDS up to RETRY_MAX_SECONDS, with jitter; a mail not sent MAX_AGE_SECONDS after it was queued fails (audited, admin dead letters).
 AUTHSVC_MAIL_RETRY_SECONDS = env_int("AUTHSVC_MAIL_RETRY_SECONDS", 30, minimum=1)
 AUTHSVC_MAIL_RETRY_MAX_SECONDS = env_int("AUTHSVC_MAIL_RETRY_MAX_SECONDS", 3600, minimum=1)
 AUTHSVC_MAIL_MAX_AGE_SECONDS = env_int("AUTHSVC_MAIL_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
@@ -368,6 +405,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # One class per operation, several on one path (core.routing.by_method).
     "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
+    # The areas operations are grouped by, described (clientapi.openapi.TAGS).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {
@@ -398,10 +437,22 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"without_query_strings": {"()": "authsvc.log_filters.WithoutQueryStrings"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("AUTHSVC_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # runserver's request lines, as Django logs them by default but without query strings:
+        # a mailed link's token is one (authsvc/log_filters.py).
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False, "filters": ["without_query_strings"]},
+    },
 }
 
 # --- HTTPS (manage.py check --deploy passes with the production profile in README) --------
@@ -428,3 +479,22 @@ if env_bool("AUTHSVC_TRUST_X_FORWARDED_PROTO", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------
+# Every page loads scripts, styles, images and fonts from this host only, and none inline: markup
+# slipped into a page (a client's name, say) can neither run a script nor restyle the password form,
+# and nothing is fetched from another host. Swagger UI and Redoc add what they need (authsvc/api_docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}

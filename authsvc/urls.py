@@ -8,10 +8,11 @@ from accounts.views import jwks_document
 from audit.urls import client_api_urlpatterns as audit_api
 from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
-from tenants.urls import api_urlpatterns as tenant_api
+from authsvc.favicon import favicon
+from clients.urls import api_urlpatterns as client_endpoints
 
 urlpatterns = [
-    path("api/v1/", include(tenant_api)),
+    path("api/v1/", include(client_endpoints)),
     path("api/v1/<uuid:client_id>/", include(account_api)),
     path("api/v1/<uuid:client_id>/", include(audit_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("links/<uuid:client_id>/", include(account_links)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

@@ -233,7 +233,7 @@ def goals_panel(ax, results: dict) -> None:
         )
         for cells in rows
     )
-    ax.text(0, 1, "Goals (details: latest.md)\n\n" + text.replace("**", ""), va="top", fontsize=7.5, family="monospace", wrap=True)
+    ax.text(0, 1, "Goals (details: latest.md)\n\n" + text.replace("**", ""), va="top", fontsize=6.8, family="monospace", wrap=True)
 
 
 def draw(results: dict, path: Path) -> None:

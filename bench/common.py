@@ -73,6 +73,8 @@ def base_env(*, scratch: Path, database: str, redis_url: str, settings_module: s
         DJANGO_SETTINGS_MODULE=settings_module,
         DJANGO_SECRET_KEY="bench-secret-key-not-for-production-0123456789abcdef",
         DJANGO_DEBUG="0",
+        # DEBUG off needs one; no benchmark follows a link or checks `iss`.
+        AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000",
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_JWT_PRIVATE_KEY_FILE="",
         AUTHSVC_LOG_LEVEL="WARNING",
@@ -240,3 +242,24 @@ def seeded_random() -> random.Random:
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def merged(previous: dict, partial: dict) -> dict:
+    """BENCH_MERGE=1: a partial run's figures replace those of the previous results, which keep the
+    rest; the report names each merged run (figures, stores, when, commit) under the full run's header."""
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    for store, data in partial["stores"].items():
+        kept = previous["stores"].setdefault(store, {"label": data["label"], "seconds": {}})
+        kept["seconds"].update(data["seconds"])
+        kept.update({key: value for key, value in data.items() if key not in ("label", "seconds")})
+    previous.setdefault("merged_runs", []).append(
+        {
+            "figures": sorted({key for data in partial["stores"].values() for key in data} - {"label", "seconds"}),
+            "stores": list(partial["stores"]),
+            "started_at": partial["started_at"],
+            "seconds": partial["seconds"],
+            "commit": commit,
+            "load_average_at_start": partial["machine"]["load_average_at_start"],
+        }
+    )
+    return previous

@@ -130,9 +130,9 @@ def percentile(values: list[float], fraction: float) -> float:
 SERVER_CONFIGS = ("recommended", "sync")
 
 
-def gunicorn_command(config: str, port: int) -> list[str]:
+def gunicorn_command(config: str, port: int, extra: tuple[str, ...] = ()) -> list[str]:
     access_log = "-" if os.environ.get("LOADTEST_ACCESS_LOG") else "/dev/null"
-    common = ["--access-logfile", access_log, "--log-level", "warning", "-b", f"127.0.0.1:{port}"]
+    common = ["--access-logfile", access_log, "--log-level", "warning", "-b", f"127.0.0.1:{port}", *extra]
     if config == "recommended":
         return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *common, "authsvc.wsgi"]
     if config == "sync":
@@ -143,8 +143,8 @@ def gunicorn_command(config: str, port: int) -> list[str]:
     raise ValueError(f"unknown server configuration {config!r}")
 
 
-def start_gunicorn(env: dict, port: int, config: str = "recommended") -> subprocess.Popen:
-    process = subprocess.Popen(gunicorn_command(config, port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
+def start_gunicorn(env: dict, port: int, config: str = "recommended", extra: tuple[str, ...] = ()) -> subprocess.Popen:
+    process = subprocess.Popen(gunicorn_command(config, port, extra), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -174,6 +174,8 @@ def run(store: str, users: int, rounds: int, threads: int) -> dict:
         DJANGO_SETTINGS_MODULE="authsvc.settings",
         DJANGO_SECRET_KEY="load-test-secret-key-not-for-production-0123456789",
         DJANGO_DEBUG="0",
+        # DEBUG off needs one; the load follows no link and checks no `iss`.
+        AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000",
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_LOG_LEVEL="WARNING",
         AUTHSVC_BCRYPT_ROUNDS=env.get("AUTHSVC_BCRYPT_ROUNDS", "12"),

@@ -59,6 +59,8 @@ def server_env(store: str, scratch: Path) -> dict:
         DJANGO_SETTINGS_MODULE="authsvc.settings",
         DJANGO_SECRET_KEY="mixed-load-secret-key-not-for-production-0123456789",
         DJANGO_DEBUG="0",
+        # DEBUG off needs one; the load follows no link and checks no `iss`.
+        AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000",
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_LOG_LEVEL="WARNING",
         AUTHSVC_BCRYPT_ROUNDS=str(ROUNDS),

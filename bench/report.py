@@ -86,12 +86,29 @@ def goals(results: dict) -> list[str]:
         item = data.get("mail")
         if not item:
             return "–"
+        told = ", ".join(
+            f"{op} {item[op]['difference_ms']} ms, slower {item[op]['registered_slower_share']}, p {_mail_p(item[op])}"
+            for op in ("forgot", "resend")
+        )
+        return f"{told} → {_verdict(item['goal']['met'])}"
+
+    row(
+        "6. forgot/resend on gunicorn, registered vs unknown email (≥ 200 interleaved samples a side): registered "
+        "slower in 0.4–0.6 of pairs, p50 difference < 50 ms",
+        mail_cell,
+    )
+
+    def floor_cell(data):
+        item = data.get("floor")
+        if not item or "error" in item:
+            return (item or {}).get("error", "–")
         return (
-            f"forgot {item['forgot']['difference_ms']['median']} ms, resend {item['resend']['difference_ms']['median']} ms "
-            f"→ {_verdict(item['goal']['met'])}"
+            f"{item['verify']['per_second']['median']:.0f} / {item['healthz']['per_second']['median']:.0f} req/s = "
+            f"{item['ratio']['median']}×, {item['bad_answers']} bad answers → "
+            + (_verdict(item["goal"]["met"]) if item["goal"]["min_ratio"] else "reported (goal on SQLite)")
         )
 
-    row("6. registered − unknown email p50 on forgot/resend behind a 0.5 s relay < 50 ms", mail_cell)
+    row("7. verify / healthz req/s over HTTP, recommended server ≥ 0.30 (SQLite)", floor_cell)
     return lines
 
 
@@ -141,7 +158,7 @@ def peer_section(results: dict) -> list[str]:
             lines += [
                 "",
                 f"What-if on {data['label']}, not the configuration: verify without the per-key rate-limit counter "
-                f"(a Redis round trip per slice of up to 16 calls; `RATELIMIT_ENABLE=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
+                f"(a Redis round trip per slice of up to 16 calls; `AUTHSVC_RATE_LIMITS_ENABLED=False`): ours/peer {_spread(what_if['ratio'])}, ours p50 "
                 f"{what_if['ours_p50_ms']['median']} ms against the peer's {what_if['peer_p50_ms']['median']} ms.",
             ]
     return lines
@@ -293,25 +310,76 @@ def mixed_section(results: dict) -> list[str]:
     return lines
 
 
+def _mail_p(timing: dict) -> float:
+    """The smaller of the two tests' p-values: the samples count as told apart if either test does."""
+    return min(timing["mann_whitney_p"], timing["permutation_p"])
+
+
 def mail_section(results: dict) -> list[str]:
     lines = [
         "## 6. Mail timing: does the clock tell which emails have accounts? (bench/mail_timing.py)",
         "",
-        "`password/forgot` and `email/resend` for a registered and for an unknown email, alternating one by",
-        "one, through the WSGI stack in-process, while a mail worker (`manage.py mail_worker`) sends to an SMTP",
-        "relay on loopback that takes 0.5 s per message. Medians of runs (min–max).",
+        "`password/forgot` and `email/resend` on gunicorn (gunicorn.conf.py) over loopback, a registered and an",
+        "unknown email one after the other (order swapped each pair), while a mail worker (`manage.py mail_worker`)",
+        "sends to an SMTP relay on loopback that takes 0.5 s per message. Difference of medians with its bootstrap",
+        "95 % interval; Mann–Whitney U and a permutation test on the difference of medians (two-sided p-values);",
+        "\"slower share\" is P(a registered sample > an unknown one): 0.5 when neither is slower, the goal is",
+        "0.4–0.6. \"told apart\": either p-value under 0.01.",
         "",
-        "| store | endpoint | registered p50 ms | unknown p50 ms | difference ms | mails queued / delivered meanwhile | goal |",
-        "|---|---|---|---|---|---|---|",
+        "| store | endpoint | samples a side | registered p50 ms | unknown p50 ms | difference ms (95 % CI) | "
+        "slower share | Mann–Whitney p | permutation p | told apart | mails queued / delivered meanwhile | goal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for data, item in _ran(results, "mail"):
         for op in ("forgot", "resend"):
             timing = item[op]
+            low, high = timing["difference_ci95_ms"]
             lines.append(
-                f"| {data['label']} | {op} | {_spread(timing['registered_p50_ms'])} | {_spread(timing['unknown_p50_ms'])} | "
-                f"{_spread(timing['difference_ms'])} | {item['queued']} / {item['delivered_while_measuring']} | "
-                f"{_verdict(abs(timing['difference_ms']['median']) < item['goal']['max_difference_ms'])} |"
+                f"| {data['label']} | {op} | {timing['samples_per_side']} | {timing['registered_p50_ms']} | "
+                f"{timing['unknown_p50_ms']} | {timing['difference_ms']} ({low} to {high}) | {timing['registered_slower_share']} | "
+                f"{timing['mann_whitney_p']} | {timing['permutation_p']} | "
+                f"{'yes' if timing['told_apart'] else 'no'} | "
+                f"{item['queued']} / {item['delivered_while_measuring']} | {_verdict(timing['goal_met'])} |"
             )
+    return lines
+
+
+def floor_section(results: dict) -> list[str]:
+    lines = [
+        "## 7. token/verify over HTTP against the framework's floor (bench/http_floor.py)",
+        "",
+        "The recommended server (`gunicorn.conf.py`, worker recycling off) on loopback driven flat out by wrk",
+        "(one thread, 16 keep-alive connections): `GET /healthz` (Django's request cycle and a JSON answer) and `POST",
+        "token/verify` with the access key, one short batch each per round, alternating which goes first. Ratio =",
+        "verify/healthz of the same round, median (min–max); wrk and the server share the machine's cores, and",
+        "so does anything else running (load average at start and end of the figure in the last column).",
+        "",
+        "| store | verify req/s | healthz req/s | verify/healthz | verify p50 / p99 ms | healthz p50 / p99 ms | bad answers | goal | load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for data, item in _ran(results, "floor"):
+        if "error" in item:
+            lines.append(f"| {data['label']} | {item['error']} ||||||||")
+            continue
+        verify, healthz = item["verify"], item["healthz"]
+        lines.append(
+            f"| {data['label']} | {_spread(verify['per_second'])} | {_spread(healthz['per_second'])} | {_spread(item['ratio'])} | "
+            f"{verify['p50_ms']['median']} / {verify['p99_ms']['median']} | {healthz['p50_ms']['median']} / {healthz['p99_ms']['median']} | "
+            f"{item['bad_answers']} | {_verdict(item['goal']['met']) if item['goal']['min_ratio'] else 'reported'} | "
+            f"{' → '.join(map(str, item.get('load_average', [])))} |"
+        )
+    return lines
+
+
+def merged_runs(results: dict) -> list[str]:
+    """Partial runs merged into these results (BENCH_MERGE=1): which figures, when, from which commit."""
+    lines = []
+    for run in results.get("merged_runs", []):
+        lines += [
+            "",
+            f"Merged later: {', '.join(run['figures'])} on {', '.join(run['stores'])} from a partial run at {run['started_at']} "
+            f"(commit {run['commit']}, {run['seconds']} s, load average {run['load_average_at_start'][0]:.1f} at start).",
+        ]
     return lines
 
 
@@ -324,6 +392,7 @@ def markdown(results: dict) -> str:
         f"Python {machine['python']}; load average {', '.join(f'{x:.1f}' for x in machine['load_average_at_start'])} at "
         f"start (a shared machine: hence ratios measured side by side). How to read this: `bench/README.md`; "
         "charts: `latest.png`; raw numbers: `latest.json`.",
+        *merged_runs(results),
         "",
         "## Goals",
         "",
@@ -341,5 +410,7 @@ def markdown(results: dict) -> str:
         *mixed_section(results),
         "",
         *mail_section(results),
+        "",
+        *floor_section(results),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -1,12 +1,13 @@
-"""`make bench`: every figure of bench/README.md on SQLite and on MongoDB, then the reports.
+"""`make bench`: every figure of bench/README.md on SQLite, MongoDB and PostgreSQL, then the reports.
 
-    .venv/bin/python bench/run.py            # about 15 minutes on 2 cores
-    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 2 minutes, fewer samples
+    .venv/bin/python bench/run.py            # about 21 minutes on 2 cores
+    BENCH_QUICK=1 .venv/bin/python bench/run.py   # about 10 minutes, fewer samples
     BENCH_FULL=1 ...                         # every tenant size on every store, however long
     BENCH_STORES=sqlite ...                  # one store only
+    BENCH_FIGURES=floor BENCH_MERGE=1 ...    # some figures only, merged into the previous latest.*
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, gunicorn for figure 4) run on loopback ports of this machine
+unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4 to 7) run on loopback ports of this machine
 and stop with the run; every loop is bounded by a count or a time budget.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import mail_timing  # noqa: E402
+from bench import http_floor, mail_timing  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
@@ -32,6 +33,7 @@ from bench.common import (  # noqa: E402
     database_url,
     full,
     log,
+    merged,
     ms,
     p50,
     percentile,
@@ -46,7 +48,7 @@ LOW_ROUNDS = 4
 
 
 class Plan:
-    """How much of each figure to run: the default (~15 min), quick (~2 min) or full."""
+    """How much of each figure to run: the default (~21 min), quick (~10 min) or full."""
 
     def __init__(self) -> None:
         self.quick = quick()
@@ -69,10 +71,12 @@ class Plan:
         self.load_users, self.load_rounds, self.load_threads = (8, 1, 4) if q else (40, 3, 8)
         # Figure 5: seconds of mixed load per server configuration.
         self.mixed_seconds = 10.0 if q else 25.0
-        # Figure 6: runs of (registered, unknown) request pairs per endpoint.
-        self.mail_runs, self.mail_pairs = (3, 10) if q else (5, 20)
+        # Figure 6: (registered, unknown) request pairs per endpoint, after some to warm up.
+        self.mail_warmup, self.mail_pairs = (20, 200) if q else (30, 500)
+        # Figure 7: rounds of (healthz, verify) wrk batches of this many seconds each.
+        self.floor_rounds, self.floor_seconds = (4, 1.0) if q else (10, 2.0)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -337,7 +341,6 @@ def mixed_load(store: str, scratch: Path, plan: Plan) -> dict:
 
 def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, plan: Plan) -> dict:
     results: dict = {"label": store_label(store, mongo_uri or ""), "seconds": {}}
-    log(f"{store}: figures 1 and 2 (login overhead, refresh/verify against the peer), hot paths")
     ours_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_ours"), redis_url=redis_url)
     peer_env = base_env(
         scratch=scratch,
@@ -348,6 +351,7 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
     )
     started = time.perf_counter()
     if plan.figures & {"login", "peer"}:
+        log(f"{store}: figures 1 and 2 (login overhead, refresh/verify against the peer), hot paths")
         with Worker("bench.ours_worker", ours_env, name="ours") as ours, Worker("bench.peer.worker", peer_env, name="peer") as peer:
             for worker in (ours, peer):
                 worker.call("migrate")
@@ -373,11 +377,16 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         results["mixed"] = mixed_load(store, scratch, plan)
         results["seconds"]["figure_5"] = round(time.perf_counter() - started, 1)
     if "mail" in plan.figures:
-        log(f"{store}: figure 6 (forgot/resend, registered against unknown email, behind a slow relay; bench/mail_timing.py)")
+        log(f"{store}: figure 6 (forgot/resend on gunicorn, registered against unknown email, behind a slow relay; bench/mail_timing.py)")
         started = time.perf_counter()
         mail_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_mail"), redis_url=redis_url)
         results["mail"] = mail_timing.figure(mail_env, plan)
         results["seconds"]["figure_6"] = round(time.perf_counter() - started, 1)
+    if "floor" in plan.figures:
+        log(f"{store}: figure 7 (token/verify over HTTP against /healthz, wrk; bench/http_floor.py)")
+        started = time.perf_counter()
+        results["floor"] = http_floor.figure(store, scratch, rounds=plan.floor_rounds, seconds=plan.floor_seconds)
+        results["seconds"]["figure_7"] = round(time.perf_counter() - started, 1)
     return results
 
 
@@ -419,6 +428,8 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["seconds"] = round(time.perf_counter() - started, 1)
+    if os.environ.get("BENCH_MERGE") and (RESULTS_DIR / "latest.json").exists():
+        results = merged(json.loads((RESULTS_DIR / "latest.json").read_text()), results)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(report.markdown(results))
     charts.draw(results, RESULTS_DIR / "latest.png")

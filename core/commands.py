@@ -1,8 +1,15 @@
-"""Option types and progress output shared by the purge commands of accounts and audit."""
+"""Shared by management commands of any app: the base of commands that change state (`--actor`),
+and the option types and progress output of the purge commands."""
 
 import argparse
+import getpass
+import os
 import re
 from datetime import datetime, timedelta
+
+from django.core.management.base import BaseCommand
+
+from core.request_meta import MAX_ACTOR_LENGTH, RequestMeta, operator_request_meta
 
 AGE = re.compile(r"^([0-9]{1,6})([dh])$")
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")
@@ -50,3 +57,38 @@ def progress_writer(stdout, noun: str):
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def actor_name(value: str) -> str:
+    """An --actor: printable, 1 to MAX_ACTOR_LENGTH characters once trimmed."""
+    name = value.strip()
+    if not name or len(name) > MAX_ACTOR_LENGTH or not name.isprintable():
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_ACTOR_LENGTH} printable characters (got {value[:32]!r}).")
+    return name
+
+
+def os_user() -> str:
+    """The OS user running the command, as `getpass.getuser()` finds it; its uid when it has no name."""
+    try:
+        return actor_name(getpass.getuser())
+    except (KeyError, OSError, argparse.ArgumentTypeError):  # no login name, no passwd entry (a bare container)
+        return f"uid {os.getuid()}"
+
+
+class ActorCommand(BaseCommand):
+    """A command whose changes are audited: its records name the operator (--actor, default the OS
+    user) and the command, as the admin's records name the staff member."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument(
+            "--actor",
+            type=actor_name,
+            metavar="NAME",
+            help="Who runs this, as audit records name them (default: the OS user running the command).",
+        )
+        self.command_name = subcommand
+        return parser
+
+    def request_meta(self, options: dict) -> RequestMeta:
+        return operator_request_meta(actor=options.get("actor") or os_user(), command=self.command_name)

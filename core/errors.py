@@ -21,25 +21,14 @@ class ServiceError(Exception):
     meaning = ""
     # The code that framework failures of this status (a DRF or Django error, not ours) get.
     answers_for_status = False
-    # The audit record of a failure is written once, by whoever answers it (the API's exception
-    # handler, a link page), from the attempted action and this code. What only the raiser
-    # knows travels on the error: whose attempt it was, small facts (never a secret), and an
-    # action to record instead of the attempted one (a refresh that finds reuse: token_reuse).
-    audit_action = ""
-    audit_reason = ""  # the code, unless a finer reason is worth recording
 
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        fields: dict[str, Any] | None = None,
-        user_id: Any = None,
-        audit_metadata: dict[str, Any] | None = None,
-    ):
+    # What the error is: its code and text, the fields at fault, and whose attempt it was (the
+    # user a flow found, if any). How it is recorded is the business of the failure event that
+    # the flow publishes (core.events), not of the error.
+    def __init__(self, detail: str | None = None, *, fields: dict[str, Any] | None = None, user_id: Any = None):
         self.detail = detail or self.default_detail
         self.fields = fields
         self.user_id = user_id
-        self.audit_metadata = audit_metadata or {}
         super().__init__(self.detail)
 
     def __init_subclass__(cls, **kwargs):
@@ -73,6 +62,10 @@ class Unauthorized(ServiceError):
     meaning = "The access key is missing or wrong (the answer carries WWW-Authenticate: Bearer)."
     answers_for_status = True
 
+    def __init__(self, detail: str | None = None, *, key_problem: str = ""):
+        self.key_problem = key_problem  # why the key was refused: missing, malformed, unknown, revoked
+        super().__init__(detail)
+
 
 class Forbidden(ServiceError):
     code = "forbidden"
@@ -80,6 +73,11 @@ class Forbidden(ServiceError):
     default_detail = "This access key may not act on this client."
     meaning = "The key belongs to another client, this client is disabled, or registration is closed."
     answers_for_status = True
+
+    def __init__(self, detail: str | None = None, *, key_problem: str = "", path_client_id: str = ""):
+        self.key_problem = key_problem
+        self.path_client_id = path_client_id  # the client the path named, when the key is another's
+        super().__init__(detail)
 
 
 class NotFound(ServiceError):
@@ -113,11 +111,11 @@ class RateLimited(ServiceError):
     meaning = "Too many requests; wait the number of seconds in Retry-After."
     answers_for_status = True
 
-    audit_action = "rate_limited"
-
     def __init__(self, detail: str | None = None, *, retry_after: int = 60, attempted: str = "", limit: str = ""):
         self.retry_after = retry_after
-        super().__init__(detail, audit_metadata={"attempted": attempted, "limit": limit})
+        self.attempted = attempted  # the operation refused
+        self.limit = limit  # the bucket that overflowed (settings.AUTHSVC_RATE_LIMITS)
+        super().__init__(detail)
 
 
 class ServerError(ServiceError):

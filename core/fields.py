@@ -36,3 +36,15 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class ParsedJSONField(serializers.JSONField):
+    """A JSON value from a parsed JSON body, taken as it came.
+
+    DRF's JSONField re-encodes the value to prove it is JSON, recursing as deep as it is nested: a
+    hostile body hundreds of levels deep then raised RecursionError (a 500) before any check of ours
+    ran. A parsed body is JSON by construction; the services check depth iteratively.
+    """
+
+    def to_internal_value(self, data):
+        return data

@@ -4,13 +4,16 @@
 once its access key is valid; otherwise the peer address is used, reading
 `X-Forwarded-For` only through AUTHSVC_TRUSTED_PROXIES hops.
 
+A change made by staff in the admin, or by an operator through a `manage.py` command, also
+carries its `Actor`, which audit records name (docs/api.md §9).
+
 Rate-limit buckets (`ip_bucket`) take an IPv6 address by its /64, the block one subscriber
 gets, so rotating addresses within it escapes nothing; a v4-mapped address (`::ffff:a.b.c.d`)
 is the IPv4 address it maps.
 """
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -21,6 +24,28 @@ MAX_AGENT_LENGTH = 512
 IPV6_BUCKET_PREFIX = 64
 
 
+STAFF, OPERATOR = "staff", "operator"
+# Staff names are short (Django's username is at most 150 characters); an --actor is held to the same.
+MAX_ACTOR_LENGTH = 150
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change by hand: a member of staff in the admin, or an operator running a command.
+
+    An operator's name is what they said (--actor) or the OS user running the command: a label for
+    the trail, not an authenticated identity; the admin's staff are authenticated.
+    """
+
+    kind: str  # STAFF or OPERATOR
+    username: str
+    via: str  # "admin" or "manage.py <command>"
+    id: int | str | None = None  # the staff user's primary key; None for an operator
+
+    def as_metadata(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "username": self.username, "via": self.via}
+
+
 @dataclass(frozen=True)
 class RequestMeta:
     ip_address: str | None
@@ -29,6 +54,7 @@ class RequestMeta:
     # limits count only such addresses: without it every user of that backend would share
     # the backend's own address, and one attacker could lock them all out.
     end_user_ip: str | None = None
+    actor: Actor | None = None
 
     @property
     def end_user_ip_bucket(self) -> str | None:
@@ -77,6 +103,23 @@ def request_meta(request: HttpRequest, *, key_is_valid: bool) -> RequestMeta:
         ip_address=ip or peer_ip(request),
         user_agent=_printable(agent or request.META.get("HTTP_USER_AGENT", ""))[:MAX_AGENT_LENGTH],
     )
+
+
+def staff_request_meta(request: HttpRequest) -> RequestMeta:
+    """An admin request: the staff member's address and browser, and the staff member.
+
+    No access key vouches for it, so X-End-User-* headers are never read: a staff member cannot
+    put someone else's address in the audit trail."""
+    staff = request.user
+    # A JSON-safe id: an integer on SQL stores, an ObjectId on MongoDB.
+    staff_id = staff.pk if isinstance(staff.pk, int) else str(staff.pk)
+    actor = Actor(kind=STAFF, username=staff.get_username(), via="admin", id=staff_id)
+    return replace(request_meta(request, key_is_valid=False), actor=actor)
+
+
+def operator_request_meta(*, actor: str, command: str) -> RequestMeta:
+    """A `manage.py` command: no address or agent, the operator it names and the command."""
+    return RequestMeta(ip_address=None, user_agent="", actor=Actor(kind=OPERATOR, username=actor, via=f"manage.py {command}"))
 
 
 def peer_ip_bucket(request: HttpRequest) -> str | None:

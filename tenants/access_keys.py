@@ -1,7 +1,7 @@
 """Access key format, generation and hashing.
 
 A key reads `ak_<key_id>.<secret>`: `key_id` (16 hex) is public and finds the row;
-`secret` (256 random bits) is stored only as an HMAC (tenants/hmac_keys.py: AUTHSVC_HMAC_KEY,
+`secret` (256 random bits) is stored only as an HMAC (crypto/hmac_keys.py: AUTHSVC_HMAC_KEY,
 else SECRET_KEY), so a copy of the database alone cannot be used to check guesses. A fast MAC, not bcrypt, is right
 here: the secret is random, not a human password, and every API call verifies it.
 """
@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from tenants.hmac_keys import hmac_digest, hmac_matches
+from crypto.hmac_keys import hmac_digest, hmac_matches
 
 KEY_PATTERN = re.compile(r"^ak_(?P<key_id>[0-9a-f]{16})\.(?P<secret>[A-Za-z0-9_-]{43})$")
 HMAC_SALT = "authsvc.tenants.access_key"

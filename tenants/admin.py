@@ -1,6 +1,7 @@
-"""Staff admin for clients. Keys, activation and deletion go through `tenants.services`, like the
-API and the commands; the change form's plain field edits save the row as any admin does
-(there is no `client_update` service yet).
+"""Staff admin for clients. Keys, activation, deletion and the change form's edits of the settings
+go through `tenants.services`, like the API and the commands, so each is audited with the staff
+member who made it. Clients are deactivated and reactivated by actions of the list; one key is
+revoked from the client's page, after a confirmation page.
 
 Access keys are shown in plaintext exactly once, on the admin page that follows the action
 that issued them; only their hash is stored, so they cannot be shown again. Until that page
@@ -9,35 +10,43 @@ is shown the key waits in the (server-side) session, never in a message, which m
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import router, transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
 
-from core.request_meta import request_meta
+from core.errors import NotFound
+from core.request_meta import staff_request_meta
 from tenants.forms import ClientForm
 from tenants.models import AccessKey, Client
-from tenants.selectors import documentation_url, parse_client_id
-from tenants.services import access_key_rotate, client_attach_first_key, client_deactivate, client_delete
+from tenants.selectors import access_key_get, access_key_list, documentation_url, parse_client_id
+from tenants.services import (
+    access_key_revoke,
+    access_key_rotate,
+    client_attach_first_key,
+    client_deactivate,
+    client_delete,
+    client_reactivate,
+    client_update,
+)
 
-ADD_FIELDS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits")
+# The fields come from Client's declared settings, so a new setting shows up here without an edit.
+ADD_FIELDS = Client.fields_in_order(*Client.SETTINGS)
 CHANGE_FIELDS = (
-    "client_id",
-    "client_name",
-    "industry",
-    "is_active",
-    "require_email_verification",
-    "custom_fields_schema",
-    "rate_limits",
+    *Client.fields_in_order("client_id", "is_active", *Client.SETTINGS),
     "documentation",
     "created_at",
     "updated_at",
 )
-# is_active is changed only by the Deactivate action, so that the service (and its signal) runs.
-CHANGE_READONLY_FIELDS = ("client_id", "is_active", "documentation", "created_at", "updated_at")
-
-
-def _staff_meta(request):
-    return request_meta(request, key_is_valid=False)
+# Only the settings are edited here. is_active is changed only by the Deactivate and Reactivate
+# actions, so that the services (and the events they publish) run.
+CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
 
 
 # Session entry holding keys issued by the last action until the next page shows them.
@@ -60,13 +69,30 @@ def _take_issued_keys(request) -> list[dict]:
     return request.session.pop(ISSUED_KEYS, [])
 
 
+KEY_FIELDS = ("key_id", "created_at", "last_used_at", "revoked_at")
+REVOKE_ACCESS_KEY_URL = "tenants_client_revoke_access_key"
+
+
 class AccessKeyInline(admin.TabularInline):
-    """Key metadata only: the secret's hash stays out of the page, and keys change only through services."""
+    """Key metadata only: the secret's hash stays out of the page, and keys change only through services.
+
+    Staff who may change clients get a Revoke link per live key, to ClientAdmin's confirmation page.
+    """
 
     model = AccessKey
-    fields = readonly_fields = ("key_id", "created_at", "last_used_at", "revoked_at")
+    fields = readonly_fields = (*KEY_FIELDS, "revoke")
     extra = 0
     can_delete = False
+
+    def get_fields(self, request, obj=None):
+        return (*KEY_FIELDS, "revoke") if request.user.has_perm("tenants.change_client") else KEY_FIELDS
+
+    @admin.display(description="Revoke")
+    def revoke(self, key: AccessKey) -> str:
+        if key.pk is None or key.is_revoked:
+            return ""
+        url = reverse(f"{self.admin_site.name}:{REVOKE_ACCESS_KEY_URL}", args=[key.client_id, key.key_id])
+        return format_html('<a class="button revoke-access-key" href="{}">Revoke…</a>', url)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -87,11 +113,11 @@ class ClientAdmin(admin.ModelAdmin):
     # pattern lookups (icontains) on UUIDField.
     search_fields = ("client_name",)
     search_help_text = "A part of the client's name, or a whole client_id."
-    actions = ("rotate_access_key", "deactivate")
+    actions = ("rotate_access_key", "deactivate", "reactivate")
     inlines = (AccessKeyInline,)
 
     class Media:
-        css = {"all": ("tenants/admin/access_key.css",)}
+        css = {"all": ("tenants/admin/access_key.css", "tenants/admin/client_form.css")}
         js = ("tenants/admin/copy_key.js",)
 
     def changelist_view(self, request, extra_context=None):
@@ -105,6 +131,14 @@ class ClientAdmin(admin.ModelAdmin):
         client_id = parse_client_id(object_id)
         links = self.client_links(client_id) if client_id is not None else []
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "client_links": links})
+
+    def get_urls(self):
+        revoke = path(
+            "<path:object_id>/access-keys/<str:key_id>/revoke/",
+            self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.revoke_access_key_view)),
+            name=REVOKE_ACCESS_KEY_URL,
+        )
+        return [revoke, *super().get_urls()]  # before the catch-all <object_id>/ of the ModelAdmin
 
     def client_links(self, client_id) -> list[tuple[str, str]]:
         """(label, url) of the client's pages beyond this one: none of tenants' own; authsvc.admin adds them."""
@@ -131,23 +165,76 @@ class ClientAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, url)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change:
+            client_update(client=obj, fields=form.changed_data, request_meta=staff_request_meta(request))
+            return
         super().save_model(request, obj, form, change)
-        if not change:
-            plaintext = client_attach_first_key(client=obj, surface="admin")
-            _announce_key(request, obj, plaintext, what="Access key")
+        plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=staff_request_meta(request))
+        _announce_key(request, obj, plaintext, what="Access key")
 
     @admin.action(description="Rotate access key (older keys stay valid until revoked)", permissions=["change"])
     def rotate_access_key(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         for client in queryset:
             plaintext = access_key_rotate(client=client, request_meta=meta)
             _announce_key(request, client, plaintext, what="New access key")
 
     @admin.action(description="Deactivate (the client's API calls are refused)", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         names = [client_deactivate(client=client, request_meta=meta).client_name for client in queryset]
         self.message_user(request, f"Deactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
+
+    @admin.action(description="Reactivate (the client's unrevoked keys are accepted again)", permissions=["change"])
+    def reactivate(self, request, queryset) -> None:
+        meta = staff_request_meta(request)
+        names = [client_reactivate(client=client, request_meta=meta).client_name for client in queryset]
+        self.message_user(request, f"Reactivated {len(names)} client(s): {', '.join(names)}.", messages.SUCCESS)
+
+    def revoke_access_key_view(self, request, object_id, key_id):
+        """GET asks for confirmation; POST revokes that one key through the service, then back to the client."""
+        client = self.get_object(request, unquote(object_id))
+        if client is None:
+            raise Http404("No such client.")
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        try:
+            key = access_key_get(client=client, key_id=key_id)
+        except NotFound:
+            raise Http404("No such access key.") from None
+        change_url = reverse(f"{self.admin_site.name}:tenants_client_change", args=[client.pk])
+        if key.is_revoked:
+            self.message_user(request, f"Access key {key.key_id} was already revoked.", messages.INFO)
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            access_key_revoke(client=client, key_id=key.key_id, request_meta=staff_request_meta(request))
+            self.message_user(
+                request, f"Revoked access key {key.key_id} of {client.client_name}: calls with it answer 401.", messages.SUCCESS
+            )
+            return HttpResponseRedirect(change_url)
+        return TemplateResponse(request, "admin/tenants/client/revoke_access_key.html", self._revoke_context(request, client, key, change_url))
+
+    def _revoke_context(self, request, client: Client, key: AccessKey, change_url: str) -> dict:
+        other_live = access_key_list(client=client).filter(revoked_at__isnull=True).exclude(pk=key.pk).count()
+        return {
+            **self.admin_site.each_context(request),
+            "title": "Revoke this access key?",
+            "opts": self.opts,
+            "client": client,
+            "key": key,
+            "other_live_keys": other_live,
+            "change_url": change_url,
+            "cache_seconds": settings.AUTHSVC_ACCESS_KEY_CACHE_SECONDS,
+        }
+
+    def get_deleted_objects(self, objs, request):
+        """What the delete page lists, without asking for permissions on the rows that go with the client.
+
+        The delete permission on clients is checked as usual, and client_delete removes the rest. Those
+        rows (refresh tokens, queued mails) have read-only admins, whose refused delete permission would
+        otherwise forbid deleting any client that was ever used."""
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def delete_model(self, request, obj) -> None:
         self._delete_clients(request, [obj])
@@ -161,7 +248,7 @@ class ClientAdmin(admin.ModelAdmin):
         The admin's delete view runs in a transaction, and SQLite cannot change its schema
         inside one: the service runs once it commits (at once when there is none).
         """
-        meta = _staff_meta(request)
+        meta = staff_request_meta(request)
         using = router.db_for_write(Client)
         for client in clients:
             transaction.on_commit(

@@ -11,7 +11,6 @@ class TenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tenants import openapi  # noqa: F401  (registers the access-key security scheme)
         from tenants.key_cache import forget_saved_or_deleted
         from tenants.models import AccessKey, Client
 

@@ -1,5 +1,7 @@
 """Admin forms of the tenants context; validation delegates to the services so every surface agrees."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,24 +9,37 @@ from django.core.exceptions import ValidationError
 from core.errors import InvalidRequest
 from tenants.client_schema import validate_client_schema
 from tenants.models import Client
-from tenants.ratelimits import validate_rate_limits
 from tenants.schema_example import custom_fields_example
-from tenants.validation import validate_client_name
+from tenants.validation import validate_client_name, validate_rate_limits
 
 
 def _rate_limits_help() -> str:
     names = ", ".join(settings.AUTHSVC_RATE_LIMITS)
     return (
         f'Overrides of the default rates, as a JSON object of limit name to rate, e.g. {{"login_ip": "100/m"}}. '
-        f"Limits: {names}. Empty: every default applies. A change applies at once."
+        f"A rate is calls/period, the period s, m, h or d with an optional multiplier (5/15m): "
+        f"0 to 1000000000 calls per 1s to 31d. Limits: {names}. Empty: every default applies. A change applies at once."
     )
+
+
+class IndentedJSONField(forms.JSONField):
+    """JSON shown indented by 2 in its textarea (Django's shows it on one line); what it accepts is unchanged."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:  # the text typed (kept as typed when invalid), or nothing set
+            return super().prepare_value(value)
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
 
 
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["client_name", "industry", "require_email_verification", "custom_fields_schema", "rate_limits"]
-        widgets = {"rate_limits": forms.Textarea(attrs={"rows": 3})}
+        fields = Client.fields_in_order(*Client.SETTINGS)
+        field_classes = {"custom_fields_schema": IndentedJSONField, "rate_limits": IndentedJSONField}
+        widgets = {
+            "custom_fields_schema": forms.Textarea(attrs={"class": "json-setting"}),
+            "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,8 +58,9 @@ class ClientForm(forms.ModelForm):
             validate_client_schema(schema)
         except InvalidRequest as error:
             raise ValidationError((error.fields or {}).get("custom_fields_schema") or error.detail) from None
-        # Worked out with the schema it shows, so that the public docs page only renders it.
-        self.instance.custom_fields_example = custom_fields_example(schema)
+        if self.instance._state.adding:  # a change is saved by client_update, which works it out itself
+            # Worked out with the schema it shows, so that the public docs page only renders it.
+            self.instance.custom_fields_example = custom_fields_example(schema)
         return schema
 
     def clean_rate_limits(self):

@@ -28,59 +28,49 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from tenants.models import AccessKey, Client
 
 MAX_ENTRIES = 4096
 
 
+# Computed once: the snapshot carries every concrete field of Client, so a field added to the
+# model later is in it without an edit here, and never loaded by a query on access
+# (tests/tenants/test_client_snapshot.py).
+_FIELDS = tuple(Client._meta.concrete_fields)
+_ATTNAMES = tuple(field.attname for field in _FIELDS)
+_PK_AT = _FIELDS.index(Client._meta.pk)
+# JSON values (dicts, lists) are the only mutable ones a Client holds (a test checks it): they are kept as text.
+_JSON_FIELDS = tuple((at, field) for at, field in enumerate(_FIELDS) if isinstance(field, models.JSONField))
+
+
 @dataclass(frozen=True)
 class ClientSnapshot:
-    """A client row as it was read. JSON fields are kept as text, so that nothing in it can change."""
+    """A client row as it was read: every concrete field's value, in `Client._meta.concrete_fields`
+    order, JSON fields as text, so that nothing in it can change."""
 
-    client_id: uuid.UUID
-    client_name: str
-    industry: str
-    is_active: bool
-    require_email_verification: bool
-    custom_fields_schema_json: str
-    rate_limits_json: str
-    created_at: datetime
-    updated_at: datetime
+    values: tuple
     db: str | None
+
+    @property
+    def client_id(self) -> uuid.UUID:
+        return self.values[_PK_AT]
 
     @classmethod
     def of(cls, client: Client) -> "ClientSnapshot":
-        return cls(
-            client_id=client.client_id,
-            client_name=client.client_name,
-            industry=client.industry,
-            is_active=client.is_active,
-            require_email_verification=client.require_email_verification,
-            custom_fields_schema_json=json.dumps(client.custom_fields_schema),
-            rate_limits_json=json.dumps(client.rate_limits),
-            created_at=client.created_at,
-            updated_at=client.updated_at,
-            db=client._state.db,
-        )
+        values = [getattr(client, name) for name in _ATTNAMES]
+        for at, field in _JSON_FIELDS:
+            values[at] = json.dumps(values[at], cls=field.encoder)
+        return cls(tuple(values), client._state.db)
 
     def to_client(self) -> Client:
         """A new Client instance for one request: what the request does to it stays its own."""
-        values = {
-            "client_id": self.client_id,
-            "client_name": self.client_name,
-            "industry": self.industry,
-            "is_active": self.is_active,
-            "require_email_verification": self.require_email_verification,
-            "custom_fields_schema": json.loads(self.custom_fields_schema_json),
-            "rate_limits": json.loads(self.rate_limits_json),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-        # from_db marks it as a saved row of `db`; a field added to Client later is loaded on access.
-        fields = [field.attname for field in Client._meta.concrete_fields if field.attname in values]
-        return Client.from_db(self.db, fields, [values[name] for name in fields])
+        values = list(self.values)
+        for at, field in _JSON_FIELDS:
+            values[at] = json.loads(values[at], cls=field.decoder)
+        # from_db marks it as a saved row of `db`, with every field loaded: none is deferred.
+        return Client.from_db(self.db, _ATTNAMES, values)
 
 
 @dataclass(frozen=True)

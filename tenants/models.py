@@ -7,6 +7,7 @@ and MongoDB alike.
 import json
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -53,7 +54,21 @@ class OrderedJSONField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+def default_users_database() -> str:
+    """Where a new client's users table goes: today the one tenant alias, AUTHSVC_TENANT_DATABASE."""
+    return settings.AUTHSVC_TENANT_DATABASE
+
+
 class Client(models.Model):
+    # A client's settings, declared once: the admin's forms and the API's serializers take their
+    # fields from here, and docs/api.md is held to them (tests/tenants/test_client_settings.py); the
+    # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
+    # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
+    # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
+    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+    STAFF_SETTINGS = ("rate_limits",)
+    SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
+
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
     industry = models.CharField(max_length=32, choices=Industry.choices)
@@ -67,6 +82,9 @@ class Client(models.Model):
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The database alias holding this client's users table: tenants/routers.py routes its user model
+    # by this record, so that clients can later be placed on several databases.
+    users_database = models.CharField(max_length=64, default=default_users_database, editable=False)
 
     class Meta:
         db_table = "clients"
@@ -75,9 +93,11 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"{self.client_name} ({self.client_id})"
 
-    @property
-    def users_table(self) -> str:
-        return f"users_{self.client_id.hex}"
+    @classmethod
+    def fields_in_order(cls, *names: str) -> tuple[str, ...]:
+        """Those of `names` that are fields, in the order the model declares them: every page lists them alike."""
+        wanted = set(names)
+        return tuple(field.name for field in cls._meta.concrete_fields if field.name in wanted)
 
 
 class AccessKey(models.Model):
@@ -106,6 +126,27 @@ class AccessKey(models.Model):
         return self.revoked_at is not None
 
 
+class UsersTableVersion(models.Model):
+    """How far a client's users table has come through the steps of `tenants.users_table_steps`.
+
+    Written after each step completes (tenants/evolution.py), so an interrupted run resumes at the
+    next step; `progress` is where a batched step stopped, so it resumes there too.
+    """
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "users_table_versions"
+
+    def __str__(self) -> str:
+        from tenants.user_models import users_table_name  # it imports this module
+
+        return f"{users_table_name(self.client_id)} v{self.version}"
+
+
 class AbstractTenantUser(models.Model):
     """The schema of every `users_<client_id hex>` collection (docs/api.md §1).
 
@@ -123,8 +164,10 @@ class AbstractTenantUser(models.Model):
     is_active = models.BooleanField(default=True)
     # Raised when earlier tokens must stop counting (password reset, deactivation, reactivation);
     # access tokens carry the value they were issued under as `gen`. Documents written before
-    # the field existed have none: read as 0 (`token_generation_of`).
+    # the field existed have none: read as 0 (`current_token_generation`).
     token_generation = models.PositiveIntegerField(default=0)
+    # The second factors a user enrolled (none yet: the MFA work decides what goes in here).
+    mfa = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

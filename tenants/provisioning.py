@@ -1,82 +1,66 @@
-"""Creates a client's `users_<client_id hex>` collection and its unique email index, and adds
-the columns a newer release gave the per-client model (the `tenants` migrations run this for
-every client, since `migrate` itself never touches these tables).
+"""Creates a client's `users_<client_id hex>` collection at the latest version of
+`tenants.users_table_steps`, brings an existing one up to it (tenants/evolution.py), and restores
+its unique email index if it was lost.
 
-Idempotent: it only adds what is missing, so running it again (from the API, admin,
-`create_client` or `provision_tenants`) is harmless and repairs a half-provisioned tenant.
+Idempotent: it only does what is missing, so running it again (from the API, admin,
+`create_client` or `provision_tenants`) is harmless and repairs a half-provisioned tenant. The
+database is the one the client's record names, through `django.db.router`.
 """
 
 import enum
-import uuid
 
-from django.db import connections
+from tenants.evolution import BatchReport, database_of, table_exists, users_table_evolve
+from tenants.models import Client, UsersTableVersion
+from tenants.user_models import user_model_for
+from tenants.users_table_steps import USERS_TABLE
 
-from tenants.routers import TenantRouter
-from tenants.user_models import user_model_for, users_table_name
+# Kept under their former names for the callers that check a table.
+tenant_table_exists = table_exists
 
 
 class ProvisionOutcome(enum.Enum):
     CREATED = "created"
+    UPGRADED = "upgraded"
     REPAIRED = "repaired"
     UNCHANGED = "unchanged"
 
 
-def _tenant_connection(model):
-    return connections[TenantRouter().db_for_write(model)]
+# A unique index whose only column is email (SQLite: asked of its pragmas, see tenants/evolution.py).
+SQLITE_UNIQUE_EMAIL_INDEX = """
+    SELECT 1 FROM pragma_index_list(%s) AS list JOIN pragma_index_info(list.name) AS info
+    WHERE list."unique" GROUP BY list.name HAVING count(*) = 1 AND max(info.name) = 'email'
+"""
 
 
 def has_unique_email_index(connection, table: str) -> bool:
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(SQLITE_UNIQUE_EMAIL_INDEX, [table])
+            return cursor.fetchone() is not None
         constraints = connection.introspection.get_constraints(cursor, table)
     return any(info["unique"] and info["columns"] == ["email"] for info in constraints.values())
 
 
-def tenant_table_exists(connection, table: str) -> bool:
-    # Ask for this one name: listing every collection or table would make each provisioning
-    # cost grow with the number of clients.
-    if connection.vendor == "mongodb":
-        return bool(connection.database.list_collection_names(filter={"name": table}))
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
-            return cursor.fetchone() is not None
-        return table in connection.introspection.table_names(cursor)
-
-
-def missing_columns(connection, model) -> list:
-    """Fields of the model that a table created by an older release lacks (none on MongoDB,
-    where a document without a field reads as that field's absence)."""
-    if connection.vendor == "mongodb":
-        return []
-    with connection.cursor() as cursor:
-        present = {column.name for column in connection.introspection.get_table_description(cursor, model._meta.db_table)}
-    return [field for field in model._meta.local_concrete_fields if field.column not in present]
-
-
-def provision_user_collection(client_id: uuid.UUID) -> ProvisionOutcome:
-    model = user_model_for(client_id)
-    connection = _tenant_connection(model)
-    table = users_table_name(client_id)
-    if not tenant_table_exists(connection, table):
-        with connection.schema_editor() as editor:
-            editor.create_model(model)
+def provision_user_collection(client: Client, *, report: BatchReport | None = None) -> ProvisionOutcome:
+    evolution = users_table_evolve(client, steps=USERS_TABLE, records=UsersTableVersion, report=report)
+    if evolution.created:
         return ProvisionOutcome.CREATED
-    missing = missing_columns(connection, model)
-    has_index = has_unique_email_index(connection, table)
-    if has_index and not missing:
-        return ProvisionOutcome.UNCHANGED
-    with connection.schema_editor() as editor:
-        for field in missing:
-            editor.add_field(model, field)
-        if not has_index:
+    model = user_model_for(client)
+    connection = database_of(model)
+    repaired = not has_unique_email_index(connection, model._meta.db_table)
+    if repaired:
+        with connection.schema_editor() as editor:
             editor.add_constraint(model, model._meta.constraints[0])
-    return ProvisionOutcome.REPAIRED
+    if evolution.upgraded:
+        return ProvisionOutcome.UPGRADED
+    return ProvisionOutcome.REPAIRED if repaired else ProvisionOutcome.UNCHANGED
 
 
-def drop_user_collection(client_id: uuid.UUID) -> bool:
-    model = user_model_for(client_id)
-    connection = _tenant_connection(model)
-    if not tenant_table_exists(connection, users_table_name(client_id)):
+def drop_user_collection(client: Client) -> bool:
+    """Drop the client's users collection; `client` may also be a client_id (`user_model_for`)."""
+    model = user_model_for(client)
+    connection = database_of(model)
+    if not table_exists(connection, model._meta.db_table):
         return False
     with connection.schema_editor() as editor:
         editor.delete_model(model)

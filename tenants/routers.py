@@ -1,10 +1,13 @@
-"""Routes per-client user models to the tenant database and keeps `migrate` off them.
+"""Routes each client's user model to the database its record names, and keeps `migrate` off them.
 
-Tenant collections are created by `tenants.provisioning`, one per client, never by
-migrations; central models (clients, access keys, tokens, audit) stay on `default`.
+A per-client model class carries `users_database`, stamped from `Client.users_database` when
+`tenants.user_models` (or `tenants.evolution`) builds it. For every other model this router has
+no opinion (None), and Django sends it to `default`. The users tables are created and evolved by
+`tenants.provisioning` and `tenants.evolution`, never by `migrate`; other aliases hold users
+tables only, so nothing central is migrated there.
 """
 
-from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 
 
 def is_tenant_user_model(model) -> bool:
@@ -14,8 +17,8 @@ def is_tenant_user_model(model) -> bool:
 class TenantRouter:
     def db_for_read(self, model, **hints):
         if is_tenant_user_model(model):
-            return settings.AUTHSVC_TENANT_DATABASE
-        return "default"
+            return getattr(model, "users_database", None)
+        return None
 
     db_for_write = db_for_read
 
@@ -26,4 +29,6 @@ class TenantRouter:
         model = hints.get("model")
         if model is not None and is_tenant_user_model(model):
             return False
-        return db == "default"
+        if db != DEFAULT_DB_ALIAS:
+            return False
+        return None

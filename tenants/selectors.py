@@ -1,6 +1,7 @@
 """Reads of the tenants context."""
 
 import uuid
+from collections.abc import Collection
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -41,6 +42,13 @@ def client_list(*, industry: str | None = None, is_active: bool | None = None) -
     return clients.order_by("created_at")
 
 
+def client_names(*, client_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of those of `client_ids` that still exist, in one query."""
+    if not client_ids:
+        return {}
+    return dict(Client.objects.filter(pk__in=list(client_ids)).values_list("client_id", "client_name"))
+
+
 def live_access_key_counts() -> dict[uuid.UUID, int]:
     """Unrevoked keys per client_id, in one grouped query rather than one per client."""
     rows = (
@@ -50,6 +58,18 @@ def live_access_key_counts() -> dict[uuid.UUID, int]:
         .order_by()
     )
     return {row["client_id"]: row["live"] for row in rows}
+
+
+def access_key_list(*, client: Client) -> QuerySet[AccessKey]:
+    """The client's keys, revoked ones included, oldest first."""
+    return AccessKey.objects.filter(client=client).order_by("created_at", "key_id")
+
+
+def access_key_get(*, client: Client, key_id: str) -> AccessKey:
+    key = one_or_none(access_key_list(client=client).filter(key_id=key_id))
+    if key is None:
+        raise NotFound(f"No access key {key_id[:32]!r} for this client.")
+    return key
 
 
 def access_key_find(*, key_id: str) -> AccessKey | None:

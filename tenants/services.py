@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,10 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidRequest, NotFound
+from core.events import publish
 from core.request_meta import RequestMeta
-from tenants import signals
 from tenants.access_keys import generate_access_key
 from tenants.client_schema import validate_client_schema
+from tenants.events import (
+    AccessKeyRevoked,
+    AccessKeyRotated,
+    ClientDeactivated,
+    ClientDeleted,
+    ClientReactivated,
+    ClientRegistered,
+    ClientUpdated,
+)
+from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
@@ -38,8 +49,8 @@ def _issue_key(client: Client) -> tuple[AccessKey, str]:
     return key, issued.plaintext
 
 
-def client_provision(*, client: Client) -> ProvisionOutcome:
-    return provision_user_collection(client.client_id)
+def client_provision(*, client: Client, report: BatchReport | None = None) -> ProvisionOutcome:
+    return provision_user_collection(client, report=report)
 
 
 def _provision_when_committed(client: Client) -> None:
@@ -85,16 +96,29 @@ def client_register(
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
-    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=request_meta)
+    publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
     return ClientWithKey(client=client, access_key=plaintext)
 
 
-def client_attach_first_key(*, client: Client, surface: str = "admin") -> str:
+def client_attach_first_key(*, client: Client, surface: str = "admin", request_meta: RequestMeta | None = None) -> str:
     """Give a client saved by the admin form its first key and collection."""
     _, plaintext = _issue_key(client)
     _provision_when_committed(client)
-    signals.client_registered.send(sender=Client, client=client, surface=surface, request_meta=None)
+    publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
     return plaintext
+
+
+def client_update(*, client: Client, fields: Sequence[str], request_meta: RequestMeta | None = None) -> Client:
+    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing."""
+    changed = [name for name in fields if name in Client.SETTINGS]
+    derived = []
+    if "custom_fields_schema" in changed:  # the docs page's example goes with the schema it passes
+        client.custom_fields_example = custom_fields_example(client.custom_fields_schema)
+        derived.append("custom_fields_example")
+    if changed:
+        client.save(update_fields=[*changed, *derived, "updated_at"])  # saving also forgets the remembered keys
+        publish(ClientUpdated(client_id=client.client_id, fields=tuple(changed), request_meta=request_meta))
+    return client
 
 
 def access_key_rotate(
@@ -113,8 +137,8 @@ def access_key_rotate(
     # Saving the new key also makes this process forget the client's remembered keys
     # (tenants/key_cache.py), the ones just revoked included.
     key, plaintext = _issue_key(client)
-    signals.access_key_rotated.send(
-        sender=Client, client=client, key_id=key.key_id, revoked_key_ids=revoked_ids, request_meta=request_meta
+    publish(
+        AccessKeyRotated(client_id=client.client_id, key_id=key.key_id, revoked_key_ids=tuple(revoked_ids), request_meta=request_meta)
     )
     return plaintext
 
@@ -127,7 +151,7 @@ def access_key_revoke(*, client: Client, key_id: str, request_meta: RequestMeta 
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])  # saving also forgets the remembered key (key_cache)
-        signals.access_key_revoked.send(sender=Client, client=client, key_id=key.key_id, request_meta=request_meta)
+        publish(AccessKeyRevoked(client_id=client.client_id, key_id=key.key_id, request_meta=request_meta))
     return key
 
 
@@ -143,7 +167,16 @@ def client_deactivate(*, client: Client, request_meta: RequestMeta | None = None
     if client.is_active:
         client.is_active = False
         client.save(update_fields=["is_active", "updated_at"])
-    signals.client_deactivated.send(sender=Client, client=client, request_meta=request_meta)
+    publish(ClientDeactivated(client_id=client.client_id, request_meta=request_meta))
+    return client
+
+
+def client_reactivate(*, client: Client, request_meta: RequestMeta | None = None) -> Client:
+    """Undo client_deactivate: its unrevoked keys are accepted again; its users and their tokens were kept."""
+    if not client.is_active:
+        client.is_active = True
+        client.save(update_fields=["is_active", "updated_at"])  # saving also forgets the remembered keys
+    publish(ClientReactivated(client_id=client.client_id, request_meta=request_meta))
     return client
 
 
@@ -152,7 +185,7 @@ def client_delete(*, client: Client, confirm: bool, request_meta: RequestMeta | 
     if not confirm:
         raise InvalidRequest("Deleting a client drops its users; confirm to proceed.")
     client_id: uuid.UUID = client.client_id
-    drop_user_collection(client_id)
+    drop_user_collection(client)
     client.delete()
     user_model_cache.forget(client_id)
-    signals.client_deleted.send(sender=Client, client=None, client_id=client_id, request_meta=request_meta)
+    publish(ClientDeleted(client_id=client_id, request_meta=request_meta))

@@ -4,6 +4,10 @@ Each class gets an app registry of its own (`Apps`), so that:
 - the global registry (`django.apps.apps`) never learns of 10,000 tenant models;
 - an evicted class is really freed: nothing else holds a reference to it.
 Building a class costs a few hundred microseconds; the cache keeps hot paths free of it.
+
+Each class carries the database alias its client's record names (`Client.users_database`), and
+`tenants.routers.TenantRouter` routes it there: pass the client, not only its id, so that the
+record decides. An id alone gets the class already cached, else one on the default placement.
 """
 
 import threading
@@ -14,20 +18,21 @@ from django.apps.registry import Apps
 from django.conf import settings
 from django.db import models
 
-from tenants.models import AbstractTenantUser
+from tenants.models import AbstractTenantUser, default_users_database
 
 APP_LABEL = "tenant_users"
 
 
 def users_table_name(client_id: uuid.UUID) -> str:
+    """The one place that names a client's users table (SQL) or collection (MongoDB)."""
     return f"users_{client_id.hex}"
 
 
 def email_constraint_name(client_id: uuid.UUID) -> str:
-    return f"users_{client_id.hex}_email_uniq"
+    return f"{users_table_name(client_id)}_email_uniq"
 
 
-def _build_user_model(client_id: uuid.UUID) -> type[AbstractTenantUser]:
+def _build_user_model(client_id: uuid.UUID, users_database: str | None = None) -> type[AbstractTenantUser]:
     table = users_table_name(client_id)
     meta = type(
         "Meta",
@@ -42,7 +47,12 @@ def _build_user_model(client_id: uuid.UUID) -> type[AbstractTenantUser]:
             "ordering": AbstractTenantUser._meta.ordering,
         },
     )
-    attrs = {"__module__": __name__, "Meta": meta, "client_id": client_id}
+    attrs = {
+        "__module__": __name__,
+        "Meta": meta,
+        "client_id": client_id,
+        "users_database": users_database or default_users_database(),
+    }
     return type(f"TenantUser_{client_id.hex}", (AbstractTenantUser,), attrs)
 
 
@@ -55,16 +65,20 @@ class UserModelCache:
         self._lock = threading.Lock()
         self.builds = 0
 
-    def get(self, client_id: uuid.UUID) -> type[AbstractTenantUser]:
+    def get(self, client_id: uuid.UUID, users_database: str | None = None) -> type[AbstractTenantUser]:
+        """The class of `client_id`, routed to `users_database` (None: whatever the cached one says)."""
         with self._lock:
             model = self._classes.get(client_id)
-            if model is not None:
+            if model is not None and users_database in (None, model.users_database):
                 self._classes.move_to_end(client_id)
                 return model
-        model = _build_user_model(client_id)
+        model = _build_user_model(client_id, users_database)
         with self._lock:
-            # Another thread may have built it meanwhile; keep one class per client.
-            model = self._classes.setdefault(client_id, model)
+            # Another thread may have built it meanwhile; keep one class per client and placement.
+            current = self._classes.get(client_id)
+            if current is not None and current.users_database == model.users_database:
+                model = current
+            self._classes[client_id] = model
             self._classes.move_to_end(client_id)
             self.builds += 1
             while len(self._classes) > self.maxsize:
@@ -95,8 +109,14 @@ class UserModelCache:
 user_model_cache = UserModelCache(settings.AUTHSVC_USER_MODEL_CACHE_SIZE)
 
 
-def user_model_for(client_id: uuid.UUID | str) -> type[AbstractTenantUser]:
-    """The model of `users_<client_id hex>`; `client_id` must already be a validated UUID."""
-    if not isinstance(client_id, uuid.UUID):
-        client_id = uuid.UUID(str(client_id))
-    return user_model_cache.get(client_id)
+def user_model_for(client) -> type[AbstractTenantUser]:
+    """The model of the client's `users_<client_id hex>`, routed by its record.
+
+    `client` is a Client (or anything with `client_id` and `users_database`), or a client_id that
+    must already be a validated UUID (tests, benchmarks: see the module's docstring).
+    """
+    if hasattr(client, "users_database"):
+        return user_model_cache.get(client.client_id, client.users_database)
+    if not isinstance(client, uuid.UUID):
+        client = uuid.UUID(str(client))
+    return user_model_cache.get(client)

@@ -1,9 +1,13 @@
 """Input rules of the tenants context that the API, the admin and the commands share."""
 
+import ipaddress
 import re
 import unicodedata
 
+from django.conf import settings
+
 from core.errors import InvalidRequest
+from core.rates import rate_problem
 
 MAX_CLIENT_NAME_LENGTH = 100
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned
@@ -13,10 +17,17 @@ DOTS = "[.\u3002\uff0e\uff61]"  # the full stops IDNA treats as the dot between 
 URL_LIKE = re.compile(
     rf"([a-z][a-z0-9+.\-]*:/)"  # a scheme: https:/, file:/
     rf"|(\bwww{DOTS})"
-    rf"|([\w\-]+{DOTS}(?:[\w\-]+{DOTS})*[a-z][\w\-]{{1,}}\b)"  # a host name: evil.example, node.js, a.b.co
+    # A host name: evil.example, node.js, a.b.co, and internationalised TLDs (bigbank.рф,
+    # bigbank.xn--p1ai): a label, a dot, and a label that starts with a letter of any script.
+    rf"|([\w\-]+{DOTS}(?:[\w\-]+{DOTS})*[^\W\d_][\w\-]{{1,}}\b)"
+    # An IPv4 literal: four dot-separated numbers (three are a version: "Studio 1.2.3").
+    rf"|((?<![0-9])[0-9]{{1,3}}(?:{DOTS}[0-9]{{1,3}}){{3}}(?![0-9]))"
     rf"|@",
     re.IGNORECASE,
 )
+# A run of hex digits, colons and dots that stands alone (not inside a word, so "Acme::Corp"
+# is no candidate); ipaddress decides whether it is an IPv6 address ("10:30" is not).
+IPV6_CANDIDATE = re.compile(r"(?<![\w.:])[0-9a-f:.]*:[0-9a-f:.]*(?![\w.:])", re.IGNORECASE)
 
 
 def validate_client_name(name: object) -> str:
@@ -24,7 +35,8 @@ def validate_client_name(name: object) -> str:
 
     The name is shown to strangers in the mails we send for the client, so it must not be
     able to carry a link, markup or invisible text: a client named "ACME Bank, verify at
-    evil.example" would turn our sender into theirs.
+    evil.example" (or at bigbank.рф, or at 203.0.113.5) would turn our sender into theirs.
+    The rule, with what passes and what does not, is in docs/api.md §8.
     """
     if not isinstance(name, str):
         _refuse("Must be text.")
@@ -37,10 +49,45 @@ def validate_client_name(name: object) -> str:
         _refuse("Must not contain control, formatting or invisible characters.")
     if "<" in name or ">" in name:
         _refuse("Must not contain < or >.")
-    if URL_LIKE.search(unicodedata.normalize("NFKC", name)):
-        _refuse("Must not contain a web address, a domain name or an email address.")
+    # NFKC first: fullwidth digits, dots and colons ("２０３．０．１１３．５") read as ASCII ones.
+    folded = unicodedata.normalize("NFKC", name)
+    if URL_LIKE.search(folded) or _has_ipv6_literal(folded):
+        _refuse("Must not contain a web address, a domain name, an IP address or an email address.")
     return name
+
+
+def _has_ipv6_literal(text: str) -> bool:
+    """A bare or bracketed IPv6 address (2001:db8::1, [::1], fe80::1%eth0) anywhere in `text`."""
+    for candidate in IPV6_CANDIDATE.findall(text):
+        candidate = candidate.strip(".")  # the full stop of a sentence
+        if any(character not in ":." for character in candidate) and _is_ipv6(candidate):
+            return True
+    return False
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _refuse(message: str):
     raise InvalidRequest("client_name is not accepted.", fields={"client_name": [message]})
+
+
+def validate_rate_limits(overrides: object) -> dict:
+    """Overrides as staff save them: known limits only, each rate one the limiter can enforce."""
+    if overrides in (None, ""):
+        return {}
+    if not isinstance(overrides, dict):
+        raise InvalidRequest(fields={"rate_limits": ["Must be an object of limit name to rate."]})
+    problems = [
+        f"{name}: unknown limit" if name not in settings.AUTHSVC_RATE_LIMITS else f"{name}: {problem}"
+        for name, rate in overrides.items()
+        if name not in settings.AUTHSVC_RATE_LIMITS or (problem := rate_problem(rate))
+    ]
+    if problems:
+        raise InvalidRequest(fields={"rate_limits": problems})
+    return overrides

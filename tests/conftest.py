@@ -12,10 +12,11 @@ from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
+from core.events import subscribe, unsubscribe
+from tenants.events import ClientRegistered
 from tenants.key_cache import access_key_cache
 from tenants.models import Client
 from tenants.services import client_register
-from tenants.signals import client_registered
 from tenants.user_models import users_table_name
 from tests.mail import DeliveredMail
 from tests.stores import STORE, scratch_dir
@@ -71,13 +72,12 @@ def _drop_tenant_collections_after_test():
     created are dropped when it ends."""
     created: list[uuid.UUID] = []
 
-    def remember(sender, client=None, **kwargs):
-        if client is not None:
-            created.append(client.client_id)
+    def remember(event: ClientRegistered) -> None:
+        created.append(event.client_id)
 
-    client_registered.connect(remember, weak=False, dispatch_uid="tests.remember-clients")
+    subscribe(ClientRegistered, remember)
     yield
-    client_registered.disconnect(dispatch_uid="tests.remember-clients")
+    unsubscribe(ClientRegistered, remember)
     if STORE == "mongodb" and created:
         database = connections[settings.AUTHSVC_TENANT_DATABASE].database
         for client_id in created:

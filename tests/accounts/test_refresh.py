@@ -1,17 +1,29 @@
-"""POST /api/v1/<client_id>/token/refresh: rotation, reuse detection, family revocation, races."""
+"""POST /api/v1/<client_id>/token/refresh: rotation, reuse detection, family revocation, races,
+and the refresh tokens issued as JWTs before opaque ones, honoured until they expire."""
 
+import secrets
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts import services
+from accounts.flows.login import user_login
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.services import refresh_token_hash
-from tests.accounts.conftest import call, claims_of, log_in, sign_claims, token_rows, with_payload
+from tests.accounts.conftest import (
+    call,
+    claims_of,
+    log_in,
+    old_format_refresh_token,
+    refresh_row,
+    refresh_token_id,
+    token_rows,
+    with_payload,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,11 +79,68 @@ def test_reuse_revokes_only_the_family_of_the_reused_token(user):
 
 
 def test_the_token_table_never_holds_the_token_itself(user):
-    """Only an HMAC of the refresh token is stored."""
+    """Only an HMAC of the refresh token is stored, under the id the token carries."""
     (row,) = token_rows(user.tenant)
     assert user.refresh_token not in {row.token_hash, str(row.token_id)}
     assert row.token_hash == refresh_token_hash(user.refresh_token)
-    assert row.token_id == uuid.UUID(claims_of(user.refresh_token)["jti"])
+    assert row.token_id == refresh_token_id(user.refresh_token)
+
+
+def flip_last(text: str) -> str:
+    return text[:-1] + ("A" if text[-1] != "A" else "B")
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        lambda token, other: flip_last(token),
+        lambda token, other: f"rt_{refresh_token_id(other).hex}.{token.partition('.')[2]}",
+        lambda token, other: f"rt_{refresh_token_id(token).hex}.{other.partition('.')[2]}",
+        lambda token, other: token + "x",
+        lambda token, other: token.removeprefix("rt_"),
+        lambda token, other: token.upper(),
+        lambda token, other: "not.a.jwt",
+        lambda token, other: "garbage",
+    ],
+    ids=["changed-secret", "other-tokens-id", "other-tokens-secret", "trailing-junk", "no-prefix", "upper-case", "three-garbage-parts", "garbage"],
+)
+def test_a_tampered_or_garbage_token_answers_invalid_token(user, alter):
+    """Anything but the exact token the service issued is refused, and spends nothing."""
+    other = log_in(user).refresh_token
+    assert_refused(refresh(user.tenant, alter(user.refresh_token, other)))
+    assert refresh(user.tenant, user.refresh_token).status_code == 200
+    assert refresh(user.tenant, other).status_code == 200
+
+
+def test_an_access_token_is_not_a_refresh_token(user):
+    """The token_type claim is checked: an access token cannot refresh."""
+    assert_refused(refresh(user.tenant, user.access_token))
+
+
+def test_an_expired_refresh_token_answers_invalid_token(user):
+    """A token past its row's expires_at is refused, though the row is live and the token exact."""
+    RefreshToken.objects.filter(pk=refresh_token_id(user.refresh_token)).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_refused(refresh(user.tenant, user.refresh_token))
+
+
+def test_a_well_formed_token_unknown_to_the_token_table_is_refused(user):
+    """The shape is not enough: the id must be a recorded token of this client."""
+    assert_refused(refresh(user.tenant, f"rt_{uuid.uuid4().hex}.{secrets.token_urlsafe(32)}"))
+
+
+# --- refresh tokens issued as JWTs (before opaque ones), honoured until they expire ------------
+
+
+def test_an_old_format_token_refreshes_once_and_its_successor_is_opaque(user):
+    """A JWT refresh token still rotates, into an opaque one; presenting it again is reuse."""
+    old = old_format_refresh_token(user)
+    response = refresh(user.tenant, old)
+    assert response.status_code == 200, response.content
+    successor = response.json()["refresh_token"]
+    assert successor.startswith("rt_") and successor.count(".") == 1
+    assert refresh_row(successor).family_id == RefreshToken.objects.get(pk=claims_of(old)["jti"]).family_id
+    assert_refused(refresh(user.tenant, old), "token_reused")
+    assert_refused(refresh(user.tenant, successor))
 
 
 @pytest.mark.parametrize(
@@ -81,40 +150,29 @@ def test_the_token_table_never_holds_the_token_itself(user):
         lambda token: with_payload(token, exp=claims_of(token)["exp"] + 86400),
         lambda token: token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB"),
         lambda token: token + "x",
-        lambda token: "not.a.jwt",
-        lambda token: "garbage",
     ],
-    ids=["changed-subject", "extended-expiry", "changed-signature", "trailing-junk", "three-garbage-parts", "garbage"],
+    ids=["changed-subject", "extended-expiry", "changed-signature", "trailing-junk"],
 )
-def test_a_tampered_or_garbage_token_answers_invalid_token(user, alter):
-    """Anything but the exact token the service signed is refused, and spends nothing."""
-    assert_refused(refresh(user.tenant, alter(user.refresh_token)))
-    assert refresh(user.tenant, user.refresh_token).status_code == 200
+def test_a_tampered_old_format_token_answers_invalid_token(user, alter):
+    """An old-format token must be exactly as signed; the genuine one still refreshes after."""
+    old = old_format_refresh_token(user)
+    assert_refused(refresh(user.tenant, alter(old)))
+    assert refresh(user.tenant, old).status_code == 200
 
 
-def test_an_access_token_is_not_a_refresh_token(user):
-    """The token_type claim is checked: an access token cannot refresh."""
-    assert_refused(refresh(user.tenant, user.access_token))
+@pytest.mark.parametrize(
+    ("exp_offset", "record"), [(-60, True), (3600, False)], ids=["expired", "unrecorded"]
+)
+def test_an_expired_or_unrecorded_old_format_token_is_refused(user, exp_offset, record):
+    """Signature alone is not enough: the token must be unexpired and a recorded token of this client."""
+    assert_refused(refresh(user.tenant, old_format_refresh_token(user, exp_offset=exp_offset, record=record)))
 
 
-def test_an_expired_refresh_token_answers_invalid_token(user):
-    """A token past its exp is refused even though its row is live and its signature good."""
-    expired = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=-60)
-    RefreshToken.objects.create(
-        token_id=uuid.UUID(claims_of(expired)["jti"]),
-        client=user.tenant.client,
-        user_id=uuid.UUID(user.user_id),
-        token_hash=refresh_token_hash(expired),
-        family_id=uuid.uuid4(),
-        expires_at=datetime.fromtimestamp(claims_of(expired)["exp"], tz=UTC),
-    )
-    assert_refused(refresh(user.tenant, expired))
-
-
-def test_a_well_signed_token_unknown_to_the_token_table_is_refused(user):
-    """Signature alone is not enough: the jti must be a recorded token of this client."""
-    unrecorded = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=3600)
-    assert_refused(refresh(user.tenant, unrecorded))
+def test_an_old_format_token_of_another_client_is_refused(user, other_tenant):
+    """Client A's JWT refresh token is nothing on client B, and still good on A."""
+    old = old_format_refresh_token(user)
+    assert_refused(call(other_tenant, "token/refresh", {"refresh_token": old}))
+    assert refresh(user.tenant, old).status_code == 200
 
 
 def test_a_revoked_token_answers_invalid_token(user):
@@ -174,7 +232,7 @@ def test_two_concurrent_refreshes_of_one_token_give_exactly_one_success(user):
     """The spend is atomic: one 200 and one 401 token_reused, never two new pairs (several rounds)."""
     conclusive = 0
     for _ in range(MAX_ROUNDS):
-        _, session = services.user_login(client=user.tenant.client, email=user.email, password=user.password)
+        session = user_login(client=user.tenant.client, email=user.email, password=user.password).tokens
         responses = race_two_refreshes(user.tenant, session.refresh_token)
         statuses = sorted(response.status_code for response in responses)
         if connection.vendor == "sqlite" and 503 in statuses:

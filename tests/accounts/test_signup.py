@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import services
+from accounts.flows import signup
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call, sign_up
 from tests.conftest import make_tenant
@@ -145,7 +145,7 @@ def test_signup_with_a_body_that_is_not_a_json_object_answers_400(tenant, payloa
 
 def test_signup_with_a_5kb_password_answers_400_without_hashing(tenant, counting):
     """A huge password is refused by its length, before any bcrypt work."""
-    hashed = counting(services, "make_password")
+    hashed = counting(signup, "make_password")
     response = call(tenant, "signup", {"email": "ada@example.com", "password": "Aa1!" * 1280})
     assert response.status_code == 400
     assert "password" in response.json()["fields"]

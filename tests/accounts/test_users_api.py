@@ -134,6 +134,15 @@ def test_limit_out_of_range_is_a_400(tenant, limit):
     assert "limit" in body["fields"]
 
 
+@pytest.mark.parametrize("parameter", ["email", "cursor", "limit"])
+def test_an_empty_query_parameter_is_a_400_not_absent(tenant, users, parameter):
+    """`?email=` is malformed (the schema says minLength 1), not a filter left out: no full list."""
+    status, body = listed(tenant, **{parameter: ""})
+    assert status == 400, body
+    assert body["error"] == "invalid_request"
+    assert set(body["fields"]) == {parameter}
+
+
 @pytest.mark.parametrize("limit", ["1", "200"])
 def test_limit_bounds_are_accepted(tenant, users, limit):
     """The bounds of the limit are valid and cap the page."""

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from tests.accounts.conftest import call, claims_of, sign_claims, with_payload
+from tests.accounts.conftest import call, claims_of, old_format_refresh_token, sign_claims, with_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,16 +65,23 @@ def unsigned(user) -> str:
         unknown_issuer,
         unsigned,
         lambda user: user.refresh_token,
+        old_format_refresh_token,
         lambda user: "garbage",
         lambda user: "a.b.c",
     ],
-    ids=["expired", "tampered", "other-issuer", "alg-none", "refresh-token", "garbage", "garbage-parts"],
+    ids=["expired", "tampered", "other-issuer", "alg-none", "refresh-token", "old-format-refresh-token", "garbage", "garbage-parts"],
 )
 def test_a_token_not_valid_for_this_client_is_inactive(user, make_token):
     """Expired, tampered, foreign-issued, unsigned, refresh or garbage tokens: `{"active": false}` only."""
     response = verify(user.tenant, make_token(user))
     assert response.status_code == 200
     assert response.json() == INACTIVE
+
+
+def test_an_access_token_issued_before_the_at_jwt_type_stays_active_until_it_expires(user):
+    """Access tokens of the release before `typ: at+jwt` (typed JWT, token_type access) verify until exp."""
+    untyped = sign_claims(user.tenant, user.user_id, token_type="access", exp_offset=600, email=user.email)
+    assert verify(user.tenant, untyped).json()["active"] is True
 
 
 def test_a_token_of_another_client_is_inactive(user, other_tenant):

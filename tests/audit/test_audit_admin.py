@@ -4,9 +4,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditLog
+from tests.accounts.conftest import call, sign_up
 from tests.audit.conftest import write_record
 from tests.conftest import make_tenant
 
@@ -44,21 +47,111 @@ def ids(trail: dict[str, AuditLog], *labels: str) -> set[uuid.UUID]:
 
 
 def test_the_list_shows_every_record_with_its_columns(staff_browser, trail):
-    """A superuser sees every record, with action, status, client, user and address but not metadata."""
+    """A superuser sees every record, with time, action, outcome, client, user, actor and origin but not metadata."""
     response = staff_browser.get(CHANGELIST)
     assert listed(response) == ids(trail, *trail)
     page = response.content.decode()
-    for column in (
-        "column-action",
-        "column-status",
-        "column-reason",
-        "column-client_id",
-        "column-user_id",
-        "column-ip_address",
-        "column-user_agent",
-    ):
-        assert column in page
+    for column in ("when", "action", "outcome", "client", "user", "actor", "origin"):
+        assert f"column-{column}" in page
     assert "column-metadata" not in page
+
+
+def row_of(page: str, record: AuditLog) -> str:
+    """The HTML of the list's row for `record` (the row links to the record's page)."""
+    start = page.index(f"/admin/audit/auditlog/{record.pk}/change/")
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
+
+
+@pytest.fixture
+def named_trail(transactional_db) -> dict[str, AuditLog]:
+    """Records naming a live user, a deleted user, and a user of a deleted client."""
+    acme, doomed = make_tenant("Acme"), make_tenant("Doomed Co")
+    ada = sign_up(acme, "ada@example.com")
+    gone = sign_up(acme, "gone@example.com")
+    doomed_user = sign_up(doomed, "lost@example.com")
+    doomed_id = doomed.client_id  # the row forgets its id once deleted
+    call(acme, f"users/{gone.user_id}", method="DELETE")
+    delete_client(doomed)
+    now = timezone.now().replace(microsecond=0)
+    return {
+        "live_user": write_record(client_id=acme.client_id, timestamp=now, user_id=uuid.UUID(ada.user_id)),
+        "deleted_user": write_record(client_id=acme.client_id, timestamp=now, user_id=uuid.UUID(gone.user_id)),
+        "deleted_client": write_record(client_id=doomed_id, timestamp=now, user_id=uuid.UUID(doomed_user.user_id)),
+        "no_one": write_record(client_id=None, timestamp=now, action="admin_login", status="failed"),
+    }
+
+
+def delete_client(tenant) -> None:
+    from tenants.services import client_delete
+
+    client_delete(client=tenant.client, confirm=True)
+
+
+@pytest.mark.parametrize(
+    ("label", "client_shown", "user_shown"),
+    [
+        ("live_user", "Acme", "ada@example.com"),
+        ("deleted_user", "Acme", "(deleted)"),
+        ("deleted_client", "(deleted)", "(deleted)"),
+        ("no_one", "-", "-"),
+    ],
+    ids=["live", "user-deleted", "client-deleted", "none"],
+)
+def test_the_list_names_clients_and_users_beside_their_ids(staff_browser, named_trail, label, client_shown, user_shown):
+    """Each row shows the client's name and the user's email over their ids, and "(deleted)" for those gone."""
+    record = named_trail[label]
+    row = row_of(staff_browser.get(CHANGELIST).content.decode(), record)
+    client_cell = row[row.index('class="field-client"') :]
+    user_cell = row[row.index('class="field-user"') :]
+    assert client_cell.split(">", 1)[1].startswith(client_shown)
+    assert user_cell.split(">", 1)[1].startswith(user_shown)
+    for identifier in filter(None, (record.client_id, record.user_id)):
+        assert f'<span class="audit-id">{identifier}</span>' in row
+
+
+def test_a_row_shows_the_reason_under_the_status_and_the_agents_start_under_the_address(staff_browser, transactional_db):
+    """A failure's reason sits under its status; a long agent is cut to its start, whole in the cell's title."""
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    record = write_record(client_id=None, timestamp=timezone.now(), status="failed", ip_address="2001:db8::1")
+    AuditLog.objects.filter(pk=record.pk).update(user_agent=agent)
+    row = row_of(staff_browser.get(CHANGELIST).content.decode(), record)
+    assert 'failed<span class="audit-detail">invalid_credentials</span>' in row
+    assert f'2001:db8::1<span class="audit-detail" title="{agent}">Mozilla/5.0 (X11; Linux x86_64)…</span>' in row
+
+
+def test_times_are_shown_to_the_second(staff_browser, transactional_db):
+    """The list and a record's page show its time with seconds, the column naming the time zone."""
+    record = write_record(client_id=None, timestamp=datetime(2024, 2, 29, 13, 4, 5, tzinfo=UTC), action="admin_login")
+    page = staff_browser.get(CHANGELIST).content.decode()
+    assert ">2024-02-29 13:04:05</a>" in row_of(page, record)  # the row's link to the record
+    assert ">Time (UTC)</" in page
+    assert "2024-02-29 13:04:05" in staff_browser.get(f"{CHANGELIST}{record.pk}/change/").content.decode()
+
+
+def test_a_record_page_names_its_client_and_user(staff_browser, named_trail):
+    """A record opened alone shows its client's name and its user's email too."""
+    page = staff_browser.get(f"{CHANGELIST}{named_trail['live_user'].pk}/change/").content.decode()
+    assert "Acme" in page and "ada@example.com" in page
+
+
+def queries_of_a_list_page(browser, count: int, tenants) -> int:
+    """How many queries the list's first page takes with `count` records, spread over `tenants`' users."""
+    AuditLog.objects.all().delete()
+    now = timezone.now()
+    for index in range(count):
+        tenant, user_id = tenants[index % len(tenants)]
+        write_record(client_id=tenant.client_id, timestamp=now, user_id=user_id)
+    with CaptureQueriesContext(connections["default"]) as queries:
+        response = browser.get(CHANGELIST)
+    assert len(response.context["cl"].result_list) == count
+    assert "ada@example.com" in response.content.decode()
+    return len(queries)
+
+
+def test_the_list_takes_as_many_queries_for_50_rows_as_for_5(staff_browser, transactional_db):
+    """Names and emails are fetched once per page (one query per client), not once per row."""
+    tenants = [(tenant, uuid.UUID(sign_up(tenant, "ada@example.com").user_id)) for tenant in (make_tenant("Acme"), make_tenant("Globex"))]
+    assert queries_of_a_list_page(staff_browser, 50, tenants) == queries_of_a_list_page(staff_browser, 5, tenants)
 
 
 def test_a_record_opens_read_only(staff_browser, trail):

@@ -124,8 +124,28 @@ def test_cursor_pages_cover_every_record_once_even_with_equal_timestamps(tenant)
         {"since": "last tuesday"},
         {"user_id": "not-a-uuid"},
         {"limit": "0"},
+        # Given empty, a parameter is malformed, not left out (the schema says uuid, minLength 1).
+        {"user_id": ""},
+        {"action": ""},
+        {"status": ""},
+        {"since": ""},
+        {"cursor": ""},
+        {"limit": ""},
     ],
-    ids=["cursor-garbage", "cursor-wrong-shape", "status", "since", "user_id", "limit"],
+    ids=[
+        "cursor-garbage",
+        "cursor-wrong-shape",
+        "status",
+        "since",
+        "user_id",
+        "limit",
+        "empty-user_id",
+        "empty-action",
+        "empty-status",
+        "empty-since",
+        "empty-cursor",
+        "empty-limit",
+    ],
 )
 def test_bad_query_parameters_answer_400(tenant, query):
     """A query the API cannot honour is 400 invalid_request naming the parameter, never a 500."""

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from audit.dashboard import client_activity, daily_signups_and_logins
@@ -80,6 +81,19 @@ def test_admin_index_shows_the_dashboard_with_an_svg_chart(staff, tenant):
     assert not re.search(r'(src|href)="https?://', html)
 
 
+def test_every_day_of_the_chart_is_named_under_its_bars_today_included(staff, tenant):
+    """Each of the 14 days has a date label centred under its two bars; the last one is today's."""
+    html = staff.get("/admin/").content.decode()
+    bars = re.findall(r'<rect class="(signups|logins)" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', html)
+    labels = re.findall(r'<text class="day( today)?" x="([\d.]+)"[^>]*>([^<]+)</text>', html)
+    today = timezone.now().date()
+    assert [text for _, _, text in labels] == [(today - timedelta(days=ago)).strftime("%d %b") for ago in range(13, -1, -1)]
+    assert [bool(mark) for mark, _, _ in labels] == [False] * 13 + [True]
+    for day, (_, x, _) in enumerate(labels):
+        (_, signups_x, width), (_, logins_x, _) = bars[2 * day : 2 * day + 2]
+        assert float(signups_x) <= float(x) <= float(logins_x) + float(width)
+
+
 def test_failed_logins_count_only_judged_credentials(tenant):
     """A malformed body, a GET (405) and a 405 row of older releases are not counted as failed logins; a wrong password is."""
     login = tenant.url("login")
@@ -99,7 +113,9 @@ def test_failed_logins_count_only_judged_credentials(tenant):
 def test_dashboard_headers_keep_their_words_on_one_line(staff, tenant):
     """The admin index's `th { width: 100% }` is overridden so each header stays whole (not one letter per line)."""
     html = staff.get("/admin/").content.decode()
-    assert ".dashboard .authsvc-dashboard .module table th { width: auto; white-space: nowrap; word-break: normal; }" in html
+    assert '<link rel="stylesheet" href="/static/audit/dashboard.css">' in html
+    with open(finders.find("audit/dashboard.css"), encoding="utf-8") as stylesheet:
+        assert ".dashboard .authsvc-dashboard .module table th { width: auto; white-space: nowrap; word-break: normal; }" in stylesheet.read()
     section = html[html.index('<section class="authsvc-dashboard"') : html.index("</section>")]
     headers = re.findall(r"<th scope=\"col(?:group)?\"[^>]*>([^<]+)</th>", section)
     assert headers == ["Client", "Users", "Last 24 h", "Last 7 days", "Logins", "Failed", "Logins", "Failed"]

@@ -8,8 +8,8 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.services import refresh_token_hash
 from audit.models import AuditLog
 from tests.accounts.conftest import SignedUpUser, call, log_in, sign_up
 from tests.audit.conftest import run_command, write_record
@@ -25,7 +25,8 @@ def write_aged(*ages: timedelta) -> list[uuid.UUID]:
 
 
 def remaining() -> set[uuid.UUID]:
-    return set(AuditLog.objects.values_list("audit_id", flat=True))
+    """The records left, beside the ones each purge writes about itself."""
+    return set(AuditLog.objects.exclude(action="audit_purge").values_list("audit_id", flat=True))
 
 
 def progress_lines(out: str) -> list[str]:
@@ -81,6 +82,17 @@ def test_purge_audit_dry_run_counts_and_deletes_nothing():
     assert "Would delete 2 audit records" in output.out
     assert progress_lines(output.out) == []
     assert remaining() == before
+
+
+def test_purge_audit_leaves_a_record_of_itself_that_it_keeps():
+    """Each run leaves one audit_purge record (up to when, how many, who), newer than anything it deletes."""
+    write_aged(timedelta(days=100), timedelta(days=200))
+    run_command("purge_audit", "--older-than", "90d", "--actor", "ops-alice")
+    run_command("purge_audit", "--older-than", "1h")
+    first, second = AuditLog.objects.filter(action="audit_purge").order_by("timestamp")
+    assert (first.metadata["deleted"], second.metadata["deleted"]) == (2, 0)
+    assert first.metadata["actor"]["username"] == "ops-alice"
+    assert first.metadata["before"] < second.metadata["before"]
 
 
 def test_purge_audit_with_nothing_to_delete_says_so():

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from authsvc.embedded_redis import stop_embedded_redis
+from tests.stores import start_redis
 
 # Passes Django's own rule for a strong key (50+ characters, 5+ different ones).
 STRONG_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"
@@ -46,3 +47,9 @@ def run_django(var_dir):
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def evicting_redis_url() -> str:
+    """A real redis-server on loopback that evicts any key when full (stopped when the run ends)."""
+    return start_redis("--maxmemory-policy", "allkeys-lru")

@@ -25,3 +25,13 @@ def test_view_site_leads_to_the_api_description(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert 'href="/api/docs/"' in page
     assert admin_client.get("/api/docs/").status_code == 200
+
+
+def test_the_admin_names_the_service_not_the_framework(admin_client, client):
+    """The header and the browser tab say authsvc, on the login page too; none says "Django administration"."""
+    pages = [admin_client.get(url) for url in ("/admin/", "/admin/tenants/client/", "/admin/audit/auditlog/")]
+    for response in [*pages, client.get("/admin/login/")]:
+        page = response.content.decode()
+        assert '<a href="/admin/">authsvc administration</a>' in page
+        assert "| authsvc admin</title>" in page
+        assert "Django administration" not in page and "Django site admin" not in page

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 from authsvc.client_docs import describe_rate
+from clientapi.ratelimits import client_rate
 from core import errors
-from tenants.ratelimits import client_rate
 from tenants.schema_example import custom_fields_example
 from tests.conftest import make_tenant
 
@@ -165,12 +165,20 @@ def test_rate_limits_are_the_clients_effective_ones(api, tenant):
     assert "set for this client" not in rows["login_email"][0]
 
 
+def test_an_override_the_limiter_ignores_is_not_shown_as_set(api, tenant):
+    """An unenforceable override stored before overrides were checked: the page shows the default that applies."""
+    tenant.client.rate_limits = {"login_ip": "100/0m"}
+    tenant.client.save(update_fields=["rate_limits"])
+    rows = {row[0]: row[1:] for row in table_rows(docs_page(api, tenant.client_id), "rate-limits")}
+    assert rows["login_ip"][0] == f"30 per minute ({settings.AUTHSVC_RATE_LIMITS['login_ip']})"
+
+
 @pytest.mark.parametrize(
     ("rate", "readable"),
     [("10/m", "10 per minute"), ("5/h", "5 per hour"), ("100/5m", "100 per 5 minutes"), ("3/day", "3 per day"), ("odd", "odd")],
 )
 def test_rates_are_described_in_words(rate, readable):
-    """django-ratelimit rates read as words; anything unparsable is shown as given."""
+    """Rates read as words; anything unparsable is shown as given."""
     assert describe_rate(rate) == readable
 
 

@@ -16,6 +16,8 @@ from django.conf import settings as django_settings
 from tests.accounts.conftest import call
 from tests.authsvc.conftest import STRONG_KEY
 
+PUBLIC_URL = "http://127.0.0.1:8000"  # DEBUG is off in these processes: production needs it
+
 PRINT_CACHES = """
 import json, django
 django.setup()
@@ -60,7 +62,7 @@ def test_without_redis_url_one_clients_traffic_never_resets_another_clients_logi
     tenant, other_tenant, run_django, var_dir, settings
 ):
     """330 password/forgot calls of client B leave client A's login counter intact: A's 4th try at 3/h is a 429."""
-    printed = run_django("-c", PRINT_CACHES, DJANGO_SECRET_KEY=STRONG_KEY)  # no REDIS_URL: the embedded default
+    printed = run_django("-c", PRINT_CACHES, DJANGO_SECRET_KEY=STRONG_KEY, AUTHSVC_PUBLIC_URL=PUBLIC_URL)  # no REDIS_URL: the embedded default
     assert printed.returncode == 0, printed.stderr
     settings.CACHES = json.loads(printed.stdout.strip().splitlines()[-1])
     tenant.client.rate_limits = {"login_email": "3/h"}
@@ -80,13 +82,18 @@ def test_without_redis_url_one_clients_traffic_never_resets_another_clients_logi
 @pytest.mark.embedded_default
 def test_a_process_without_redis_url_starts_the_embedded_server_and_one_with_it_does_not(run_django, var_dir, tmp_path):
     """A first cache call with REDIS_URL unset starts redis-server on var/redis.sock; with REDIS_URL set, nothing starts."""
-    embedded = run_django("-c", USE_THE_CACHE, DJANGO_SECRET_KEY=STRONG_KEY)
+    embedded = run_django("-c", USE_THE_CACHE, DJANGO_SECRET_KEY=STRONG_KEY, AUTHSVC_PUBLIC_URL=PUBLIC_URL)
     assert embedded.returncode == 0, embedded.stderr
     assert len(redis_servers_serving(var_dir)) == 1
 
     other_var_dir = tmp_path / "other-var"
     configured = run_django(
-        "-c", USE_THE_CACHE, DJANGO_SECRET_KEY=STRONG_KEY, AUTHSVC_VAR_DIR=str(other_var_dir), REDIS_URL=os.environ["REDIS_URL"]
+        "-c",
+        USE_THE_CACHE,
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        AUTHSVC_PUBLIC_URL=PUBLIC_URL,
+        AUTHSVC_VAR_DIR=str(other_var_dir),
+        REDIS_URL=os.environ["REDIS_URL"],
     )
     assert configured.returncode == 0, configured.stderr
     assert not (other_var_dir / "redis.sock").exists()

@@ -28,7 +28,7 @@ def test_two_processes_without_a_secret_key_agree_on_the_generated_one(var_dir):
         subprocess.Popen(
             [sys.executable, "-c", PRINT_KEY_DIGEST],
             cwd=django_settings.BASE_DIR,
-            env=django_environment(var_dir),
+            env=django_environment(var_dir, AUTHSVC_PUBLIC_URL="http://127.0.0.1:8000"),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

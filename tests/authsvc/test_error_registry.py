@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from authsvc.client_docs import error_code_rows
-from core.errors import code_for_status, error_classes
+from core.errors import ServiceError, code_for_status, error_classes
+from tests.authsvc.test_docs_page_content import table_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,12 +17,23 @@ def documented_codes() -> set[str]:
     return set(re.findall(r"^\| `([a-z_]+)` \| \d{3} \|", section, re.M))
 
 
-def test_every_app_error_is_registered_once_per_code():
-    """core's and accounts' codes are all in the registry, each code once, with a meaning."""
-    codes = [error.code for error in error_classes()]
-    assert len(codes) == len(set(codes))
-    assert {"invalid_request", "invalid_credentials", "token_reused", "email_taken", "server_error"} <= set(codes)
+def subclasses(base: type) -> list[type]:
+    return [cls for direct in base.__subclasses__() for cls in (direct, *subclasses(direct))]
+
+
+def test_every_app_error_is_registered_with_a_meaning():
+    """core's and accounts' codes are all in the registry, each with a meaning."""
+    codes = {error.code for error in error_classes()}
+    assert {"invalid_request", "invalid_credentials", "token_reused", "email_taken", "server_error"} <= codes
     assert all(error.meaning for error in error_classes())
+
+
+def test_no_two_unrelated_error_classes_claim_one_code():
+    """The registry keeps the first class of each code: a class reusing a code must extend that class,
+    or it would answer a code whose status and meaning are another's."""
+    registered = {error.code: error for error in error_classes()}
+    clashes = [f"{cls.__module__}.{cls.__qualname__}: {cls.code}" for cls in subclasses(ServiceError) if not issubclass(cls, registered[cls.code])]
+    assert clashes == []
 
 
 def test_docs_api_md_lists_exactly_the_registered_codes():
@@ -30,9 +41,13 @@ def test_docs_api_md_lists_exactly_the_registered_codes():
     assert documented_codes() == {error.code for error in error_classes()}
 
 
-def test_the_docs_page_lists_exactly_the_registered_codes():
-    """The client's documentation page reads the registry."""
-    assert [row.code for row in error_code_rows()] == [error.code for error in error_classes()]
+@pytest.mark.django_db(transaction=True)
+def test_the_docs_page_lists_exactly_the_registered_codes(api, tenant):
+    """The client's documentation page shows one row per registered code, in the registry's order, with its status."""
+    response = api.get(f"/docs/clients/{tenant.client.client_id}/")
+    assert response.status_code == 200
+    rows = [(int(status), code) for status, code, _meaning in table_rows(response.content.decode(), "errors")]
+    assert rows == [(error.status_code, error.code) for error in error_classes()]
 
 
 @pytest.mark.parametrize(

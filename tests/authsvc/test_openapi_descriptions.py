@@ -75,3 +75,68 @@ def test_every_per_client_operation_documents_the_end_user_headers(schema):
             assert name in headers, f"{method} {path} lacks {name}"
             assert not headers[name].get("required", False) and "audit" in headers[name]["description"]
 
+
+
+def test_the_token_fields_say_what_each_token_is(schema):
+    """Wherever a pair is answered, access_token is described as an `at+jwt` JWT and refresh_token as opaque."""
+    pairs = [spec["properties"] for spec in schema["components"]["schemas"].values() if "refresh_token" in spec.get("properties", {})]
+    answered = [properties for properties in pairs if "access_token" in properties]
+    assert len(answered) >= 3  # sign-up, login, refresh
+    for properties in answered:
+        assert "at+jwt" in properties["access_token"].get("description", "")
+        assert "opaque" in properties["refresh_token"].get("description", "")
+
+
+AREAS = ["clients", "accounts", "tokens", "users", "mail", "audit"]
+AREA_OF = {
+    "/api/v1/clients/register": "clients",
+    "/api/v1/{client_id}/": "clients",
+    "/api/v1/{client_id}/signup": "accounts",
+    "/api/v1/{client_id}/login": "accounts",
+    "/api/v1/{client_id}/token/refresh": "tokens",
+    "/api/v1/{client_id}/token/verify": "tokens",
+    "/api/v1/{client_id}/logout": "tokens",
+    "/api/v1/{client_id}/users": "users",
+    "/api/v1/{client_id}/users/{user_id}": "users",
+    "/api/v1/{client_id}/email/verify": "mail",
+    "/api/v1/{client_id}/email/resend": "mail",
+    "/api/v1/{client_id}/password/forgot": "mail",
+    "/api/v1/{client_id}/password/reset": "mail",
+    "/api/v1/{client_id}/audit": "audit",
+}
+
+
+def test_every_operation_is_grouped_under_its_area(schema):
+    """Swagger UI and Redoc group by tag: each operation has exactly its area's, and the areas are described in order."""
+    assert [(tag["name"], bool(tag["description"])) for tag in schema["tags"]] == [(area, True) for area in AREAS]
+    assert {(method, path): operation["tags"] for method, path, operation in operations(schema)} == {
+        (method, path): [AREA_OF[path]] for method, path, _ in operations(schema)
+    }
+
+
+# What a 401 and a 403 of each operation can carry; any other operation: unauthorized and forbidden only.
+REFUSALS = {
+    "POST /api/v1/{client_id}/login": ({"unauthorized", "invalid_credentials"}, {"forbidden", "account_disabled", "email_not_verified"}),
+    "POST /api/v1/{client_id}/token/refresh": ({"unauthorized", "invalid_token", "token_reused"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/logout": ({"unauthorized", "invalid_token"}, {"forbidden"}),
+}
+EVERY_REFUSAL_CODE = {"unauthorized", "invalid_credentials", "invalid_token", "token_reused", "forbidden", "account_disabled", "email_not_verified"}
+
+
+def test_each_operation_lists_only_the_401_and_403_codes_it_can_answer(schema):
+    """A 401 or 403 answer names, in its text and examples, exactly the codes that operation can return."""
+    for method, path, operation in operations(schema):
+        expected = REFUSALS.get(f"{method} {path}", ({"unauthorized"}, {"forbidden"}))
+        for status, codes in zip(("401", "403"), expected, strict=True):
+            response = operation["responses"][status]
+            examples = response["content"]["application/json"]["examples"].values()
+            assert {example["value"]["error"] for example in examples} == codes, (method, path, status)
+            named = {code for code in EVERY_REFUSAL_CODE if f"`{code}`" in response["description"]}
+            assert named == codes, (method, path, status, response["description"])
+
+
+def test_the_403_of_a_per_client_call_does_not_speak_of_registration(schema):
+    """Only registration's 403 is about closed registration; a per-client call's is about keys and disabled clients."""
+    for method, path, operation in operations(schema):
+        text = operation["responses"]["403"]["description"]
+        assert ("Registration is closed" in text) == (path == "/api/v1/clients/register"), (method, path, text)

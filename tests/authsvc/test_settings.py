@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from authsvc.public_url import record_public_url
 from tests.authsvc.conftest import STRONG_KEY
 
 PRINT_SETTINGS = """
@@ -39,6 +40,8 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "AUTHSVC_SSL_REDIRECT": "1"}, "needs an https:// AUTHSVC_PUBLIC_URL"),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "mongodb://h/"}, "must name its database"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_JWT_KEY_STAGE_SECONDS": "60"}, "AUTHSVC_JWT_KEY_STAGE_SECONDS must be at least 300"),
     ],
     ids=[
         "weak-key-too-short",
@@ -47,6 +50,8 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "ssl-redirect-without-https",
         "mongodb-url-without-database",
         "tenant-alias-without-url",
+        "rate-with-a-zero-period",
+        "key-staged-shorter-than-the-jwks-cache",
     ],
 )
 @pytest.mark.embedded_default
@@ -78,6 +83,7 @@ def test_mongodb_url_switches_contrib_apps_and_migrations(run_django):
             PRINT_SETTINGS,
             DJANGO_DEBUG="0",
             DJANGO_SECRET_KEY=STRONG_KEY,
+            AUTHSVC_PUBLIC_URL="https://auth.example.com",
             DATABASE_URL="mongodb://127.0.0.1:1/authsvc",
         )
     )
@@ -154,16 +160,39 @@ def test_the_production_profile_passes_check_deploy_without_a_warning(run_django
     assert "WARNING" not in result.stdout + result.stderr
 
 
-@pytest.mark.embedded_default
-def test_without_secret_key_or_redis_url_production_mode_says_so_once_at_start(run_django):
-    """DEBUG off on the embedded defaults starts, and logs once each that the key file and the Redis are this machine's."""
-    result = run_django("manage.py", "check", AUTHSVC_LOG_LEVEL="INFO")
+NO_PUBLIC_URL = "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start"
 
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stderr.count("DJANGO_SECRET_KEY is not set: using the key generated in") == 1
-    assert result.stderr.count("rate limits count in the embedded Redis") == 1
-    assert "per-process memory cache" not in result.stderr
+
+@pytest.mark.parametrize(
+    ("variables", "recorded", "starts"),
+    [
+        ({}, False, False),
+        ({"AUTHSVC_PUBLIC_URL": "https://auth.example.com"}, False, True),
+        ({}, True, True),
+        ({"DJANGO_DEBUG": "1"}, False, True),
+    ],
+    ids=["production-without-a-url", "production-with-a-url", "beside-make-run", "debug"],
+)
+@pytest.mark.embedded_default
+def test_production_starts_only_with_a_public_url(run_django, var_dir, variables, recorded, starts):
+    """DEBUG off needs AUTHSVC_PUBLIC_URL, or the URL `make run` recorded; only DEBUG guesses http://127.0.0.1:8000."""
+    if recorded:
+        record_public_url(var_dir, "http://127.0.0.1:18434")
+    result = run_django("manage.py", "check", DJANGO_SECRET_KEY=STRONG_KEY, **variables)
+
+    assert (result.returncode == 0) == starts, result.stdout + result.stderr
+    assert (NO_PUBLIC_URL in result.stderr) == (not starts), result.stderr
+
+
+@pytest.mark.embedded_default
+def test_migrate_refuses_production_without_a_public_url_too(run_django, var_dir):
+    """Every command, not only the server: the message names the variable and an example, and nothing is migrated."""
+    result = run_django("manage.py", "migrate", "--noinput", DJANGO_SECRET_KEY=STRONG_KEY)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert NO_PUBLIC_URL in result.stderr and "AUTHSVC_PUBLIC_URL=https://auth.example.com" in result.stderr
+    assert not (var_dir / "authsvc.sqlite3").exists()
 
 
 PRINT_HTTPS_SETTINGS = """

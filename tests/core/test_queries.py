@@ -16,7 +16,7 @@ from tests.accounts.conftest import sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIELDS = ["user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation", "created_at", "updated_at"]
+FIELDS = ["user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation", "mfa", "created_at", "updated_at"]
 
 
 @pytest.fixture

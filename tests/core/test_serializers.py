@@ -53,7 +53,7 @@ def test_instances_never_share_their_bound_fields():
     for name in ("token", "count"):
         assert first.fields[name] is not second.fields[name]
         assert first.fields[name].parent is first and second.fields[name].parent is second
-    assert first.fields["token"] is not FlatInput._declared_fields["token"]
+    assert first.fields["token"] is not FlatInput.prototype_fields["token"]
 
 
 def test_renders_in_many_threads_at_once_each_its_own_answer():

@@ -2,10 +2,11 @@
 
 import pytest
 
-from accounts.models import MailStatus, OutboundMail
+from delivery.models import Delivery, Status
 from tests.conftest import make_tenant
+from tests.e2e.browser import Journey
 from tests.e2e.conftest import missing_browser
-from tests.e2e.test_staff_journey import Journey, api_call, log_in
+from tests.e2e.test_staff_journey import api_call, log_in
 
 pytestmark = [
     pytest.mark.skipif(missing_browser() is not None, reason=f"browser tests skipped: {missing_browser()}"),
@@ -22,20 +23,20 @@ def test_staff_retry_a_failed_mail_from_the_outbox_page(live_server, browser, su
         live_server.url, f"/api/v1/{tenant.client_id}/signup", tenant.access_key, {"email": "ada@example.com", "password": "correct horse battery"}
     )
     assert status == 201
-    OutboundMail.objects.update(status=MailStatus.FAILED, attempts=7, last_error="SMTPServerDisconnected")
+    Delivery.objects.update(status=Status.FAILED, attempts=7, last_error="SMTPServerDisconnected")
     journey = Journey(browser, live_server.url, tmp_path)
 
     log_in(journey)
-    journey.open("/admin/accounts/outboundmail/?status__exact=failed")
+    journey.open("/admin/delivery/delivery/?status__exact=failed")
     rows = journey.find("#result_list").text
     assert "ada@example.com" in rows and "SMTPServerDisconnected" in rows
     assert "token=" not in journey.driver.page_source
     journey.screenshot("outbox-dead-letters")
 
     journey.find("#result_list input.action-select").click()
-    Select(journey.find("select[name=action]")).select_by_value("retry_mails")
+    Select(journey.find("select[name=action]")).select_by_value("retry_deliveries")
     journey.find("button[name=index]").click()
-    assert "Queued 1 mail(s) again" in journey.find("ul.messagelist").text
+    assert "Queued 1 delivery again" in journey.find("ul.messagelist").text
     journey.screenshot("outbox-retried")
 
-    assert OutboundMail.objects.get().status == MailStatus.PENDING
+    assert Delivery.objects.get().status == Status.PENDING

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 from django.db.models import UniqueConstraint
+from django.test import Client as BrowserClient
 
 from accounts.models import RefreshToken
 from tenants.user_models import user_model_for
@@ -150,3 +151,18 @@ def test_with_redis_down_calls_already_counted_ahead_pass_and_the_next_count_ans
         cache_store.up()
     assert statuses == [200] * 15 + [503]
     assert call(tenant, "token/verify", {"token": "not-a-token"}).status_code == 200
+
+
+# --- the mailed-link pages, which count every request in Redis --------------------------------
+
+
+@pytest.mark.store_independent
+def test_with_redis_down_a_link_page_says_to_try_again_and_works_once_it_is_back(tenant, cache_store):
+    """Down: a 503 HTML page with Retry-After, not a bare 500; back: the same page answers as usual."""
+    page = f"/links/{tenant.client_id}/verify-email"
+    cache_store.down()
+    response = BrowserClient().get(page)
+    cache_store.up()
+    assert (response.status_code, response["Content-Type"].split(";")[0], response["Retry-After"]) == (503, "text/html", "5")
+    assert b"Try again shortly" in response.content
+    assert BrowserClient().get(page).status_code == 400  # no token: the invalid-link page

@@ -1,17 +1,16 @@
 """The access-key limit, counted in slices: exact in one process, never over the limit across
 processes, counted ahead in Redis (docs/api.md §6)."""
 
+import time
 import uuid
 
 import pytest
-from django.conf import settings
-from django.core.cache import caches
-from django_ratelimit import ALL
-from django_ratelimit.core import _get_window, _make_cache_key
+from django_redis import get_redis_connection
 
+from clientapi.ratelimits import CountSlices, counter_key, enforce_rate_limit
 from core.errors import RateLimited
+from core.rates import window_end
 from tenants.access_keys import parse_access_key
-from tenants.ratelimits import CountSlices, enforce_rate_limit
 from tests.accounts.conftest import call
 from tests.conftest import Tenant
 
@@ -32,9 +31,8 @@ def verify(tenant: Tenant):
 def key_counter(tenant: Tenant, rate: str) -> int:
     """What the key's counter in Redis holds for the current window."""
     key_id, _secret = parse_access_key(tenant.access_key)
-    cache = caches[settings.RATELIMIT_USE_CACHE]
-    name = _make_cache_key(f"access_key:{tenant.client.client_id}", _get_window(key_id, HOUR), rate, key_id, ALL)
-    return int(cache.client.get_client().get(cache.make_key(name)) or 0)
+    name = counter_key(group=f"access_key:{tenant.client.client_id}", key=key_id, rate=rate, window=window_end(key_id, HOUR, now=time.time()))
+    return int(get_redis_connection("default").get(name) or 0)
 
 
 @pytest.mark.parametrize("limit", [40, 150])
@@ -86,3 +84,13 @@ def test_processes_sharing_a_key_never_let_more_calls_through_than_the_limit(pro
     assert not still_open
     assert limit - (processes - 1) * 15 <= let_through <= limit
 
+
+
+def test_a_count_is_one_transaction_in_redis():
+    """A counted call sends Redis one MULTI/EXEC of SET NX EX and INCRBY (one round trip), and nothing else."""
+    connection = get_redis_connection("default")
+    before = connection.info("commandstats")
+    enforce_rate_limit(group="probe:login_ip", key=uuid.uuid4().hex, rate="5/m", attempted="login", limit="login_ip")
+    after = connection.info("commandstats")
+    sent = {name: stats["calls"] - before.get(name, {}).get("calls", 0) for name, stats in after.items() if name != "cmdstat_info"}
+    assert {name: calls for name, calls in sent.items() if calls} == {"cmdstat_multi": 1, "cmdstat_set": 1, "cmdstat_incrby": 1, "cmdstat_exec": 1}

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django_ratelimit.core import _get_window
 
 from audit.models import AuditLog
-from tenants.ratelimits import client_rate
+from clientapi.ratelimits import client_rate
+from core.rates import window_end
 from tenants.services import access_key_rotate
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
@@ -29,6 +29,7 @@ DOCUMENTED_DEFAULTS = {
     "signup_ip": "30/m",
     "mail_email": "5/h",
     "mail_client": "200/h",
+    "link_ip": "30/m",
 }
 
 
@@ -165,11 +166,11 @@ def test_the_default_rates_are_the_documented_ones_and_a_client_override_replace
 
 
 def email_whose_window_lasts(*, seconds: float, period: int) -> str:
-    """An address whose bucket has `seconds` of its window left (django-ratelimit offsets each
-    key's window), so a burst fits in one window without waiting for the next."""
+    """An address whose bucket has `seconds` of its window left (each key's window is offset
+    by a hash of it), so a burst fits in one window without waiting for the next."""
     for n in range(200):
         email = f"burst{n}@example.com"
-        if _get_window(email, period) - time.time() >= seconds:
+        if window_end(email, period, now=time.time()) - time.time() >= seconds:
             return email
     raise AssertionError("no address with a long enough window among 200")
 

@@ -6,6 +6,7 @@ and names the connection so that Redis itself shows two clients).
 """
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import caches
-from django_ratelimit import ALL
-from django_ratelimit.core import _get_window, _make_cache_key, _split_rate
 from django_redis.cache import RedisCache
 from rest_framework.test import APIClient
 
+from clientapi.ratelimits import counter_key
+from core.rates import parse_rate, window_end
 from tests.accounts.conftest import call
 from tests.conftest import Tenant
 
@@ -79,11 +80,9 @@ def limited_tenant(tenant) -> Tenant:
 
 
 def login_email_counter_key(tenant: Tenant) -> str:
-    """The Redis key of the login-per-email bucket, built the way django-ratelimit builds it."""
-    group = f"login_email:{tenant.client_id}"
-    _, period = _split_rate(RATE)
-    ratelimit_key = _make_cache_key(group, _get_window(EMAIL, period), RATE, EMAIL, ALL)
-    return caches["default"].make_key(ratelimit_key)
+    """The Redis key of the login-per-email bucket in the current window."""
+    _, period = parse_rate(RATE)
+    return counter_key(group=f"login_email:{tenant.client_id}", key=EMAIL, rate=RATE, window=window_end(EMAIL, period, now=time.time()))
 
 
 def test_calls_through_two_workers_count_against_one_limit(limited_tenant, workers, raw_redis):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from clientapi.authentication import AccessKeyAuthentication
 from tenants.access_keys import KEY_PATTERN
-from tenants.authentication import AccessKeyAuthentication
 from tenants.key_cache import AccessKeyCache, AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_find

@@ -1,5 +1,6 @@
 """Staff admin for clients, through Django's test client as a logged-in superuser."""
 
+import html
 import json
 import re
 import uuid
@@ -12,6 +13,8 @@ from rest_framework.test import APIClient
 
 from tenants.models import AccessKey, Client
 from tenants.provisioning import has_unique_email_index, tenant_table_exists
+from tenants.user_models import users_table_name
+from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +57,7 @@ def run_action(staff_client, action: str, *clients: Client, **extra):
 
 
 def collection_exists(client_id: uuid.UUID) -> bool:
-    return tenant_table_exists(connections["default"], f"users_{client_id.hex}")
+    return tenant_table_exists(connections["default"], users_table_name(client_id))
 
 
 @pytest.fixture
@@ -156,7 +159,7 @@ def test_adding_a_client_provisions_its_collection_with_a_unique_email_index(add
     """The admin surface provisions like the API does."""
     _, client = added
     assert collection_exists(client.client_id)
-    assert has_unique_email_index(connections["default"], f"users_{client.client_id.hex}")
+    assert has_unique_email_index(connections["default"], users_table_name(client.client_id))
 
 
 @pytest.mark.parametrize(
@@ -209,6 +212,32 @@ def test_deactivate_action_makes_the_api_refuse_the_client(staff_client, tenant,
     assert Client.objects.get(pk=tenant.client.pk).is_active is False
 
 
+def test_reactivate_action_makes_the_api_accept_the_client_again(staff_client, tenant, other_tenant):
+    """A deactivated client reactivated by the action answers 200 with its key; the other client is untouched."""
+    run_action(staff_client, "deactivate", tenant.client, other_tenant.client)
+    assert api_status(tenant.client_id, tenant.access_key) == 403
+
+    response = run_action(staff_client, "reactivate", tenant.client)
+
+    assert "Reactivated 1 client(s): Acme." in response.content.decode()
+    assert api_status(tenant.client_id, tenant.access_key) == 200
+    assert api_status(other_tenant.client_id, other_tenant.access_key) == 403
+    assert [Client.objects.get(pk=owner.client.pk).is_active for owner in (tenant, other_tenant)] == [True, False]
+
+
+@pytest.mark.parametrize(("action", "recorded"), [("deactivate", "client_deactivate"), ("reactivate", "client_reactivate")])
+def test_activation_actions_leave_one_audit_record_per_client(staff_client, tenant, other_tenant, action, recorded):
+    """Each selected client gets one success record of the action, with the staff member's address."""
+    if action == "reactivate":
+        run_action(staff_client, "deactivate", tenant.client, other_tenant.client)
+
+    _, records = records_written_by(lambda: run_action(staff_client, action, tenant.client, other_tenant.client))
+
+    assert sorted((record.action, record.status, str(record.client_id), record.ip_address) for record in records) == sorted(
+        (recorded, "success", owner.client_id, "127.0.0.1") for owner in (tenant, other_tenant)
+    )
+
+
 def test_change_page_shows_key_ids_but_never_secret_hashes(staff_client, tenant):
     """Every key's id is on the client's page; no secret hash and no way to add or delete keys."""
     run_action(staff_client, "rotate_access_key", tenant.client)
@@ -225,7 +254,7 @@ def test_change_page_shows_key_ids_but_never_secret_hashes(staff_client, tenant)
 
 
 def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_client, tenant):
-    """is_active is read-only on the change page, so only the Deactivate action changes it."""
+    """is_active is read-only on the change page, so only the Deactivate and Reactivate actions change it."""
     run_action(staff_client, "deactivate", tenant.client)
     response = staff_client.post(
         change_url(tenant.client),
@@ -241,6 +270,49 @@ def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_c
     assert response.status_code == 302
     client = Client.objects.get(pk=tenant.client.pk)
     assert (client.client_name, client.is_active) == ("Acme renamed", False)
+
+
+SCHEMA = {"type": "object", "properties": {"plan": {"type": "string", "enum": ["free", "pro"]}}, "required": ["plan"]}
+
+
+def textarea(page: str, name: str) -> str:
+    return html.unescape(re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.DOTALL)[1])
+
+
+def test_the_change_page_shows_the_schema_indented_and_saves_it_back_unchanged(staff_client):
+    """The schema and rate limits read indented by 2; posting the page back as shown changes and records nothing."""
+    client = make_tenant("Schemed", custom_fields_schema=SCHEMA).client
+    Client.objects.filter(pk=client.pk).update(rate_limits={"login_ip": "100/m"})
+    page = staff_client.get(change_url(client)).content.decode()
+    assert textarea(page, "custom_fields_schema") == json.dumps(SCHEMA, indent=2)
+    assert textarea(page, "rate_limits") == '{\n  "login_ip": "100/m"\n}'
+
+    form = {name: textarea(page, name) for name in ("custom_fields_schema", "rate_limits")}
+    # What a browser posts back: Django keeps the shown initial value of a field with a callable default.
+    form |= {name: html.unescape(value) for name, value in re.findall(r'<input type="hidden" name="(initial-[\w]+)" value="([^"]*)"', page)}
+    form |= {"client_name": "Schemed", "industry": "SaaS", "access_keys-TOTAL_FORMS": "0", "access_keys-INITIAL_FORMS": "0"}
+    response, records = records_written_by(lambda: staff_client.post(change_url(client), form))
+    assert response.status_code == 302
+    assert records == []
+    assert Client.objects.get(pk=client.pk).custom_fields_schema == SCHEMA
+
+
+def test_a_client_with_users_tokens_and_mails_can_be_deleted_from_its_page(staff_client, tenant):
+    """The delete page of a used client asks for no permission on its tokens or mails, and deletes them all."""
+    from accounts.models import RefreshToken
+    from delivery.models import Delivery
+    from tests.accounts.conftest import PASSWORD, call
+
+    verifying = make_tenant("Verifying", require_email_verification=True)
+    for owner in (tenant, verifying):  # a refresh token for the first, a verification mail for the second
+        assert call(owner, "signup", {"email": "ada@example.com", "password": PASSWORD}).status_code == 201
+    assert RefreshToken.objects.exists() and Delivery.objects.exists()
+    for owner in (tenant, verifying):
+        page = staff_client.get(f"/admin/tenants/client/{owner.client.pk}/delete/").content.decode()
+        assert "permission to delete" not in page
+        assert staff_client.post(f"/admin/tenants/client/{owner.client.pk}/delete/", {"post": "yes"}).status_code == 302
+        assert not Client.objects.filter(pk=owner.client.pk).exists()
+    assert not RefreshToken.objects.exists() and not Delivery.objects.exists()
 
 
 def test_delete_view_deletes_the_client_its_keys_and_its_collection(staff_client, tenant):

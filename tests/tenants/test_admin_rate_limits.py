@@ -57,6 +57,13 @@ def test_a_saved_override_is_stored_and_limits_the_api_at_once(staff_client, ten
         pytest.param('{"login_ip": "fast"}', "login_ip: rate must look like 100/m", id="malformed-rate"),
         pytest.param('{"login_ip": 5}', "login_ip: rate must look like 100/m", id="rate-not-a-string"),
         pytest.param('["login_ip"]', "Must be an object of limit name to rate.", id="not-an-object"),
+        pytest.param('{"login_ip": "100/0m"}', "login_ip: the period must be 1s to 31d", id="zero-period"),
+        pytest.param('{"login_ip": "100/00s"}', "login_ip: the period must be 1s to 31d", id="zero-period-two-digits"),
+        pytest.param('{"login_ip": "1/32d"}', "login_ip: the period must be 1s to 31d", id="period-over-31-days"),
+        pytest.param('{"login_ip": "1000000001/m"}', "login_ip: at most 1000000000 calls per period", id="count-too-large"),
+        pytest.param('{"login_ip": "%s/m"}' % ("9" * 5000), "login_ip: rate must look like 100/m", id="count-of-5000-digits"),
+        pytest.param('{"login_ip": "\u0661\u0660/m"}', "login_ip: rate must look like 100/m", id="arabic-indic-digits"),
+        pytest.param('{"login_ip": "100/m\\n"}', "login_ip: rate must look like 100/m", id="trailing-newline"),
     ],
 )
 def test_an_invalid_override_is_a_form_error_and_stores_nothing(staff_client, tenant, rate_limits, error):
@@ -65,3 +72,11 @@ def test_an_invalid_override_is_a_form_error_and_stores_nothing(staff_client, te
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["rate_limits"] == [error]
     assert Client.objects.get(pk=tenant.client.pk).rate_limits == {}
+
+
+@pytest.mark.parametrize("stored", ["100/0m", "5/0s", "1/99999999999d"])
+def test_an_unenforceable_override_stored_before_the_check_falls_back_to_the_default(tenant, stored, caplog):
+    """A row saved before overrides were checked answers logins (401), limited by the default rate, never 500; the log says so."""
+    Client.objects.filter(pk=tenant.client.pk).update(rate_limits={"login_ip": stored})
+    assert login_statuses(tenant, 3) == [401, 401, 401]
+    assert f"rate_limits['login_ip'] = {stored!r} is ignored" in caplog.text

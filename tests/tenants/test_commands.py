@@ -11,12 +11,14 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
 
-from tenants import signals
+from core.events import subscribe, unsubscribe
+from tenants.events import ClientRegistered
 from tenants.models import AbstractTenantUser, AccessKey, Client
 from tenants.provisioning import drop_user_collection, has_unique_email_index, tenant_table_exists
 from tenants.routers import TenantRouter
 from tenants.services import client_deactivate
 from tenants.user_models import user_model_for, users_table_name
+from tests.audit.conftest import records_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,6 +83,10 @@ def key_status(api, tenant_id: str, key: str) -> int:
     return api.get(f"/api/v1/{tenant_id}/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
 
 
+def key_id_of(access_key: str) -> str:
+    return access_key.split(".")[0].removeprefix("ak_")
+
+
 # --- create_client -----------------------------------------------------------------------
 
 
@@ -117,14 +123,14 @@ def test_create_client_announces_command_surface():
     """Registration by command is announced with surface "command", for the audit trail."""
     surfaces = []
 
-    def receiver(sender, surface, **kwargs):
-        surfaces.append(surface)
+    def receiver(event: ClientRegistered) -> None:
+        surfaces.append(event.surface)
 
-    signals.client_registered.connect(receiver, weak=False)
+    subscribe(ClientRegistered, receiver)
     try:
         run("create_client", "--name", "Acme", "--industry", "SaaS")
     finally:
-        signals.client_registered.disconnect(receiver)
+        unsubscribe(ClientRegistered, receiver)
     assert surfaces == ["command"]
 
 
@@ -143,6 +149,8 @@ ERROR_CASES = [
 for command, extra in [
     ("rotate_access_key", []),
     ("deactivate_client", []),
+    ("reactivate_client", []),
+    ("list_access_keys", []),
     ("delete_client", ["--yes"]),
     ("provision_tenants", []),
 ]:
@@ -184,24 +192,6 @@ def test_command_line_failure_exits_non_zero_without_traceback(capsys, argv, exi
     assert exit_info.value.code == exit_code
     assert message in stderr
     assert "Traceback" not in stderr
-
-
-# --- rotate_access_key -------------------------------------------------------------------
-
-
-def test_rotate_keeps_old_key_working_until_revoke_existing(api, tenant):
-    """A rotated-out key keeps authenticating until a rotation with --revoke-existing."""
-    rolled = run("rotate_access_key", tenant.client_id)
-    second_key = printed("access_key", rolled.out)
-
-    assert "will not be shown again" in rolled.out
-    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key)] == [200, 200]
-
-    revoked = run("rotate_access_key", tenant.client_id, "--revoke-existing")
-    third_key = printed("access_key", revoked.out)
-
-    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key, third_key)] == [401, 401, 200]
-    assert AccessKey.objects.filter(client=tenant.client, revoked_at__isnull=True).count() == 1
 
 
 # --- list_clients ------------------------------------------------------------------------
@@ -269,8 +259,8 @@ def test_provision_tenants_recreates_a_dropped_collection_and_rerun_is_harmless(
 
     assert f"created   {tenant.client_id}  Acme" in first
     assert f"unchanged {other_tenant.client_id}  Globex" in first
-    assert "Provisioned 2 client(s): 1 created, 0 repaired, 1 unchanged, 0 failed." in first
-    assert "Provisioned 2 client(s): 0 created, 0 repaired, 2 unchanged, 0 failed." in second
+    assert "Provisioned 2 client(s): 1 created, 0 upgraded, 0 repaired, 1 unchanged, 0 failed." in first
+    assert "Provisioned 2 client(s): 0 created, 0 upgraded, 0 repaired, 2 unchanged, 0 failed." in second
     assert collection_state(tenant.client.client_id) == (True, True)
 
 
@@ -297,7 +287,7 @@ def test_provision_tenants_continues_past_a_failing_client_then_exits_non_zero(t
 
     assert f"failed    {tenant.client_id}  Acme:" in err.getvalue()
     assert f"created   {other_tenant.client_id}  Globex" in out.getvalue()
-    assert "1 created, 0 repaired, 0 unchanged, 1 failed." in out.getvalue()
+    assert "1 created, 0 upgraded, 0 repaired, 0 unchanged, 1 failed." in out.getvalue()
     assert collection_state(other_tenant.client.client_id) == (True, True)
 
 
@@ -320,12 +310,12 @@ def test_provision_tenants_reports_progress_when_many(transactional_db, verbosit
     lines = run("provision_tenants", "--all", "--progress-every", "2", "-v", verbosity).out.splitlines()
 
     assert [line for line in lines if line.startswith("[")] == [
-        "[2/5] 0 created, 0 repaired, 2 unchanged, 0 failed",
-        "[4/5] 1 created, 0 repaired, 3 unchanged, 0 failed",
+        "[2/5] 0 created, 0 upgraded, 0 repaired, 2 unchanged, 0 failed",
+        "[4/5] 1 created, 0 upgraded, 0 repaired, 3 unchanged, 0 failed",
     ]
     assert f"created   {tenants[2].client_id}  Tenant 2" in lines
     assert sum(line.startswith("unchanged ") for line in lines) == unchanged_lines
-    assert lines[-1] == "Provisioned 5 client(s): 1 created, 0 repaired, 4 unchanged, 0 failed."
+    assert lines[-1] == "Provisioned 5 client(s): 1 created, 0 upgraded, 0 repaired, 4 unchanged, 0 failed."
 
 
 # --- deactivate_client and delete_client -------------------------------------------------
@@ -340,6 +330,55 @@ def test_deactivate_client_makes_its_keys_refused(api, tenant):
     assert "already inactive" in again
     assert Client.objects.get(pk=tenant.client.pk).is_active is False
     assert key_status(api, tenant.client_id, tenant.access_key) == 403
+
+
+def test_reactivate_client_makes_its_unrevoked_keys_accepted_again(api, tenant):
+    """After reactivate_client a deactivated client's keys answer 200 again, except one revoked meanwhile;
+    running it again says it already was active."""
+    second_key = printed("access_key", run("rotate_access_key", tenant.client_id).out)
+    run("deactivate_client", tenant.client_id)
+    run("revoke_access_key", tenant.client_id, key_id_of(second_key))
+    assert key_status(api, tenant.client_id, tenant.access_key) == 403
+
+    first = run("reactivate_client", tenant.client_id).out
+    again = run("reactivate_client", tenant.client_id).out
+
+    assert f"Reactivated client 'Acme' ({tenant.client_id})." in first
+    assert "was already active" in again
+    assert Client.objects.get(pk=tenant.client.pk).is_active is True
+    assert [key_status(api, tenant.client_id, key) for key in (tenant.access_key, second_key)] == [200, 401]
+
+
+def client_id_of(tenant) -> list[str]:
+    return [tenant.client_id]
+
+
+def first_key_of(tenant) -> list[str]:
+    return [tenant.client_id, key_id_of(tenant.access_key)]
+
+
+def deactivated(tenant) -> None:
+    client_deactivate(client=tenant.client)
+
+
+# (command, what must be done first, its arguments, the audit action it records)
+AUDITED_COMMANDS = [
+    ("deactivate_client", None, client_id_of, "client_deactivate"),
+    ("reactivate_client", deactivated, client_id_of, "client_reactivate"),
+    ("rotate_access_key", None, client_id_of, "access_key_rotate"),
+    ("revoke_access_key", None, first_key_of, "access_key_revoke"),
+]
+
+
+@pytest.mark.parametrize(("command", "prepare", "arguments", "action"), AUDITED_COMMANDS, ids=[case[0] for case in AUDITED_COMMANDS])
+def test_each_switch_command_leaves_one_audit_record(tenant, command, prepare, arguments, action):
+    """Each command that changes a client or a key records one success under its action, for that client."""
+    if prepare is not None:
+        prepare(tenant)
+
+    _, records = records_written_by(lambda: run(command, *arguments(tenant)))
+
+    assert [(record.action, record.status, record.client_id) for record in records] == [(action, "success", tenant.client.client_id)]
 
 
 def test_delete_client_with_yes_drops_collection_keys_and_row(tenant, other_tenant):
@@ -362,31 +401,3 @@ def test_delete_client_without_yes_refuses_and_deletes_nothing(tenant):
     assert Client.objects.filter(pk=tenant.client.pk).exists()
     assert AccessKey.objects.filter(client=tenant.client).count() == 1
     assert collection_state(tenant.client.client_id) == (True, True)
-
-
-def test_revoke_access_key_stops_one_key_and_audits_it(tenant, capsys):
-    """revoke_access_key: that key answers 401, the client's other key still works, one audit record."""
-    from django.core.management import call_command
-    from rest_framework.test import APIClient
-
-    from audit.models import AuditLog
-    from tenants.services import access_key_rotate
-
-    other_key = access_key_rotate(client=tenant.client)
-    key_id = tenant.access_key.split(".")[0].removeprefix("ak_")
-    call_command("revoke_access_key", tenant.client_id, key_id)
-    assert f"Access key {key_id}" in capsys.readouterr().out
-    api = APIClient()
-    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}").status_code == 401
-    assert api.get(tenant.url(), HTTP_AUTHORIZATION=f"Bearer {other_key}").status_code == 200
-    record = AuditLog.objects.get(action="access_key_revoke")
-    assert (record.status, record.metadata["key_id"]) == ("success", key_id)
-
-
-def test_revoke_access_key_of_an_unknown_key_exits_1(tenant):
-    """An unknown key_id is a clear CommandError, not a traceback."""
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="No access key"):
-        call_command("revoke_access_key", tenant.client_id, "0000000000000000")

@@ -1,11 +1,15 @@
 """Per-client collections: created with a unique email index, idempotent, repairable, separate."""
 
+from io import StringIO
+
 import pytest
 from django.apps.registry import Apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import IntegrityError, connections
 
-from tenants.models import AbstractTenantUser, Client
+from tenants.evolution import database_of
+from tenants.models import AbstractTenantUser, Client, UsersTableVersion
 from tenants.provisioning import (
     ProvisionOutcome,
     drop_user_collection,
@@ -14,6 +18,7 @@ from tenants.provisioning import (
     tenant_table_exists,
 )
 from tenants.user_models import user_model_for, users_table_name
+from tenants.users_table_steps import USERS_TABLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,8 +67,8 @@ def test_provisioning_again_changes_nothing(tenant):
     """Re-running provisioning on a complete collection answers UNCHANGED and keeps its users."""
     user = add_user(tenant.client.client_id)
 
-    assert provision_user_collection(tenant.client.client_id) is ProvisionOutcome.UNCHANGED
-    assert provision_user_collection(tenant.client.client_id) is ProvisionOutcome.UNCHANGED
+    assert provision_user_collection(tenant.client) is ProvisionOutcome.UNCHANGED
+    assert provision_user_collection(tenant.client) is ProvisionOutcome.UNCHANGED
 
     model = user_model_for(tenant.client.client_id)
     assert list(model.objects.values_list("user_id", "email")) == [(user.user_id, "ada@example.com")]
@@ -76,7 +81,7 @@ def test_provisioning_restores_a_dropped_email_index(tenant):
     add_user(client_id)
     assert not has_unique_email_index(tenant_connection(), users_table_name(client_id))
 
-    assert provision_user_collection(client_id) is ProvisionOutcome.REPAIRED
+    assert provision_user_collection(tenant.client) is ProvisionOutcome.REPAIRED
 
     assert has_unique_email_index(tenant_connection(), users_table_name(client_id))
     assert user_model_for(client_id).objects.filter(email="ada@example.com").count() == 1
@@ -90,7 +95,7 @@ def test_provisioning_recreates_a_dropped_collection(tenant):
     assert drop_user_collection(client_id) is True
     assert not tenant_table_exists(tenant_connection(), users_table_name(client_id))
 
-    assert provision_user_collection(client_id) is ProvisionOutcome.CREATED
+    assert provision_user_collection(tenant.client) is ProvisionOutcome.CREATED
 
     assert tenant_table_exists(tenant_connection(), users_table_name(client_id))
     assert has_unique_email_index(tenant_connection(), users_table_name(client_id))
@@ -110,23 +115,32 @@ def test_two_clients_have_separate_collections(tenant, other_tenant):
     assert users_table_name(a) != users_table_name(b)
 
 
-def test_a_table_from_an_older_release_gains_the_new_columns(tenant, api):
-    """A users table without `token_generation` (as an older release made it) is repaired by
-    `provision_tenants`: the column is added, old rows read 0, and their tokens verify."""
-    from django.core.management import call_command
+def as_first_released(client) -> None:
+    """Take the client's table back to version 0 (the later fields removed) and forget its recorded
+    version, as a table made by a release before versions were recorded."""
+    with database_of(user_model_for(client)).schema_editor() as editor:
+        for step in reversed(USERS_TABLE.steps):
+            model = USERS_TABLE.model_at(step.number, client)
+            editor.remove_field(model, model._meta.get_field(step.operation.name))
+    UsersTableVersion.objects.filter(pk=client.client_id).delete()
 
+
+def test_a_table_from_an_older_release_is_upgraded_by_provision_tenants(tenant, api):
+    """A users table as the first release made it gets `token_generation` and `mfa` from `provision_tenants`
+    (reported upgraded): its user reads 0 and {}, its token still verifies, and the API answers as before."""
     from tests.accounts.conftest import sign_up
 
     user = sign_up(tenant)
-    model = user_model_for(tenant.client.client_id)
-    field = model._meta.get_field("token_generation")
-    connection = tenant_connection()
-    if connection.vendor == "mongodb":
-        connection.database[users_table_name(tenant.client.client_id)].update_many({}, {"$unset": {"token_generation": ""}})
-    else:
-        with connection.schema_editor() as editor:
-            editor.remove_field(model, field)
-    call_command("provision_tenants", tenant.client_id, verbosity=0)
-    assert model.objects.get(pk=user.user_id).current_token_generation == 0
+    before = api.get(tenant.url(f"users/{user.user_id}"), **tenant.auth).json()
+    as_first_released(tenant.client)
+
+    out = StringIO()
+    call_command("provision_tenants", tenant.client_id, stdout=out)
+
+    assert f"upgraded  {tenant.client_id}  Acme" in out.getvalue()
+    assert UsersTableVersion.objects.get(pk=tenant.client.client_id).version == USERS_TABLE.latest
+    row = user_model_for(tenant.client).objects.get(pk=user.user_id)
+    assert (row.current_token_generation, row.mfa) == (0, {})
     response = api.post(tenant.url("token/verify"), {"token": user.access_token}, format="json", **tenant.auth)
     assert response.json()["active"] is True
+    assert api.get(tenant.url(f"users/{user.user_id}"), **tenant.auth).json() == before

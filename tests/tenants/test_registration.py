@@ -198,7 +198,7 @@ def test_a_registration_whose_collection_cannot_be_made_leaves_no_client(post_js
     from tenants import services
     from tenants.models import AccessKey, Client
 
-    def refuse(client_id):
+    def refuse(client, **options):
         raise OperationalError("disk full")
 
     monkeypatch.setattr(services, "provision_user_collection", refuse)

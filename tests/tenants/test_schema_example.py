@@ -54,7 +54,7 @@ def test_the_admin_change_form_works_the_example_out_again(staff_client, tenant)
 
 def test_the_migration_works_out_the_examples_of_existing_clients():
     """Clients saved before the field existed get the example their page showed until then."""
-    migration = importlib.import_module("tenants.migrations.0006_client_custom_fields_example")
+    migration = importlib.import_module("tenants.migrations.0008_client_custom_fields_example")
     planned, plain = make_tenant("Planned", custom_fields_schema=PLAN_SCHEMA), make_tenant("Plain")
     Client.objects.update(custom_fields_example=None)  # as the migration finds them
 

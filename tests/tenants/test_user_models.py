@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 
 from tenants import user_models
-from tenants.models import AbstractTenantUser
+from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_cache, user_model_for
 
 
@@ -43,7 +43,7 @@ def test_each_client_gets_its_own_class_and_table():
     assert issubclass(model_a, AbstractTenantUser)
     assert [field.name for field in model_a._meta.fields] == [
         "user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation",
-        "created_at", "updated_at",
+        "mfa", "created_at", "updated_at",
     ]
 
 
@@ -108,10 +108,10 @@ def test_concurrent_first_calls_agree_on_one_class(monkeypatch):
     """Eight threads asking at once for a new client all get one and the same class."""
     real_build = user_models._build_user_model
 
-    def slow_build(client_id):
+    def slow_build(*args):
         # Widen the window in which every thread is building, so that a race would show.
         time.sleep(0.02)
-        return real_build(client_id)
+        return real_build(*args)
 
     monkeypatch.setattr(user_models, "_build_user_model", slow_build)
     client_id = uuid.uuid4()
@@ -134,3 +134,29 @@ def test_concurrent_first_calls_agree_on_one_class(monkeypatch):
     assert len(results) == 8
     assert len({id(model) for model in results}) == 1
     assert user_model_for(client_id) is results[0]
+
+
+def placed(client_id: uuid.UUID, users_database: str) -> Client:
+    return Client(client_id=client_id, client_name="Placed", industry="SaaS", users_database=users_database)
+
+
+def test_a_class_carries_the_database_its_clients_record_names():
+    """Built from a client, the class says where its users live; asked again by id alone, the same class."""
+    client = placed(uuid.uuid4(), "tenants")
+
+    model = user_model_for(client)
+
+    assert model.users_database == "tenants"
+    assert user_model_for(client.client_id) is model
+    assert user_model_for(client) is model
+
+
+def test_a_client_placed_elsewhere_gets_a_class_routed_there():
+    """When the record names another database than the cached class, the class is rebuilt for it."""
+    client_id = uuid.uuid4()
+    before = user_model_for(placed(client_id, "default"))
+
+    after = user_model_for(placed(client_id, "tenants"))
+
+    assert (before.users_database, after.users_database) == ("default", "tenants")
+    assert user_model_for(client_id) is after

@@ -1,41 +1,10 @@
-"""manage.py mail_outbox [--sweep] [--retry-failed] [--discard-failed]: the outbox at a glance."""
+"""manage.py mail_outbox [--sweep] [--retry-failed] [--discard-failed]: `delivery_outbox --kind mail`."""
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
-
-from accounts.models import MailStatus
-from accounts.outbox import outbound_mail_discard, outbound_mail_retry, outbox_sweep
-from accounts.selectors import outbox_counts, outbox_mails
+from accounts.outbox import KIND
+from delivery.management.commands import delivery_outbox
 
 
-class Command(BaseCommand):
-    help = (
-        "Count the outbox's mails by status and kind (failed ones are the dead letters); "
-        "--sweep enqueues every mail that is due now; --retry-failed sends the failed ones again; "
-        "--discard-failed drops them for good. Addresses and tokens are never printed."
-    )
-
-    def add_arguments(self, parser):
-        actions = parser.add_mutually_exclusive_group()
-        actions.add_argument("--sweep", action="store_true", help="Enqueue every mail that is due.")
-        actions.add_argument("--retry-failed", action="store_true", help="Queue every failed mail again.")
-        actions.add_argument("--discard-failed", action="store_true", help="Never send the failed mails.")
-
-    def handle(self, *args, sweep: bool, retry_failed: bool, discard_failed: bool, **options):
-        if sweep:
-            swept = outbox_sweep()
-            self.stdout.write(f"Enqueued {swept.enqueued} due mail(s); {swept.failed} too old marked failed.")
-        elif retry_failed or discard_failed:
-            self._each_failed(outbound_mail_retry if retry_failed else outbound_mail_discard, "retried" if retry_failed else "discarded")
-        for status, kinds in outbox_counts().items():
-            detail = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "none"
-            self.stdout.write(f"{status:10} {sum(kinds.values()):6}  ({detail})")
-
-    def _each_failed(self, action, verb: str) -> None:
-        done = 0
-        for mail in outbox_mails(status=MailStatus.FAILED).iterator():
-            with transaction.atomic():
-                done += action(mail=mail)
-            if done and done % 100 == 0:
-                self.stdout.write(f"  {verb} {done} so far")
-        self.stdout.write(f"{verb.capitalize()} {done} failed mail(s).")
+class Command(delivery_outbox.Command):
+    help = "The mails among the deliveries (delivery_outbox --kind mail). " + delivery_outbox.Command.help
+    noun = "mail(s)"
+    kind = KIND

@@ -1,13 +1,12 @@
 """manage.py normalize_emails [--dry-run] [<client_id> ...]"""
 
-from django.core.management.base import BaseCommand
-
-from accounts.services import user_emails_normalize
+from accounts.flows.maintenance import user_emails_normalize
+from core.commands import ActorCommand
 from tenants.cli import resolve_client
 from tenants.selectors import client_list
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Rewrite stored user emails in their canonical spelling (IDNA domain in Unicode form, "
         "lower-cased local part), so that lookups, uniqueness and rate limits see one address "
@@ -22,9 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, client_ids: list[str], dry_run: bool, **options):
         clients = [resolve_client(value) for value in client_ids] if client_ids else list(client_list())
         verb = "would change" if dry_run else "changed"
+        meta = self.request_meta(options)
         changed = collided = 0
         for done, client in enumerate(clients, start=1):
-            outcome = user_emails_normalize(client=client, dry_run=dry_run)
+            outcome = user_emails_normalize(client=client, dry_run=dry_run, request_meta=meta)
             changed += outcome.changed
             collided += len(outcome.collisions)
             if outcome.changed or outcome.collisions:

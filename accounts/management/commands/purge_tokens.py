@@ -2,15 +2,14 @@
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts.flows.maintenance import tokens_purge
 from accounts.selectors import tokens_purgeable
-from accounts.services import tokens_purge
-from core.commands import add_batch_size_argument, age, iso, progress_writer
+from core.commands import ActorCommand, add_batch_size_argument, age, iso, progress_writer
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Delete refresh-token rows that can never be used again: expired ones, and revoked ones "
         "older than --revoked-older-than. Live tokens, and spent ones still needed to detect "
@@ -38,6 +37,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Deleting token rows {scope}, {batch_size} per batch.")
         total = tokens_purge(
-            revoked_before=revoked_before, batch_size=batch_size, on_batch=progress_writer(self.stdout, "token rows")
+            revoked_before=revoked_before, batch_size=batch_size, on_batch=progress_writer(self.stdout, "token rows"),
+            request_meta=self.request_meta(options),
         )
         self.stdout.write(self.style.SUCCESS(f"Deleted {total} token rows."))

@@ -2,15 +2,14 @@
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from audit.selectors import audit_older_than
 from audit.services import audit_purge
-from core.commands import add_batch_size_argument, age, iso, progress_writer
+from core.commands import ActorCommand, add_batch_size_argument, age, iso, progress_writer
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Delete audit records older than --older-than (every client's), in batches so that a "
         "large purge never holds the store for long; prints progress and the final count."
@@ -35,5 +34,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Would delete {count} audit records older than {iso(before)}; dry run, nothing deleted.")
             return
         self.stdout.write(f"Deleting audit records older than {iso(before)}, {batch_size} per batch.")
-        total = audit_purge(before=before, batch_size=batch_size, on_batch=progress_writer(self.stdout, "audit records"))
+        total = audit_purge(
+            before=before,
+            batch_size=batch_size,
+            on_batch=progress_writer(self.stdout, "audit records"),
+            request_meta=self.request_meta(options),
+        )
         self.stdout.write(self.style.SUCCESS(f"Deleted {total} audit records."))

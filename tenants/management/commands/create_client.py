@@ -1,15 +1,15 @@
 """manage.py create_client --name NAME --industry INDUSTRY [--require-email-verification]"""
 
-from django.core.management.base import BaseCommand
-
-from tenants.cli import INDUSTRY_CHOICES, require_industry, service_errors
+from core.cli import service_errors
+from core.commands import ActorCommand
+from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.selectors import documentation_url
 from tenants.services import client_register
 
 OPTION_NAMES = {"client_name": "--name", "industry": "--industry"}
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = "Register a client: creates its users collection and prints its client_id and first access key (shown once)."
 
     def add_arguments(self, parser):
@@ -29,6 +29,7 @@ class Command(BaseCommand):
                 industry=industry,
                 require_email_verification=options["require_email_verification"],
                 surface="command",
+                request_meta=self.request_meta(options),
             )
         client = registered.client
         self.stdout.write(self.style.SUCCESS(f"Created client {client.client_name!r} ({client.industry})."))

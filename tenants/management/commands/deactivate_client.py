@@ -1,12 +1,12 @@
 """manage.py deactivate_client <client_id>"""
 
-from django.core.management.base import BaseCommand
-
-from tenants.cli import resolve_client, service_errors
+from core.cli import service_errors
+from core.commands import ActorCommand
+from tenants.cli import resolve_client
 from tenants.services import client_deactivate
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = "Deactivate a client: its access keys are refused from now on; its users and keys are kept."
 
     def add_arguments(self, parser):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         client = resolve_client(options["client_id"])
         was_active = client.is_active
         with service_errors():
-            client_deactivate(client=client)
+            client_deactivate(client=client, request_meta=self.request_meta(options))
         if was_active:
             self.stdout.write(self.style.SUCCESS(f"Deactivated client {client.client_name!r} ({client.client_id})."))
         else:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from core.cli import format_table, format_time
 from tenants.cli import INDUSTRY_CHOICES, require_industry
 from tenants.models import Client
 from tenants.selectors import client_list, live_access_key_counts
@@ -15,14 +16,9 @@ def _row(client: Client, live_keys: int) -> tuple[str, ...]:
         client.client_name,
         client.industry,
         "yes" if client.is_active else "no",
-        client.created_at.strftime("%Y-%m-%d %H:%M:%SZ"),
+        format_time(client.created_at),
         str(live_keys),
     )
-
-
-def format_table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(cell) for cell in column) for column in zip(HEADERS, *rows, strict=False)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip() for row in (HEADERS, *rows)]
 
 
 class Command(BaseCommand):
@@ -41,6 +37,6 @@ class Command(BaseCommand):
             self.stdout.write("No clients match.")
             return
         live = live_access_key_counts()
-        for line in format_table([_row(client, live.get(client.client_id, 0)) for client in clients]):
+        for line in format_table(HEADERS, [_row(client, live.get(client.client_id, 0)) for client in clients]):
             self.stdout.write(line)
         self.stdout.write(f"{len(clients)} client(s).")

@@ -16,9 +16,11 @@ MAX_FAILED_IDS_SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Create missing users collections and unique email indexes (idempotent). Reports created/repaired/"
-        "unchanged per client; with many clients, unchanged ones are only counted (-v 2 lists them) and a "
-        "progress line is printed every --progress-every clients. Exits non-zero if any client failed."
+        "Create missing users collections, bring existing ones to the latest users-table version (resumable: "
+        "each client's version is recorded after every step) and restore lost unique email indexes "
+        "(idempotent). Reports created/upgraded/repaired/unchanged per client; with many clients, unchanged "
+        "ones are only counted (-v 2 lists them, and batched steps' progress) and a progress line is printed "
+        "every --progress-every clients. Exits non-zero if any client failed."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         tally: Counter[str] = Counter()
         failed_ids: list[str] = []
         for done, client in enumerate(clients, start=1):
-            outcome = self._provision_one(client)
+            outcome = self._provision_one(client, options["verbosity"])
             tally[outcome] += 1
             if outcome == FAILED:
                 failed_ids.append(str(client.client_id))
@@ -52,13 +54,17 @@ class Command(BaseCommand):
         if everyone == bool(raw_ids):
             raise CommandError("Give either --all or one or more client_ids (not both, not neither).")
         if everyone:
-            return list(client_list().only("client_id", "client_name"))
+            return list(client_list().only("client_id", "client_name", "users_database"))
         # Check every id before touching any collection, so a typo does not leave a half-done run.
         return [resolve_client(raw) for raw in dict.fromkeys(raw_ids)]
 
-    def _provision_one(self, client: Client) -> str:
+    def _provision_one(self, client: Client, verbosity: int) -> str:
+        def report(step: int, progress: dict) -> None:
+            self.stdout.write(f"          {client.client_id}  step {step}: {progress['rows']} row(s) done")
+            self.stdout.flush()
+
         try:
-            return client_provision(client=client).value
+            return client_provision(client=client, report=report if verbosity >= 2 else None).value
         except Exception as error:  # noqa: BLE001 - one broken tenant must not stop the repair of the others
             self.stderr.write(f"{FAILED:<9} {client.client_id}  {client.client_name}: {type(error).__name__}: {error}")
             return FAILED

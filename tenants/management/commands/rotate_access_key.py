@@ -1,15 +1,17 @@
 """manage.py rotate_access_key <client_id> [--revoke-existing]"""
 
-from django.core.management.base import BaseCommand
-
-from tenants.cli import resolve_client, service_errors
+from core.cli import manage_py_command, service_errors
+from core.commands import ActorCommand
+from tenants.cli import resolve_client
+from tenants.selectors import access_key_list
 from tenants.services import access_key_rotate
 
 
-class Command(BaseCommand):
+class Command(ActorCommand):
     help = (
         "Issue a new access key for a client (shown once). Existing keys keep working, so the client "
-        "can roll over without downtime, unless --revoke-existing is given."
+        "can roll over without downtime, unless --revoke-existing is given; the command prints how to "
+        "revoke them later."
     )
 
     def add_arguments(self, parser):
@@ -23,8 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         client = resolve_client(options["client_id"])
         revoke = options["revoke_existing"]
+        old_key_ids = list(access_key_list(client=client).filter(revoked_at__isnull=True).values_list("key_id", flat=True))
         with service_errors():
-            new_key = access_key_rotate(client=client, revoke_existing=revoke)
+            new_key = access_key_rotate(client=client, revoke_existing=revoke, request_meta=self.request_meta(options))
         self.stdout.write(self.style.SUCCESS(f"New access key for {client.client_name!r} ({client.client_id}):"))
         self.stdout.write(f"access_key: {new_key}")
         self.stdout.write(
@@ -32,5 +35,8 @@ class Command(BaseCommand):
         )
         if revoke:
             self.stdout.write("Every previous key of this client is revoked.")
-        else:
-            self.stdout.write("Previous keys still work; revoke them with --revoke-existing once the client uses the new one.")
+        elif old_key_ids:
+            # Not --revoke-existing again: that would issue yet another key and revoke the one just adopted.
+            self.stdout.write("Previous keys still work. Once the client uses the new key, revoke them:")
+            for key_id in old_key_ids:
+                self.stdout.write(f"  {manage_py_command('revoke_access_key', str(client.client_id), key_id)}")

@@ -1,0 +1,203 @@
+"""What happens to a client's end users, their tokens and their mail: the accounts events.
+
+Published by the flows (accounts.flows) and the outbox; audit subscribes (audit.receivers).
+Every event carries `client_id`, `user_id` and `request_meta` (core.events.Event); a failure
+carries `reason` too, the error code answered or a finer one.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from core.errors import ServiceError
+from core.events import Event, Failure
+
+# --- sign-up and login -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserSignedUp(Event, name="user.signed_up"):
+    """A user signed up; with verification required, no tokens yet and a verification mail queued."""
+
+    verification_required: bool
+    verification_queued: bool | None = None  # only when verification is required
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserSignupFailed(Failure, name="user.signup_failed"):
+    """A sign-up was refused: the email is taken, or the password or custom fields are refused."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoggedIn(Event, name="user.logged_in"):
+    """A user logged in: every login stage passed and a new token family was issued."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoginFailed(Failure, name="user.login_failed"):
+    """A login was refused for its credentials: unknown email or wrong password (invalid_credentials)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoginStopped(Failure, name="user.login_stopped"):
+    """The password was right, but a login stage stopped the login (`stage`; `reason` its code)."""
+
+    stage: str
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRefreshed(Event, name="token.refreshed"):
+    """A refresh token was spent for a new pair of the same family."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRefreshFailed(Failure, name="token.refresh_failed"):
+    """A refresh was refused: the token is malformed, expired, revoked or its user is gone or disabled."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenReuseDetected(Failure, name="token.reuse_detected"):
+    """A spent refresh token was presented again: its whole family (`family_id`) was revoked."""
+
+    family_id: uuid.UUID
+    revoked: int
+    reason: str = "token_reused"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoggedOut(Event, name="user.logged_out"):
+    """A refresh token's family was revoked at the user's request (logout)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogoutFailed(Failure, name="user.logout_failed"):
+    """A logout was refused: the refresh token is malformed or another client's."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenFamilyRevoked(Event, name="token.family_revoked"):
+    """Staff revoked a token family in the admin."""
+
+    family_id: uuid.UUID
+    revoked: int
+    by: str = "staff"
+
+
+# --- the client's user management --------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUpdated(Event, name="user.updated"):
+    """A user's custom fields or active flag changed; `is_active` is the new state, when it changed."""
+
+    fields: tuple[str, ...]
+    is_active: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUpdateFailed(Failure, name="user.update_failed"):
+    """A user update was refused: the custom fields do not fit the client's schema."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDeleted(Event, name="user.deleted"):
+    """A user was deleted and their refresh tokens revoked."""
+
+
+# --- mailed links ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailVerificationRequested(Event, name="email.verification_requested"):
+    """A verification mail was asked for (email/resend); `mail_queued` is false for an unknown email."""
+
+    mail_queued: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailVerified(Event, name="email.verified"):
+    """A user's email was verified with a mailed token."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailVerifyFailed(Failure, name="email.verify_failed"):
+    """A verification token was refused (invalid_token); `problem` says why: expired, used_or_stale, ..."""
+
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "EmailVerifyFailed":
+        problem = getattr(error, "problem", None)
+        reason = "invalid_token" if problem is not None else error.code
+        return cls(user_id=error.user_id, reason=reason, problem=problem, **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordResetRequested(Event, name="password.reset_requested"):
+    """A password reset mail was asked for (password/forgot); `mail_queued` is false for an unknown email."""
+
+    mail_queued: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordReset(Event, name="password.reset"):
+    """A password was set with a mailed token; every refresh token of the user was revoked."""
+
+    revoked_tokens: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordResetFailed(Failure, name="password.reset_failed"):
+    """A reset was refused: the token (`problem`, reason invalid_token) or the new password (`fields`)."""
+
+    problem: str | None = None
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "PasswordResetFailed":
+        problem = getattr(error, "problem", None)
+        if problem is not None:
+            return cls(user_id=error.user_id, reason="invalid_token", problem=problem, **envelope)
+        return cls(user_id=error.user_id, reason=error.code, fields=tuple(sorted(error.fields or {})), **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
+    """A mail was given up on after its retries (a dead letter, for staff to retry or discard)."""
+
+    mail_id: uuid.UUID
+    kind: str
+    attempts: int
+    last_error: str  # the class of the last error only, never the server's reply
+    reason: str = "undelivered"
+
+
+# --- housekeeping by an operator (manage.py; `request_meta` names the actor) ---------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokensPurged(Event, name="tokens.purged"):
+    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows)."""
+
+    revoked_before: str
+    deleted: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserEmailsNormalized(Event, name="user.emails_normalized"):
+    """A client's stored emails were rewritten in their canonical spelling: how many, never the addresses."""
+
+    changed: int
+    collisions: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SigningKeyRotated(Event, name="signing_key.rotated"):
+    """A signing key was added (`kid`; staged until `signs_from` unless `at_once`); `dropped` kids left the keyring."""
+
+    kid: str
+    signs_from: str | None
+    dropped: tuple[str, ...]
+    at_once: bool

@@ -1,0 +1,62 @@
+"""Login: the password, then the login stages (accounts.flows.login_stages), then a token pair.
+
+The answer is typed: LoginDone with the pair, or LoginPending when a stage stopped a login
+whose password was right; its `refusal` (already published, as that stage's stop) is what the
+API answers.
+"""
+
+from dataclasses import dataclass
+
+from accounts.errors import InvalidCredentials
+from accounts.events import UserLoggedIn, UserLoginFailed, UserLoginStopped
+from accounts.flows.login_stages import login_stages
+from accounts.flows.minting import TokenPair, pair_issue
+from accounts.flows.passwords import password_check_spend, password_matches
+from accounts.selectors import user_find_by_email
+from accounts.validation import normalize_email
+from core.errors import ServiceError
+from core.events import failures_published, publish, publish_refusal
+from core.request_meta import RequestMeta
+from tenants.models import AbstractTenantUser, Client
+
+
+@dataclass(frozen=True)
+class LoginDone:
+    user: AbstractTenantUser
+    tokens: TokenPair
+
+
+@dataclass(frozen=True)
+class LoginPending:
+    """The password was right, but the login is not finished: `stage` stopped it."""
+
+    user: AbstractTenantUser
+    stage: str
+    refusal: ServiceError  # what the API answers; its event is published already
+
+
+def user_login(
+    *, client: Client, email: str, password: str, request_meta: RequestMeta | None = None
+) -> LoginDone | LoginPending:
+    with failures_published(UserLoginFailed, client_id=client.client_id, request_meta=request_meta):
+        user = _user_with_password(client=client, email=email, password=password)
+    for stage in login_stages():
+        refusal = stage.stop(client=client, user=user)
+        if refusal is not None:
+            stopped = UserLoginStopped(
+                client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, reason=refusal.code, stage=stage.key
+            )
+            return LoginPending(user=user, stage=stage.key, refusal=publish_refusal(stopped, refusal))
+    pair = pair_issue(client=client, user=user)
+    publish(UserLoggedIn(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta))
+    return LoginDone(user=user, tokens=pair)
+
+
+def _user_with_password(*, client: Client, email: str, password: str) -> AbstractTenantUser:
+    user = user_find_by_email(client=client, email=normalize_email(email))
+    if user is None:
+        password_check_spend(password)
+        raise InvalidCredentials()
+    if not password_matches(user, password):
+        raise InvalidCredentials(user_id=user.user_id)
+    return user

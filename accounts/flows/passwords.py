@@ -1,0 +1,29 @@
+"""Password checks of the login flow: the real one, and the one spent on an unknown email."""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.utils.crypto import get_random_string
+
+from tenants.models import AbstractTenantUser
+
+
+@lru_cache(maxsize=4)
+def _dummy_password_hash(rounds: int) -> str:
+    return make_password(get_random_string(32))
+
+
+def password_check_spend(password: str) -> None:
+    """Same hasher, same rounds as a real check: an unknown email costs what a wrong password costs."""
+    check_password(password, _dummy_password_hash(settings.AUTHSVC_BCRYPT_ROUNDS))
+
+
+def password_matches(user: AbstractTenantUser, password: str) -> bool:
+    """Whether `password` is the user's; a hash of an older hasher or cost is upgraded on the way."""
+
+    def upgrade(raw: str) -> None:
+        user.password_hash = make_password(raw)
+        type(user).objects.filter(pk=user.pk).update(password_hash=user.password_hash)
+
+    return check_password(password, user.password_hash, setter=upgrade)

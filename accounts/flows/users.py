@@ -1,0 +1,46 @@
+"""The client's management of its users: update (custom fields, active flag) and delete."""
+
+from accounts.events import UserDeleted, UserUpdated, UserUpdateFailed
+from accounts.flows.tokens import user_tokens_revoke
+from accounts.validation import validate_custom_fields
+from core.events import failures_published, publish
+from core.request_meta import RequestMeta
+from tenants.models import AbstractTenantUser, Client
+
+
+def user_update(
+    *,
+    client: Client,
+    user: AbstractTenantUser,
+    custom_fields: dict | None = None,
+    is_active: bool | None = None,
+    request_meta: RequestMeta | None = None,
+) -> AbstractTenantUser:
+    changed: list[str] = []
+    if custom_fields is not None:
+        with failures_published(UserUpdateFailed, client_id=client.client_id, request_meta=request_meta):
+            user.custom_fields = validate_custom_fields(custom_fields, schema=client.custom_fields_schema)
+        changed.append("custom_fields")
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        # Both ways: a reactivated user's tokens from before the deactivation stay dead.
+        user.token_generation = user.current_token_generation + 1
+        changed.append("is_active")
+    if changed:
+        also = ["token_generation"] if "is_active" in changed else []
+        user.save(update_fields=[*changed, *also, "updated_at"])
+    if "is_active" in changed and not user.is_active:
+        user_tokens_revoke(client=client, user_id=user.user_id)
+    # The new state too: an audit trail of a user switched off and on again must say which was which.
+    new_state = user.is_active if "is_active" in changed else None
+    publish(
+        UserUpdated(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, fields=tuple(changed), is_active=new_state)
+    )
+    return user
+
+
+def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: RequestMeta | None = None) -> None:
+    user_id = user.user_id
+    user_tokens_revoke(client=client, user_id=user_id)
+    user.delete()
+    publish(UserDeleted(client_id=client.client_id, user_id=user_id, request_meta=request_meta))

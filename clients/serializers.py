@@ -1,0 +1,44 @@
+"""The client's settings as the API takes and answers them; the fields come from `Client.CLIENT_SETTINGS`,
+so a setting added there is registered and answered without an edit here. Fields declared below
+refine what the model would give (strict types, the list of industries in the message)."""
+
+from rest_framework import serializers
+
+from core.fields import StrictBooleanField, StrictCharField
+from tenants.models import Client, Industry
+from tenants.selectors import documentation_url
+from tenants.validation import MAX_CLIENT_NAME_LENGTH
+
+
+class ClientRegisterInput(serializers.ModelSerializer):
+    client_name = StrictCharField(max_length=MAX_CLIENT_NAME_LENGTH)
+    industry = serializers.ChoiceField(
+        choices=Industry.choices,
+        error_messages={"invalid_choice": '"{input}" is not a valid industry. Choose one of: ' + ", ".join(Industry.values) + "."},
+    )
+    require_email_verification = StrictBooleanField(required=False, default=False)
+    custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
+
+    class Meta:
+        model = Client
+        fields = Client.fields_in_order(*Client.CLIENT_SETTINGS)
+
+
+class ClientRegisterOutput(serializers.Serializer):
+    client_id = serializers.UUIDField()
+    client_name = serializers.CharField()
+    industry = serializers.CharField()
+    access_key = serializers.CharField()
+    documentation_url = serializers.URLField()
+    created_at = serializers.DateTimeField()
+
+
+class ClientOutput(serializers.ModelSerializer):
+    documentation_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Client
+        fields = [*Client.fields_in_order("client_id", "is_active", *Client.CLIENT_SETTINGS), "documentation_url", "created_at"]
+
+    def get_documentation_url(self, client: Client) -> str:
+        return documentation_url(client)

@@ -1,0 +1,53 @@
+"""What happens to client companies and their access keys: the tenants events.
+
+Published by tenants.services (whichever surface called it: the API, the admin, a command);
+audit subscribes (audit.receivers). `client_id` is the client's, `user_id` is never set.
+"""
+
+from dataclasses import dataclass
+
+from core.events import Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientRegistered(Event, name="client.registered"):
+    """A client company was registered, with its first access key; `surface`: api, admin or command."""
+
+    surface: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessKeyRotated(Event, name="access_key.rotated"):
+    """A new access key was issued (`key_id`, the public half); `revoked_key_ids` were revoked with it."""
+
+    key_id: str
+    revoked_key_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessKeyRevoked(Event, name="access_key.revoked"):
+    """One access key was revoked; the client's others keep working."""
+
+    key_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientUpdated(Event, name="client.updated"):
+    """Staff changed a client's settings; `fields` names the settings changed, never their values."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientDeactivated(Event, name="client.deactivated"):
+    """A client was switched off: its keys are refused until it is reactivated."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientReactivated(Event, name="client.reactivated"):
+    """A deactivated client was switched on again."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientDeleted(Event, name="client.deleted"):
+    """A client, its keys and its users were deleted for good."""

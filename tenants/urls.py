@@ -1,8 +1,0 @@
-from django.urls import path
-
-from tenants import views
-
-api_urlpatterns = [
-    path("clients/register", views.ClientRegisterApi.as_view(), name="client-register"),
-    path("<uuid:client_id>/", views.ClientDetailApi.as_view(), name="client-detail"),
-]

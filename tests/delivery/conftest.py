@@ -1,0 +1,82 @@
+"""A second kind of delivery, registered by the test the way an app registers its own: it POSTs
+its payload as JSON to a real HTTP receiver on loopback (what a webhook kind would do)."""
+
+import http.server
+import json
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+
+import pytest
+
+from delivery.kinds import Policy, register_kind, unregister_kind
+from delivery.models import Delivery
+
+PROBE = "probe"
+
+
+@dataclass
+class Receiver:
+    url: str
+    received: list[tuple[dict, str]] = field(default_factory=list)  # (body, Idempotency-Key)
+    status: int = 204  # what it answers; 503 makes every send fail
+
+
+@dataclass
+class Probe:
+    """What the registered kind's hooks saw."""
+
+    receiver: Receiver
+    given_up: list[str] = field(default_factory=list)  # delivery ids
+
+
+@pytest.fixture
+def receiver():
+    seen = Receiver(url="")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if seen.status < 300:
+                seen.received.append((body, self.headers["Idempotency-Key"]))
+            self.send_response(seen.status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    seen.url = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def probe_send(delivery: Delivery, body: dict) -> None:
+    request = urllib.request.Request(
+        delivery.target,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": str(delivery.delivery_id)},
+    )
+    urllib.request.urlopen(request, timeout=5).close()  # a 5xx raises: a failed attempt
+
+
+@pytest.fixture
+def probe(receiver):
+    """The kind "probe": wanted unless its payload says `cancelled`; retried after 30 s up to
+    a minute; given up after an hour."""
+    seen = Probe(receiver=receiver)
+    register_kind(
+        PROBE,
+        wanted=lambda delivery: None if delivery.payload.get("cancelled") else delivery.payload,
+        send=probe_send,
+        on_give_up=lambda delivery: seen.given_up.append(str(delivery.delivery_id)),
+        policy=lambda: Policy(retry=30, retry_max=60, max_age=3600, lease=60, sweep=60),
+    )
+    try:
+        yield seen
+    finally:
+        unregister_kind(PROBE)
