@@ -47,6 +47,7 @@ HOSTILE_SCHEMAS = {
     "lookahead in patternProperties": {"patternProperties": {"(?!x)": {"type": "string"}}},
     "pattern whose RE2 program is too large": {"properties": {"bio": {"type": "string", "pattern": "^.{1,500}$"}}},
     "patternProperties key whose RE2 program is too large": {"patternProperties": {"^x_.{1,400}$": True}},
+    "pattern with a lone surrogate (no UTF-8 for RE2)": {"properties": {"a": {"type": "string", "pattern": "^\ud800"}}},
     "patternProperties with unevaluatedProperties": {"patternProperties": {"^a": True}, "unevaluatedProperties": False},
     "not a schema": {"type": "no-such-type"},
     "fan-out beyond the budget": fan_out(8, 4),
