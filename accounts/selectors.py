@@ -10,7 +10,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page
-from core.queries import one_or_none, row_by_unique
+from core.queries import exists_unset, one_or_none, row_by_unique
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -68,6 +68,8 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
     # Tokens from before the user's last reset, deactivation or reactivation no longer count.
     if access.get("gen", 0) != user.current_token_generation:
         return None
+    if not _session_live(access.get("sid")):
+        return None
     return {
         "user_id": user.user_id,
         "email": user.email,
@@ -76,6 +78,24 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
         "exp": access["exp"],
         "iat": access["iat"],
     }
+
+
+def _session_live(sid: object) -> bool:
+    """Whether the login (refresh-token family) an access token was minted for is not revoked.
+
+    Logout, reuse detection, staff revocation, a reset, a deactivation and a deletion revoke
+    every row of a family; one still unrevoked row (spent ones count) says the session lives.
+    Asking for a live row rather than a revoked one fails closed: a family purged from the
+    table is gone too. Access tokens minted before the `sid` claim have none and pass until
+    their `exp`, as they did.
+    """
+    if sid is None:
+        return True
+    try:
+        family_id = uuid.UUID(str(sid))
+    except ValueError:
+        return False
+    return exists_unset(RefreshToken, "family_id", family_id, "revoked_at")
 
 
 def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:

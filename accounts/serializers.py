@@ -79,6 +79,10 @@ class LoginOutput(TokenPairOutput):
     user_id = serializers.UUIDField()
 
 
+class RefreshOutput(LoginOutput):
+    """The new pair of a refresh, and whose it is: the same fields as login's answer."""
+
+
 class UserOutput(serializers.Serializer):
     user_id = serializers.UUIDField()
     email = serializers.EmailField()

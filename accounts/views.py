@@ -16,10 +16,10 @@ from accounts.serializers import (
     LoginInput,
     LoginOutput,
     RefreshInput,
+    RefreshOutput,
     SignupInput,
     SignupOutput,
     SignupResponse,
-    TokenPairOutput,
     UserListQuery,
     UserOutput,
     UserPageOutput,
@@ -115,7 +115,8 @@ class LoginApi(ClientApi):
     post=client_operation(
         summary="Spend a refresh token for a new pair",
         description=(
-            "Answers a new access token and a new refresh token. The refresh token you send is spent: "
+            "Answers a new access token and a new refresh token, with the `user_id` they are for, as login "
+            "does. The refresh token you send is spent: "
             "store the new one and use it next time. Call it when the access token has expired (or "
             "shortly before).\n\n"
             "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
@@ -126,7 +127,7 @@ class LoginApi(ClientApi):
             "accepted until it expires, and is rotated into an opaque one."
         ),
         request=RefreshInput,
-        responses={200: TokenPairOutput},
+        responses={200: RefreshOutput},
         errors=(400, InvalidToken, TokenReused),
         tags=[TOKENS],
     )
@@ -136,8 +137,8 @@ class TokenRefreshApi(ClientApi):
 
     def post(self, request, client_id):
         data = self.validated(RefreshInput)
-        pair = tokens.token_refresh(client=self.client, request_meta=self.meta, **data)
-        return Response(TokenPairOutput(pair).data)
+        refreshed = tokens.token_refresh(client=self.client, request_meta=self.meta, **data)
+        return Response(RefreshOutput({"user_id": refreshed.user_id, **asdict(refreshed.tokens)}).data)
 
 
 @extend_schema_view(
@@ -174,8 +175,9 @@ class TokenVerifyApi(ClientApi):
         summary="Revoke a refresh token's family (idempotent)",
         description=(
             "Logs the user out of one login: the refresh token you send, and every token refreshed "
-            "from the same login, stop working. Access tokens already issued stay valid until they "
-            "expire (minutes), so drop them on your side too.\n\n"
+            "from the same login, stop working, and `token/verify` reports that login's access tokens "
+            "inactive at once. Verified offline they stay valid until they expire (minutes), so drop "
+            "them on your side too.\n\n"
             "Answers 204 also when the token was already spent or revoked, so it is safe to retry. "
             "A malformed or other client's token answers 401 `invalid_token`."
         ),

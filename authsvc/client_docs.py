@@ -208,14 +208,15 @@ def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
             "verify",
             "Check an access token",
             "Answers {\"active\": true, \"user_id\": …, \"email\": …, \"exp\": …} for a live token and "
-            "{\"active\": false} otherwise. You can also verify tokens offline with the public keys below.",
+            "{\"active\": false} otherwise, also once the token's login has been logged out. You can also "
+            "verify tokens offline with the public keys below, but those checks see a logout only at exp.",
             _curl_post(f"{base_url}token/verify", _body_with_variable("token", "ACCESS_TOKEN")),
         ),
         QuickstartStep(
             "logout",
             "Log out",
-            "Revokes the refresh token and every token refreshed from the same login. Answers 204, "
-            "also when it was already revoked.",
+            "Revokes the refresh token and every token refreshed from the same login; token/verify then "
+            "reports that login's access tokens inactive. Answers 204, also when it was already revoked.",
             _curl_post(f"{base_url}logout", _body_with_variable("refresh_token", "REFRESH_TOKEN")),
         ),
     ]

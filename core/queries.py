@@ -84,3 +84,29 @@ def _compile_select(model: type[Model], using: str, field_name: str, value: Any)
         raise ValueError(f"{model.__name__}.{field_name} does not compile to one parameter")
     columns = tuple(column for column, _sql, _alias in compiler.select)
     return _Select(sql, columns, tuple(column.target.attname for column in columns))
+
+
+def exists_unset(model: type[Model], field_name: str, value: Any, unset: str) -> bool:
+    """Whether a row has `field_name` = `value` and a null `unset`: the ORM's `.exists()`.
+
+    Compiled once per model, database and columns on SQL stores, like `row_by_unique`: built
+    on every call, the queryset cost more than the query it runs (token verify asks per call).
+    """
+    using = router.db_for_read(model)
+    connection = connections[using]
+    if connection.vendor not in SQL_VENDORS:
+        return model._default_manager.db_manager(using).filter(**{field_name: value, f"{unset}__isnull": True}).exists()
+    selects = compiled_selects(model)
+    key = (using, f"exists {field_name} with null {unset}")
+    select = selects.get(key)
+    if select is None:
+        queryset = model._default_manager.db_manager(using).filter(**{field_name: value, f"{unset}__isnull": True})
+        # The primary key rather than `.exists()`'s SELECT 1, which some stores pass as a parameter.
+        sql, params = queryset.order_by().values_list("pk")[:1].query.get_compiler(using).as_sql()
+        if len(params) != 1:  # anything but `column = %s AND other IS NULL` is not this helper's
+            raise ValueError(f"{model.__name__}.{field_name} does not compile to one parameter")
+        select = selects[key] = _Select(sql, (), ())
+    field = model._meta.get_field(field_name)
+    with connection.cursor() as cursor:
+        cursor.execute(select.sql, [field.get_db_prep_value(field.to_python(value), connection)])
+        return cursor.fetchone() is not None

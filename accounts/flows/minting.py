@@ -34,6 +34,8 @@ def pair_mint(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID)
     access["client_id"] = str(client.client_id)
     access["email"] = user.email
     access["gen"] = user.current_token_generation
+    # The session (login) it belongs to, as OIDC names it: token/verify refuses it once revoked.
+    access["sid"] = str(family_id)
     refresh = OpaqueRefreshToken.new()
     row = RefreshToken(
         token_id=refresh.token_id,

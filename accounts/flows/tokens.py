@@ -1,6 +1,7 @@
 """Refresh, logout and revocation of refresh tokens (opaque, rotated, one family per login)."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,6 +16,12 @@ from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_matches
 from tenants.models import Client
+
+
+@dataclass(frozen=True)
+class RefreshDone:
+    user_id: uuid.UUID
+    tokens: TokenPair
 
 
 def token_family_revoke(*, family_id: uuid.UUID) -> int:
@@ -81,7 +88,7 @@ def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -
     return _unspent(row).update(replaced_by=successor.token_id) == 1
 
 
-def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> TokenPair:
+def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> RefreshDone:
     with failures_published(TokenRefreshFailed, client_id=client.client_id, request_meta=request_meta):
         row = _decode_refresh(client=client, refresh_token=refresh_token)
         if row.is_spent:
@@ -96,7 +103,7 @@ def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMe
         if not _record_successor_and_spend(row=row, successor=next_row):
             raise _reuse_detected(row=row, request_meta=request_meta)
     publish(TokenRefreshed(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta))
-    return pair
+    return RefreshDone(user_id=user.user_id, tokens=pair)
 
 
 def token_logout(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> None:

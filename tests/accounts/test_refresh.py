@@ -27,7 +27,7 @@ from tests.accounts.conftest import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAIR_KEYS = {"access_token", "refresh_token", "token_type", "expires_in"}
+PAIR_KEYS = {"user_id", "access_token", "refresh_token", "token_type", "expires_in"}
 
 
 def refresh(tenant, token: str, api: APIClient | None = None):
@@ -40,12 +40,13 @@ def assert_refused(response, code: str = "invalid_token") -> None:
 
 
 def test_refresh_answers_a_new_pair_and_spends_the_old_token(user):
-    """Rotation: a new access and refresh token; the old refresh token is recorded as replaced."""
+    """Rotation: a new access and refresh token for the user (its user_id, as login answers); the old one is spent."""
     response = refresh(user.tenant, user.refresh_token)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == PAIR_KEYS
     assert body["refresh_token"] != user.refresh_token
+    assert body["user_id"] == user.user_id
     assert claims_of(body["access_token"])["sub"] == user.user_id
     old, new = token_rows(user.tenant)
     assert old.replaced_by == new.token_id

@@ -5,7 +5,9 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from tests.accounts.conftest import call, claims_of, old_format_refresh_token, sign_claims, with_payload
+from accounts.email_tokens import Purpose, email_token_make
+from accounts.flows.tokens import token_families_revoke_by_staff
+from tests.accounts.conftest import call, claims_of, log_in, old_format_refresh_token, sign_claims, token_rows, with_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,3 +129,65 @@ def test_a_body_that_is_not_json_is_still_refused_with_accept_ignored(user):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+def log_out(user) -> None:
+    assert call(user.tenant, "logout", {"refresh_token": user.refresh_token}).status_code == 204
+
+
+def reuse_the_refresh_token(user) -> None:
+    assert call(user.tenant, "token/refresh", {"refresh_token": user.refresh_token}).status_code == 200
+    assert call(user.tenant, "token/refresh", {"refresh_token": user.refresh_token}).json()["error"] == "token_reused"
+
+
+def staff_revoke_the_family(user) -> None:
+    family_ids = {row.family_id for row in token_rows(user.tenant)}
+    assert token_families_revoke_by_staff(family_ids=family_ids) >= 1
+
+
+def reset_the_password(user) -> None:
+    token = email_token_make(client=user.tenant.client, user=user.row(), purpose=Purpose.RESET_PASSWORD)
+    response = call(user.tenant, "password/reset", {"token": token, "new_password": "Another-horse-battery-staple-7"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "end_session",
+    [log_out, reuse_the_refresh_token, staff_revoke_the_family, reset_the_password],
+    ids=["logout", "refresh-token-reuse", "staff-revocation", "password-reset"],
+)
+def test_an_access_token_of_an_ended_session_is_inactive_at_once(user, end_session):
+    """Once its login is logged out or revoked (reuse, staff, reset), its access token verifies inactive."""
+    assert verify(user.tenant, user.access_token).json()["active"] is True
+    end_session(user)
+    assert verify(user.tenant, user.access_token).json() == INACTIVE
+
+
+def test_an_access_token_refreshed_from_a_logged_out_session_is_inactive_too(user):
+    """Every access token of the login goes, the refreshed ones included, not only the first."""
+    refreshed = call(user.tenant, "token/refresh", {"refresh_token": user.refresh_token}).json()
+    assert call(user.tenant, "logout", {"refresh_token": refreshed["refresh_token"]}).status_code == 204
+    assert verify(user.tenant, refreshed["access_token"]).json() == INACTIVE
+    assert verify(user.tenant, user.access_token).json() == INACTIVE
+
+
+def test_logging_out_one_session_leaves_the_users_other_sessions_active(user):
+    """Logout ends one login: the access token of another login of the same user stays active."""
+    other_session = log_in(user)
+    log_out(user)
+    assert verify(user.tenant, other_session.access_token).json()["active"] is True
+
+
+def test_an_access_token_names_its_session_and_one_without_it_verifies_until_it_expires(user):
+    """`sid` is the login's token family; a token minted before `sid` existed is still active after a logout."""
+    assert claims_of(user.access_token)["sid"] == str(token_rows(user.tenant)[0].family_id)
+    without_sid = sign_claims(user.tenant, user.user_id, token_type="access", exp_offset=600, email=user.email)
+    log_out(user)
+    assert verify(user.tenant, without_sid).json()["active"] is True
+
+
+def test_an_access_token_whose_session_is_unknown_is_inactive(user):
+    """A `sid` naming no live login (such as a family purged from `tokens`) does not verify: it fails closed."""
+    for sid in (str(uuid.uuid4()), "not-a-uuid"):
+        token = sign_claims(user.tenant, user.user_id, token_type="access", exp_offset=600, sid=sid)
+        assert verify(user.tenant, token).json() == INACTIVE

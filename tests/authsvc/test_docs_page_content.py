@@ -76,7 +76,7 @@ def table_rows(page: str, section: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("schema", [None, PLAN_SCHEMA], ids=["no-schema", "schema-with-required-field"])
 def test_quickstart_commands_work_as_written(api, schema):
-    """signup → login → refresh → verify → logout, copied from the page, succeed in that order."""
+    """signup → login → refresh → verify → logout, copied from the page, succeed in that order; then verify says inactive."""
     tenant = make_tenant("Quickstart Co", custom_fields_schema=schema)
     page = docs_page(api, tenant.client_id)
     variables = {"ACCESS_KEY": tenant.access_key}
@@ -91,6 +91,7 @@ def test_quickstart_commands_work_as_written(api, schema):
     verified = run_curl(api, step_command(page, "verify"), variables)
     assert verified.status_code == 200 and verified.json()["active"] is True
     assert run_curl(api, step_command(page, "logout"), variables).status_code == 204
+    assert run_curl(api, step_command(page, "verify"), variables).json() == {"active": False}
 
 
 def test_quickstart_is_in_order_with_the_client_id_and_only_a_key_placeholder(api, tenant):

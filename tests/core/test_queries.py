@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import RefreshToken
 from core import queries
-from core.queries import one_or_none, row_by_unique
+from core.queries import exists_unset, one_or_none, row_by_unique
 from tenants.models import Client
 from tenants.user_models import _build_user_model, user_model_for
 from tests.accounts.conftest import sign_up
@@ -75,6 +76,20 @@ def test_reading_sends_one_query_without_ordering(user):
     sent = [query["sql"] for query in captured.captured_queries]
     assert len(sent) == 2, sent
     assert not any("ORDER BY" in text or "$sort" in text for text in sent), sent
+
+
+def test_exists_unset_answers_as_the_orms_exists_with_one_query_each_time(user, other_tenant):
+    """A live family, a revoked one, an unknown one: the ORM's answer, on the first call and on the compiled second."""
+    sign_up(other_tenant)
+    RefreshToken.objects.filter(client=other_tenant.client).update(revoked_at=other_tenant.client.created_at)
+    live, revoked = (RefreshToken.objects.get(client=t.client).family_id for t in (user.tenant, other_tenant))
+    families = [live, revoked, uuid.uuid4()]
+    expected = [RefreshToken.objects.filter(family_id=family, revoked_at__isnull=True).exists() for family in families]
+    assert expected == [True, False, False]
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(2):
+            assert [exists_unset(RefreshToken, "family_id", family, "revoked_at") for family in families] == expected
+    assert len(captured.captured_queries) == 6
 
 
 def test_the_compiled_sql_goes_with_a_model_class_no_longer_used(tenant):
