@@ -1,7 +1,7 @@
 """What a client's documentation page shows, computed from its record and the service settings.
 
-Kept out of the template so that the quickstart commands are plain strings (shell quoting is
-easier to get right in Python), and out of the view so that it stays a lookup and a render.
+Kept out of the template (the quickstart's curl lines are in authsvc/quickstart.py, where shell
+quoting is easier to get right in Python), and out of the view so that it stays a lookup and a render.
 The page is public: nothing here may read an access key or its hash.
 """
 
@@ -16,9 +16,6 @@ from clientapi.ratelimits import client_rate
 from core import errors
 from tenants.models import Client
 from tenants.schema_example import schema_properties
-
-EXAMPLE_EMAIL = "ada@example.com"
-EXAMPLE_PASSWORD = "correct horse battery staple"
 
 RATE_LIMIT_MEANINGS = {
     "access_key": "Calls made with one access key, all endpoints together.",
@@ -56,14 +53,6 @@ class CustomFieldRow:
     kind: str
     required: bool
     description: str
-
-
-@dataclass(frozen=True)
-class QuickstartStep:
-    anchor: str
-    title: str
-    explanation: str
-    command: str
 
 
 def describe_rate(rate: str) -> str:
@@ -115,112 +104,6 @@ def custom_field_rows(schema: object) -> list[CustomFieldRow]:
 
 def pretty_schema(schema: object) -> str | None:
     return json.dumps(schema, indent=2, ensure_ascii=False) if schema else None
-
-
-def example_custom_fields(client: Client) -> dict | None:
-    """The example stored with the schema (tenants/schema_example.py): this public page runs none
-    of the client's schema. Left out when it would break the single-quoted shell body."""
-    example = client.custom_fields_example
-    return example if example is not None and "'" not in json.dumps(example) else None
-
-
-# Where per-end-user limits count and what audit records show: the person in front of the
-# client's backend, not the backend itself.
-END_USER_HEADER_LINES = [
-    '  -H "X-End-User-IP: $END_USER_IP" \\',
-    '  -H "X-End-User-Agent: $END_USER_AGENT" \\',
-]
-
-
-def _curl_post(url: str, body: str, *, end_user: bool = False) -> str:
-    return "\n".join(
-        [
-            f"curl -sS -X POST '{url}' \\",
-            '  -H "Authorization: Bearer $ACCESS_KEY" \\',
-            *(END_USER_HEADER_LINES if end_user else []),
-            "  -H 'Content-Type: application/json' \\",
-            f"  -d {body}",
-        ]
-    )
-
-
-def _literal_body(body: dict) -> str:
-    return f"'{json.dumps(body, ensure_ascii=False)}'"
-
-
-def _body_with_variable(field: str, variable: str) -> str:
-    """A JSON body whose value comes from a shell variable (hence double quotes, escaped)."""
-    return f'"{{\\"{field}\\": \\"${variable}\\"}}"'
-
-
-def _signup_step(client: Client, base_url: str) -> QuickstartStep:
-    body: dict = {"email": EXAMPLE_EMAIL, "password": EXAMPLE_PASSWORD}
-    custom_fields = example_custom_fields(client)
-    if custom_fields is not None:
-        body["custom_fields"] = custom_fields
-    if client.require_email_verification:
-        answer = (
-            "Answers 201 with the user and \"verification_required\": true, and no tokens: "
-            "the user is mailed a link that confirms the address."
-        )
-    else:
-        answer = "Answers 201 with the user and a first access_token / refresh_token pair."
-    answer += " Sign-ups are limited per end-user IP: pass the user's in X-End-User-IP."
-    return QuickstartStep("signup", "Sign a user up", answer, _curl_post(f"{base_url}signup", _literal_body(body), end_user=True))
-
-
-def _email_verify_step(base_url: str) -> QuickstartStep:
-    return QuickstartStep(
-        "email-verify",
-        "Confirm the email address",
-        "The mailed link opens a page of ours that does this for the user. If you send your own "
-        "links, post the token they carry (EMAIL_TOKEN) yourself. Until then login answers email_not_verified.",
-        _curl_post(f"{base_url}email/verify", _body_with_variable("token", "EMAIL_TOKEN")),
-    )
-
-
-def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
-    """signup → (email verification) → login → refresh → verify → logout, as curl commands."""
-    access_minutes = settings.AUTHSVC_ACCESS_TOKEN_MINUTES
-    refresh_days = settings.AUTHSVC_REFRESH_TOKEN_DAYS
-    steps = [_signup_step(client, base_url)]
-    if client.require_email_verification:
-        steps.append(_email_verify_step(base_url))
-    steps += [
-        QuickstartStep(
-            "login",
-            "Log the user in",
-            f"Answers 200 with user_id, access_token (valid {access_minutes} min) and refresh_token "
-            f"(valid {refresh_days} days). Keep them as ACCESS_TOKEN and REFRESH_TOKEN. Logins are "
-            "limited per end-user IP, which X-End-User-IP names.",
-            _curl_post(
-                f"{base_url}login", _literal_body({"email": EXAMPLE_EMAIL, "password": EXAMPLE_PASSWORD}), end_user=True
-            ),
-        ),
-        QuickstartStep(
-            "refresh",
-            "Refresh the tokens",
-            "Spends the refresh token and answers a new pair: keep the new refresh_token. Presenting a "
-            "spent one again answers token_reused and revokes every token of that login.",
-            _curl_post(f"{base_url}token/refresh", _body_with_variable("refresh_token", "REFRESH_TOKEN")),
-        ),
-        QuickstartStep(
-            "verify",
-            "Check an access token",
-            "Answers {\"active\": true, \"user_id\": …, \"email\": …, \"exp\": …} for a live token and "
-            "{\"active\": false} otherwise, also once the token's login has been logged out. You can also "
-            "verify tokens offline with the public keys below, but those checks see a logout only at exp.",
-            _curl_post(f"{base_url}token/verify", _body_with_variable("token", "ACCESS_TOKEN")),
-        ),
-        QuickstartStep(
-            "logout",
-            "Log out",
-            "Revokes the refresh token and every token refreshed from the same login; token/verify then "
-            "reports that login's access tokens inactive. Answers 204, also when it was already revoked.",
-            _curl_post(f"{base_url}logout", _body_with_variable("refresh_token", "REFRESH_TOKEN")),
-        ),
-    ]
-    return steps
 
 
 # Runs as printed: tests/authsvc/test_docs_page_offline_verification.py executes it.

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
-from authsvc import client_docs
+from authsvc import client_docs, quickstart
 from core.errors import NotFound
 from tenants.selectors import api_base_url, client_get, parse_client_id
 
@@ -46,7 +46,7 @@ def client_docs_page(request, client_id: str):
         "issuer": settings.AUTHSVC_ISSUER,
         "verification_recipe": client_docs.offline_verification_recipe(client),
         "endpoints": ENDPOINTS,
-        "quickstart": client_docs.quickstart_steps(client, base_url),
+        "quickstart": quickstart.quickstart_steps(client, base_url),
         "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
         "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
         "rate_limits": client_docs.rate_limit_rows(client),

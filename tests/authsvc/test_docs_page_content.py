@@ -108,18 +108,29 @@ def test_quickstart_is_in_order_with_the_client_id_and_only_a_key_placeholder(ap
 
 
 @pytest.mark.parametrize(
-    ("required", "setting_text", "has_verify_step"),
-    [(True, "Required.", True), (False, "Not required.", False)],
+    ("required", "setting_text", "verify_text"),
+    [(True, "Required.", "Until then login answers email_not_verified."), (False, "Not required.", "login works either way")],
 )
-def test_email_verification_setting_and_its_quickstart_step(api, required, setting_text, has_verify_step):
-    """The page states the client's email verification setting; only then does the quickstart confirm the email."""
+def test_email_verification_setting_and_its_quickstart_step(api, required, setting_text, verify_text):
+    """The page states the client's email verification setting; the quickstart confirms the email before login, saying whether login waits for it."""
     tenant = make_tenant("Verify Co", require_email_verification=required)
     page = docs_page(api, tenant.client_id)
 
     assert f"<strong>{setting_text}</strong>" in page
-    assert ('id="step-email-verify"' in page) is has_verify_step
-    if has_verify_step:
-        assert page.index('id="step-signup"') < page.index('id="step-email-verify"') < page.index('id="step-login"')
+    assert page.index('id="step-signup"') < page.index('id="step-email-resend"') < page.index('id="step-email-verify"') < page.index('id="step-login"')
+    assert verify_text in re.search(r'<li id="step-email-verify">.*?</li>', page, re.DOTALL)[0]
+
+
+def test_a_schema_without_a_stored_example_says_what_to_fill_in(api):
+    """No example could be worked out: sign-up and update name the required fields instead of showing a body that answers 400."""
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "required": ["code"]}
+    tenant = make_tenant("Code Co", custom_fields_schema=schema)
+    page = docs_page(api, tenant.client_id)
+
+    for step in ("signup", "user-update"):
+        item = html.unescape(re.search(rf'<li id="step-{step}">.*?</li>', page, re.DOTALL)[0])
+        assert "No example could be worked out" in item and "(required: code)" in item
+        assert "custom_fields" not in step_command(page, step)
 
 
 def test_custom_fields_schema_is_pretty_printed_and_escaped(api):

@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -51,3 +52,17 @@ def test_a_schema_with_costly_examples_registers_and_its_page_renders_promptly(a
         assert time.process_time() - started < PAGE_CPU_SECONDS
         assert page.status_code == 200
     assert signup_body(api, client_id)["custom_fields"] == {"tags": ["x", *range(3000)]}
+
+
+def test_an_example_with_quotes_and_dollars_reaches_the_server_as_stored(api):
+    """A stored example holding ' and $ is quoted for the shell, not dropped: bash hands curl exactly its JSON."""
+    tenant = make_tenant("Quote Co", custom_fields_schema=PLAN_SCHEMA)
+    stored = {"plan": "O'Brien's $HOME `id` \\ \""}
+    Client.objects.filter(pk=tenant.client.pk).update(custom_fields_example=stored)
+    page = api.get(f"/docs/clients/{tenant.client_id}/").content.decode()
+    command = html.unescape(re.search(r'<li id="step-signup">.*?<pre>(.*?)</pre>', page, re.DOTALL)[1])
+    word = re.search(r"^  -d (.*)$", command, re.MULTILINE)[1]
+
+    printed = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, text=True, check=True).stdout
+
+    assert json.loads(printed)["custom_fields"] == stored

@@ -1,0 +1,103 @@
+"""A client's Quickstart runs as written: every curl line of its docs page, with real curl, against a
+live server, for a client whose schema requires a custom field; the mailed tokens come from the
+real mail."""
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import make_tenant
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.store_independent,
+    pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed (.ci/run installs it)"),
+]
+
+PLAN_SCHEMA = {"type": "object", "required": ["plan"], "properties": {"plan": {"enum": ["free", "pro"]}}}
+KEY_PLACEHOLDER = "paste the access key shown at registration here"
+# Each step's status, in the page's order.
+STATUSES = {
+    "signup": 201,
+    "email-resend": 202,
+    "email-verify": 200,
+    "login": 200,
+    "refresh": 200,
+    "verify": 200,
+    "logout": 204,
+    "password-forgot": 202,
+    "password-reset": 200,
+    "users-list": 200,
+    "user-get": 200,
+    "user-update": 200,
+    "user-delete": 204,
+}
+
+
+def quickstart(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """The lines the reader sets first, and each step's anchor and command, as copied from the page."""
+    section = re.search(r'<section id="quickstart".*?</section>', page, re.DOTALL)[0]
+    prelude = html.unescape(re.search(r"<pre>(.*?)</pre>", section, re.DOTALL)[1])
+    steps = re.findall(r'<li id="step-([a-z-]+)">.*?<pre>(.*?)</pre>', section, re.DOTALL)
+    return prelude, [(anchor, html.unescape(command)) for anchor, command in steps]
+
+
+def run(prelude: str, variables: dict[str, str], command: str) -> tuple[int, str]:
+    """One step in bash after the prelude and the variables its reader kept; its status and body."""
+    assignments = "".join(f"export {name}='{value}'\n" for name, value in variables.items())
+    command = command.replace("curl -sS", "curl -sS -w '\\n%{http_code}'", 1)
+    result = subprocess.run(["bash", "-c", f"{prelude}\n{assignments}{command}"], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    body, _, status = result.stdout.rpartition("\n")
+    return int(status), body
+
+
+def mailed_token(mailoutbox, page: str) -> str:
+    """The token of the newest mail's link to one of our link pages (`verify-email`, `reset-password`)."""
+    links = re.findall(rf"https?://\S+/links/[0-9a-f-]{{36}}/{page}\?\S+", mailoutbox[-1].body)
+    assert links, mailoutbox[-1].body
+    return parse_qs(urlsplit(links[0]).query)["token"][0]
+
+
+def keep(anchor: str, answer: dict, variables: dict[str, str], mailoutbox) -> None:
+    """What the page tells its reader to keep after this step."""
+    if anchor == "signup":
+        variables["USER_ID"] = answer["user_id"]
+    elif anchor == "email-resend":
+        variables["EMAIL_TOKEN"] = mailed_token(mailoutbox, "verify-email")
+    elif anchor in ("login", "refresh"):
+        variables |= {"ACCESS_TOKEN": answer["access_token"], "REFRESH_TOKEN": answer["refresh_token"]}
+    elif anchor == "password-forgot":
+        variables["RESET_TOKEN"] = mailed_token(mailoutbox, "reset-password")
+
+
+@pytest.mark.parametrize("require_email_verification", [False, True], ids=["verification-optional", "verification-required"])
+def test_every_quickstart_line_runs_as_written_for_a_client_with_a_required_field(api, live_server, settings, mailoutbox, require_email_verification):
+    """Sign-up, email confirmation, tokens, password reset and the users API, copied from the page, answer as it says."""
+
+    settings.AUTHSVC_PUBLIC_URL = live_server.url
+    tenant = make_tenant("Plan Co", custom_fields_schema=PLAN_SCHEMA, require_email_verification=require_email_verification)
+    prelude, steps = quickstart(api.get(f"/docs/clients/{tenant.client_id}/").content.decode())
+    assert KEY_PLACEHOLDER in prelude
+    prelude = prelude.replace(KEY_PLACEHOLDER, tenant.access_key)
+
+    variables: dict[str, str] = {}
+    answers = {}
+    for anchor, command in steps:
+        status, body = run(prelude, variables, command)
+        assert (anchor, status) == (anchor, STATUSES.get(anchor)), body
+        answers[anchor] = json.loads(body) if body.strip() else {}
+        keep(anchor, answers[anchor], variables, mailoutbox)
+
+    assert [anchor for anchor, _ in steps] == list(STATUSES)
+    assert answers["signup"]["custom_fields"] == {"plan": "free"}
+    assert answers["email-verify"]["email_verified"] is True
+    assert answers["verify"]["active"] is True
+    assert [user["user_id"] for user in answers["users-list"]["results"]] == [variables["USER_ID"]]
+    assert answers["user-update"]["custom_fields"] == {"plan": "free"}
