@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField
-from core.serializers import FlatSerializer, QuerySerializer
+from core.serializers import FlatSerializer, QuerySerializer, StrictSerializer
 
 MAX_TOKEN_LENGTH = 8192  # access tokens (verify) and the JWT refresh tokens of earlier releases
 ACCESS_TOKEN_HELP = (
@@ -106,7 +106,11 @@ class IntrospectionOutput(FlatSerializer):
     iat = serializers.IntegerField(required=False)
 
 
-class UserUpdateInput(serializers.Serializer):
+class UserUpdateInput(StrictSerializer):
+    """What a client may change on a user; any other key is refused (400 naming it)."""
+
+    read_only_names = frozenset({"email", "email_verified", "user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
+
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
 

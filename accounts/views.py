@@ -273,7 +273,8 @@ class UserGetApi(_UserApi):
             "Replaces the user's `custom_fields` (checked against the client's schema) and/or sets "
             "`is_active`. Deactivating a user revokes all their refresh tokens, and they can no longer "
             "log in (403 `account_disabled`) until you set `is_active` back to true. Answers the "
-            "updated user; 404 `not_found` if this client has no such user."
+            "updated user; 404 `not_found` if this client has no such user. Any other key (read-only "
+            "or unknown) is a 400 `invalid_request` naming it in `fields`, and nothing changes."
         ),
         request=UserUpdateInput,
         responses={200: UserOutput},

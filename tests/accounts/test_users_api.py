@@ -264,6 +264,28 @@ def test_patch_refuses_a_non_boolean_is_active(user):
     assert get_user(user).json()["is_active"] is True
 
 
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ({"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "read-only"}),
+        ({"user_id": str(uuid.uuid4()), "is_active": False}, {"user_id": "read-only"}),
+        ({"password": "Another-horse-battery-7"}, {"password": "read-only"}),
+        ({"nickname": "ada"}, {"nickname": "Unknown"}),
+        ({"is_active": "no", "colour": "red"}, {"is_active": "boolean", "colour": "Unknown"}),
+    ],
+)
+def test_patch_refuses_unknown_and_read_only_fields_naming_them(user, body, refused):
+    """A key PATCH cannot set is a 400 naming it (with any other refused field), and nothing changes."""
+    before = get_user(user).json()
+    response = patch_user(user, body)
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert set(fields) == set(refused)
+    for name, words in refused.items():
+        assert words in fields[name][0]
+    assert get_user(user).json() == before
+
+
 # --- DELETE --------------------------------------------------------------------------------
 
 
