@@ -90,7 +90,8 @@ class TokenFamilyRevoked(Event, name="token.family_revoked"):
 
 @dataclass(frozen=True, kw_only=True)
 class UserUpdated(Event, name="user.updated"):
-    """A user's custom fields or active flag changed; `is_active` is the new state, when it changed."""
+    """A user's custom fields, active flag or verified flag (marked verified) changed; `fields` names them
+    and `is_active` is the new state, when it changed."""
 
     fields: tuple[str, ...]
     is_active: bool | None = None

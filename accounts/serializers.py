@@ -109,10 +109,18 @@ class IntrospectionOutput(FlatSerializer):
 class UserUpdateInput(StrictSerializer):
     """What a client may change on a user; any other key is refused (400 naming it)."""
 
-    read_only_names = frozenset({"email", "email_verified", "user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
+    read_only_names = frozenset({"email", "user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
 
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
+    email_verified = StrictBooleanField(
+        required=False, help_text="Only `true`: marks the email verified (you vouch for the address). `false` is refused."
+    )
+
+    def validate_email_verified(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("Only true: a verified email cannot be marked unverified.")
+        return value
 
 
 class UserListQuery(QuerySerializer):

@@ -268,10 +268,11 @@ class UserGetApi(_UserApi):
 
 @extend_schema_view(
     patch=client_operation(
-        summary="Update custom_fields or is_active",
+        summary="Update custom_fields, is_active or email_verified",
         description=(
-            "Replaces the user's `custom_fields` (checked against the client's schema) and/or sets "
-            "`is_active`. Deactivating a user revokes all their refresh tokens, and they can no longer "
+            "Replaces the user's `custom_fields` (checked against the client's schema), sets "
+            "`is_active`, and/or marks the email verified with `email_verified: true` (when you have "
+            "checked the address yourself; `false` is refused). Deactivating a user revokes all their refresh tokens, and they can no longer "
             "log in (403 `account_disabled`) until you set `is_active` back to true. Answers the "
             "updated user; 404 `not_found` if this client has no such user. Any other key (read-only "
             "or unknown) is a 400 `invalid_request` naming it in `fields`, and nothing changes."

@@ -1,4 +1,5 @@
-"""The client's management of its users: update (custom fields, active flag) and delete."""
+"""The client's management of its users: update (custom fields, active flag, marking the email
+verified) and delete."""
 
 from accounts.events import UserDeleted, UserUpdated, UserUpdateFailed
 from accounts.flows.tokens import user_tokens_revoke
@@ -14,8 +15,14 @@ def user_update(
     user: AbstractTenantUser,
     custom_fields: dict | None = None,
     is_active: bool | None = None,
+    email_verified: bool | None = None,
     request_meta: RequestMeta | None = None,
 ) -> AbstractTenantUser:
+    """Apply what is given; one `user.updated` names the fields that changed (none: an empty tuple).
+
+    `email_verified=True` marks the address verified (the client or staff vouch for it); it can
+    only be set, never cleared, here (the serializer refuses false).
+    """
     changed: list[str] = []
     if custom_fields is not None:
         with failures_published(UserUpdateFailed, client_id=client.client_id, request_meta=request_meta):
@@ -26,6 +33,9 @@ def user_update(
         # Both ways: a reactivated user's tokens from before the deactivation stay dead.
         user.token_generation = user.current_token_generation + 1
         changed.append("is_active")
+    if email_verified and not user.email_verified:
+        user.email_verified = True
+        changed.append("email_verified")
     if changed:
         also = ["token_generation"] if "is_active" in changed else []
         user.save(update_fields=[*changed, *also, "updated_at"])
