@@ -165,6 +165,25 @@ class PasswordResetFailed(Failure, name="password.reset_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PasswordChanged(Event, name="password.changed"):
+    """A password was changed with the current one (users/<id>/password); every refresh token was revoked."""
+
+    revoked_tokens: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordChangeFailed(Failure, name="password.change_failed"):
+    """A change was refused: the current password is wrong (invalid_credentials) or the new one (`fields`)."""
+
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "PasswordChangeFailed":
+        refused = tuple(sorted(error.fields or {})) or None
+        return cls(user_id=error.user_id, reason=error.code, fields=refused, **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
 class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
     """A mail was given up on after its retries (a dead letter, for staff to retry or discard)."""
 

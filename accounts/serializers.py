@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from email_validator import EmailNotValidError
 from rest_framework import serializers
 
@@ -106,6 +107,16 @@ class IntrospectionOutput(FlatSerializer):
     iat = serializers.IntegerField(required=False)
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueOnlyField(StrictBooleanField):
+    """A flag that can only be set: `true`; `false` is refused (and the schema says so)."""
+
+    def to_internal_value(self, data):
+        if super().to_internal_value(data) is not True:
+            raise serializers.ValidationError("Only true: this flag can be set, not cleared.")
+        return True
+
+
 class UserUpdateInput(StrictSerializer):
     """What a client may change on a user; any other key is refused (400 naming it)."""
 
@@ -113,14 +124,9 @@ class UserUpdateInput(StrictSerializer):
 
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
-    email_verified = StrictBooleanField(
+    email_verified = TrueOnlyField(
         required=False, help_text="Only `true`: marks the email verified (you vouch for the address). `false` is refused."
     )
-
-    def validate_email_verified(self, value: bool) -> bool:
-        if value is not True:
-            raise serializers.ValidationError("Only true: a verified email cannot be marked unverified.")
-        return value
 
 
 class UserListQuery(QuerySerializer):
@@ -142,6 +148,13 @@ class EmailOnlyInput(serializers.Serializer):
 
 class PasswordResetInput(serializers.Serializer):
     token = TokenInputField()
+    new_password = PasswordInputField()
+
+
+class PasswordChangeInput(StrictSerializer):
+    """The user's current password and the new one; any other key is refused (400 naming it)."""
+
+    current_password = PasswordInputField()
     new_password = PasswordInputField()
 
 

@@ -52,6 +52,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.PasswordResetRequested: "password_forgot",
     accounts_events.PasswordReset: "password_reset",
     accounts_events.PasswordResetFailed: "password_reset",
+    accounts_events.PasswordChanged: "password_change",
+    accounts_events.PasswordChangeFailed: "password_change",
     accounts_events.MailDeliveryFailed: "mail_delivery",
     accounts_events.TokensPurged: "token_purge",
     accounts_events.UserEmailsNormalized: "email_normalize",

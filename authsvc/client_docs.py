@@ -22,8 +22,8 @@ EXAMPLE_PASSWORD = "correct horse battery staple"
 
 RATE_LIMIT_MEANINGS = {
     "access_key": "Calls made with one access key, all endpoints together.",
-    "login_email": "Login attempts for one email address.",
-    "login_ip": "Login attempts from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
+    "login_email": "Login attempts and password changes (users/{id}/password) for one email address.",
+    "login_ip": "Login attempts and password changes from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "signup_ip": "Sign-ups from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "mail_email": "Verification and password-reset mails to one email address.",
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot), all addresses together.",

@@ -60,7 +60,7 @@ class QuerySerializer(serializers.Serializer):
 class StrictSerializer(serializers.Serializer):
     """A JSON body whose keys must all be fields of the serializer: anything else is a 400 naming it.
 
-    DRF drops keys it has no field for, so `PATCH users/<id>` with `{"email_verified": true}`
+    DRF drops keys it has no field for, so `PATCH users/{id}` with `{"email_verified": true}`
     answered 200 and changed nothing. Keys in `read_only_names` (what the resource shows but this
     call cannot set) are refused as read-only, any other as unknown; both are listed in `fields`
     beside the declared fields' own errors.
