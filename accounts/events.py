@@ -90,11 +90,12 @@ class TokenFamilyRevoked(Event, name="token.family_revoked"):
 
 @dataclass(frozen=True, kw_only=True)
 class UserUpdated(Event, name="user.updated"):
-    """A user's custom fields, active flag or verified flag (marked verified) changed; `fields` names them
-    and `is_active` is the new state, when it changed."""
+    """A user's custom fields, active flag, verified flag (marked verified) or email changed; `fields` names
+    them, `is_active` is the new state when it changed, `email_change` whether the new email is pending or applied."""
 
     fields: tuple[str, ...]
     is_active: bool | None = None
+    email_change: str | None = None  # "pending" (a link went to the new address) or "applied"; never an address
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,8 +124,14 @@ class EmailVerified(Event, name="email.verified"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EmailChanged(Event, name="email.changed"):
+    """A pending email change was confirmed with the link mailed to the new address; the old one is notified."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EmailVerifyFailed(Failure, name="email.verify_failed"):
-    """A verification token was refused (invalid_token); `problem` says why: expired, used_or_stale, ..."""
+    """A verification or email-change token was refused (invalid_token; `problem` says why: expired,
+    used_or_stale, ...), or the new address was taken meanwhile (email_taken)."""
 
     problem: str | None = None
 

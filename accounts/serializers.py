@@ -90,6 +90,12 @@ class UserOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class UserUpdateOutput(UserOutput):
+    email_change_pending = serializers.BooleanField(
+        required=False, help_text="Present and true when `email` was sent and the change waits for the mailed link."
+    )
+
+
 class SignupOutput(serializers.Serializer):
     user_id = serializers.UUIDField()
     email = serializers.EmailField()
@@ -120,12 +126,19 @@ class TrueOnlyField(StrictBooleanField):
 class UserUpdateInput(StrictSerializer):
     """What a client may change on a user; any other key is refused (400 naming it)."""
 
-    read_only_names = frozenset({"email", "user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
+    read_only_names = frozenset({"user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
 
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
     email_verified = TrueOnlyField(
-        required=False, help_text="Only `true`: marks the email verified (you vouch for the address). `false` is refused."
+        required=False,
+        help_text="Only `true`: marks the email verified (you vouch for the address; with `email`, for the new "
+        "one, which then applies at once). `false` is refused.",
+    )
+    email = EmailInputField(
+        required=False,
+        help_text="A new address. When the client requires verification it is pending until the link mailed "
+        "to it is followed; otherwise it applies at once (unverified). The old address is notified either way.",
     )
 
 

@@ -49,6 +49,7 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.EmailVerificationRequested: "email_resend",
     accounts_events.EmailVerified: "email_verify",
     accounts_events.EmailVerifyFailed: "email_verify",
+    accounts_events.EmailChanged: "email_change",
     accounts_events.PasswordResetRequested: "password_forgot",
     accounts_events.PasswordReset: "password_reset",
     accounts_events.PasswordResetFailed: "password_reset",

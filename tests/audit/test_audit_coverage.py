@@ -124,6 +124,8 @@ CASES = {
     "password-change-wrong": (on_a_user_path("password", {"current_password": NEW_PASSWORD, "new_password": NEW_PASSWORD}), 401, [("password_change", FAILED)]),
     "password-change-invalid": (on_a_user_path("password", {}), 400, [("password_change", FAILED)]),
     "user-update": (on_a_user({"custom_fields": {"plan": "pro"}}, method="PATCH"), 200, [("user_update", SUCCESS)]),
+    "user-update-email": (on_a_user({"email": "new@example.com"}, method="PATCH"), 200, [("user_update", SUCCESS)]),
+    "user-update-same-email": (on_a_user({"email": "ada@example.com"}, method="PATCH"), 200, [("user_update", SUCCESS)]),
     "user-update-unknown": (posting(NO_SUCH_USER, {"custom_fields": {}}, method="PATCH"), 404, [("user_update", FAILED)]),
     "user-delete": (on_a_user(method="DELETE"), 204, [("user_delete", SUCCESS)]),
     "user-delete-unknown": (posting(NO_SUCH_USER, method="DELETE"), 404, [("user_delete", FAILED)]),
