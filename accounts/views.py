@@ -283,7 +283,8 @@ class UserGetApi(_UserApi):
             "once, unverified. Send `email_verified: true` with it to vouch for the new address: it then "
             "applies at once, verified. Either way the old address is mailed a notice once the change is "
             "made, and tokens and sessions are left alone. 409 `email_taken` if another user of this "
-            "client has the address (checked again when the change is made)."
+            "client has the address (checked again when the change is made); a call with `email` counts "
+            "in the client's mail quota (`mail_client`, 429 over it)."
         ),
         request=UserUpdateInput,
         responses={200: UserUpdateOutput},
@@ -296,6 +297,8 @@ class UserUpdateApi(_UserApi):
 
     def patch(self, request, client_id, user_id):
         data = self.validated(UserUpdateInput)
+        if "email" in data:
+            self.limit_mail()  # it may mail the new address and the old one
         user = users.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
         answer = UserOutput(user).data
         if "email" in data and normalize_email(data["email"]) != user.email:

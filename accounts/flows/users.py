@@ -52,16 +52,8 @@ def user_update(
         user_tokens_revoke(client=client, user_id=user.user_id)
     # The new state too: an audit trail of a user switched off and on again must say which was which.
     new_state = user.is_active if "is_active" in changed else None
-    publish(
-        UserUpdated(
-            client_id=client.client_id,
-            user_id=user.user_id,
-            request_meta=request_meta,
-            fields=tuple(changed),
-            is_active=new_state,
-            email_change=email_change,
-        )
-    )
+    envelope = {"client_id": client.client_id, "user_id": user.user_id, "request_meta": request_meta}
+    publish(UserUpdated(**envelope, fields=tuple(changed), is_active=new_state, email_change=email_change))
     return user
 
 

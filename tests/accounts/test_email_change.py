@@ -144,3 +144,17 @@ def test_an_invalid_address_is_400_naming_email(tenant, email):
     user = sign_up(tenant, OLD)
     response = patch_email(tenant, user.user_id, email)
     assert (response.status_code, list(response.json()["fields"])) == (400, ["email"])
+
+
+def test_email_changes_count_in_the_clients_mail_quota(tenant, mailoutbox):
+    """A call with `email` may mail: over the client's `mail_client` limit it is 429 and nothing changes."""
+    user = sign_up(tenant, OLD)
+    tenant.client.rate_limits = {"mail_client": "1/h"}
+    tenant.client.save(update_fields=["rate_limits"])
+    assert patch_email(tenant, user.user_id, NEW).status_code == 200
+
+    response = patch_email(tenant, user.user_id, "grace@example.com")
+
+    assert response.status_code == 429
+    assert stored(tenant, user.user_id)["email"] == NEW
+    assert [message.to for message in mailoutbox] == [[OLD]]
