@@ -1,7 +1,7 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
 Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
-(which revokes the user's tokens), reactivating one and deleting one. Nothing here ever shows a refresh
+(which revokes the user's tokens), reactivating one, marking one's email verified and deleting one. Nothing here ever shows a refresh
 token or its hash.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
@@ -36,7 +36,7 @@ from tenants.models import Client
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
-USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "delete": "Delete"}
+USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "mark_verified": "Mark verified", "delete": "Delete"}
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -203,6 +203,13 @@ def _reactivate(request, client: Client, users: list) -> None:
     messages.success(request, f"Reactivated {len(users)} user(s); they log in again to get tokens.")
 
 
+def _mark_verified(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
+    for user in users:
+        user_update(client=client, user=user, email_verified=True, request_meta=meta)
+    messages.success(request, f"Marked {len(users)} user(s)' email verified.")
+
+
 def _delete(request, client: Client, users: list) -> None:
     meta = staff_request_meta(request)
     for user in users:
@@ -219,7 +226,7 @@ def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
     return TemplateResponse(request, "admin/accounts/client_users_delete_confirmation.html", context)
 
 
-USER_ACTION_SERVICES = {"deactivate": _deactivate, "reactivate": _reactivate, "delete": _delete}
+USER_ACTION_SERVICES = {"deactivate": _deactivate, "reactivate": _reactivate, "mark_verified": _mark_verified, "delete": _delete}
 
 
 def _act_on_users(request, client: Client):
@@ -263,7 +270,8 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users; POST deactivates, reactivates or (after confirmation) deletes some of them."""
+    """GET lists the client's users; POST deactivates, reactivates, marks verified or (after
+    confirmation) deletes some of them."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

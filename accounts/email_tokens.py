@@ -29,6 +29,10 @@ MAX_EMAIL_TOKEN_LENGTH = 2048  # a real one is about 250 characters
 class Purpose(StrEnum):
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
+    # A new address to switch to, mailed to that address: the token carries it (`e`), so no
+    # column holds a pending address; the fingerprint covers the current email, so the token
+    # dies if the email changes meanwhile (or once it is used).
+    CHANGE_EMAIL = "change_email"
 
 
 class EmailTokenRefused(InvalidRequest):
@@ -68,13 +72,15 @@ def user_state_matches(user: AbstractTenantUser, *, purpose: Purpose, fingerprin
     return hmac_matches(_fingerprint_salt(purpose), _user_state(user), fingerprint, length=FINGERPRINT_LENGTH)
 
 
-def email_token_make(*, client: Client, user: AbstractTenantUser, purpose: Purpose) -> str:
+def email_token_make(*, client: Client, user: AbstractTenantUser, purpose: Purpose, new_email: str | None = None) -> str:
     payload = {
         "c": client.client_id.hex,
         "u": user.user_id.hex,
         "p": str(purpose),
         "f": user_state_fingerprint(user, purpose=purpose),
     }
+    if new_email is not None:
+        payload["e"] = new_email
     return signing.dumps(payload, salt=_salt(client_id=client.client_id, purpose=purpose), compress=True)
 
 
@@ -98,6 +104,29 @@ def email_token_signed(*, client: Client, token: str, purpose: Purpose) -> None:
     """Whether `token` is one we signed for this client and purpose within its 24 hours; raises
     EmailTokenRefused. Reads nothing: whatever a stranger sends costs one HMAC and no store access."""
     _payload(client=client, token=token, purpose=purpose)
+
+
+def email_token_purpose(*, client: Client, token: str, purposes: tuple[Purpose, ...]) -> Purpose:
+    """Which of `purposes` this token was signed for (one HMAC each, no store read); raises
+    EmailTokenRefused when none: one link page serves verification and email change."""
+    for purpose in purposes[:-1]:
+        try:
+            _payload(client=client, token=token, purpose=purpose)
+            return purpose
+        except EmailTokenRefused as error:
+            if error.problem != "bad_signature":
+                raise
+    _payload(client=client, token=token, purpose=purposes[-1])
+    return purposes[-1]
+
+
+def email_change_token_read(*, client: Client, token: str) -> tuple[AbstractTenantUser, str]:
+    """The user and the new address of a CHANGE_EMAIL token, while it is usable; raises EmailTokenRefused."""
+    user = email_token_user(client=client, token=token, purpose=Purpose.CHANGE_EMAIL)
+    new_email = _payload(client=client, token=token, purpose=Purpose.CHANGE_EMAIL).get("e")
+    if not isinstance(new_email, str) or not new_email:
+        raise EmailTokenRefused("bad_signature", user_id=user.user_id)
+    return user, new_email
 
 
 def email_token_user(*, client: Client, token: str, purpose: Purpose) -> AbstractTenantUser:

@@ -49,25 +49,43 @@ class LinkMail:
 LINK_MAILS = {
     MailKind.VERIFY_EMAIL: LinkMail('Verify your email address for "{client_name}"', VERIFY_EMAIL_PAGE, Purpose.VERIFY_EMAIL),
     MailKind.PASSWORD_RESET: LinkMail('Reset your password for "{client_name}"', RESET_PASSWORD_PAGE, Purpose.RESET_PASSWORD),
+    # Opens the verification page too: its token says it is a change (accounts.link_pages).
+    MailKind.EMAIL_CHANGE: LinkMail('Confirm your new email address for "{client_name}"', VERIFY_EMAIL_PAGE, Purpose.CHANGE_EMAIL),
 }
+# Mails without a link: a notice to an address that is no longer the account's.
+NOTICE_MAILS = {MailKind.EMAIL_CHANGED: 'The email address of your "{client_name}" account was changed'}
 
 
-def send_link_mail(*, kind: str, client: Client, user: AbstractTenantUser, message_id: str) -> None:
-    """Render and send a mail of `kind` with a link token minted now; a failed send raises."""
+def send_link_mail(*, kind: str, client: Client, user: AbstractTenantUser, message_id: str, to: str | None = None) -> None:
+    """Render and send a mail of `kind` with a link token minted now; a failed send raises.
+
+    `to`: another address than the user's, the new one of an email change (which the token carries).
+    """
     mail = LINK_MAILS[kind]
-    token = email_token_make(client=client, user=user, purpose=mail.purpose)
+    new_email = to if mail.purpose == Purpose.CHANGE_EMAIL else None
+    token = email_token_make(client=client, user=user, purpose=mail.purpose, new_email=new_email)
     context = {
         "client_name": _one_line(client.client_name),
-        "email": user.email,
+        "email": to or user.email,
         "service_host": urlsplit(settings.AUTHSVC_PUBLIC_URL).netloc,
         "link": link_url(client=client, page=mail.page, token=token),
         "valid_hours": VALID_HOURS,
     }
+    _send(kind, subject=mail.subject.format(client_name=client.client_name), to=to or user.email, context=context, message_id=message_id)
+
+
+def send_notice_mail(*, kind: str, client: Client, to: str, message_id: str) -> None:
+    """A mail of `kind` without a link (NOTICE_MAILS) to `to`; a failed send raises."""
+    context = {"client_name": _one_line(client.client_name), "email": to, "service_host": urlsplit(settings.AUTHSVC_PUBLIC_URL).netloc}
+    _send(kind, subject=NOTICE_MAILS[kind].format(client_name=client.client_name), to=to, context=context, message_id=message_id)
+
+
+def _send(kind: str, *, subject: str, to: str, context: dict, message_id: str) -> None:
     message = EmailMultiAlternatives(
-        subject=_one_line(mail.subject.format(client_name=client.client_name)),
+        subject=_one_line(subject),
         body=render_to_string(f"accounts/email/{kind}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        to=[to],
         headers={"Message-ID": message_id},
     )
     message.attach_alternative(render_to_string(f"accounts/email/{kind}.html", context), "text/html")

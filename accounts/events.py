@@ -90,10 +90,12 @@ class TokenFamilyRevoked(Event, name="token.family_revoked"):
 
 @dataclass(frozen=True, kw_only=True)
 class UserUpdated(Event, name="user.updated"):
-    """A user's custom fields or active flag changed; `is_active` is the new state, when it changed."""
+    """A user's custom fields, active flag, verified flag (marked verified) or email changed; `fields` names
+    them, `is_active` is the new state when it changed, `email_change` whether the new email is pending or applied."""
 
     fields: tuple[str, ...]
     is_active: bool | None = None
+    email_change: str | None = None  # "pending" (a link went to the new address) or "applied"; never an address
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,8 +124,14 @@ class EmailVerified(Event, name="email.verified"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EmailChanged(Event, name="email.changed"):
+    """A pending email change was confirmed with the link mailed to the new address; the old one is notified."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class EmailVerifyFailed(Failure, name="email.verify_failed"):
-    """A verification token was refused (invalid_token); `problem` says why: expired, used_or_stale, ..."""
+    """A verification or email-change token was refused (invalid_token; `problem` says why: expired,
+    used_or_stale, ...), or the new address was taken meanwhile (email_taken)."""
 
     problem: str | None = None
 
@@ -161,6 +169,25 @@ class PasswordResetFailed(Failure, name="password.reset_failed"):
         if problem is not None:
             return cls(user_id=error.user_id, reason="invalid_token", problem=problem, **envelope)
         return cls(user_id=error.user_id, reason=error.code, fields=tuple(sorted(error.fields or {})), **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordChanged(Event, name="password.changed"):
+    """A password was changed with the current one (users/<id>/password); every refresh token was revoked."""
+
+    revoked_tokens: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordChangeFailed(Failure, name="password.change_failed"):
+    """A change was refused: the current password is wrong (invalid_credentials) or the new one (`fields`)."""
+
+    fields: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "PasswordChangeFailed":
+        refused = tuple(sorted(error.fields or {})) or None
+        return cls(user_id=error.user_id, reason=error.code, fields=refused, **envelope)
 
 
 @dataclass(frozen=True, kw_only=True)

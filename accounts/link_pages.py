@@ -27,9 +27,10 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_signed, email_token_user
+from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_purpose, email_token_user
 from accounts.emails import RESET_PASSWORD_PAGE, VERIFY_EMAIL_PAGE
-from accounts.flows.email_verification import email_verify
+from accounts.errors import EmailTaken
+from accounts.flows.email_verification import VERIFY_PURPOSES, email_token_check, email_verify
 from accounts.flows.password_reset import password_reset_confirm
 from accounts.validation import MAX_PASSWORD_LENGTH
 from clientapi.ratelimits import enforce_client_limit
@@ -48,7 +49,8 @@ COUNTERS_UNAVAILABLE = (ConnectionInterrupted, RedisConnectionError, RedisTimeou
 UNAVAILABLE_RETRY_SECONDS = 5
 # What a refused request would have done, for its audit record.
 PAGE_ACTIONS = {VERIFY_EMAIL_PAGE: "email_verify", RESET_PASSWORD_PAGE: "password_reset"}
-PAGE_PURPOSES = {VERIFY_EMAIL_PAGE: Purpose.VERIFY_EMAIL, RESET_PASSWORD_PAGE: Purpose.RESET_PASSWORD}
+# The verification page also takes an email change's token (mailed to the new address).
+PAGE_PURPOSES = {VERIFY_EMAIL_PAGE: VERIFY_PURPOSES, RESET_PASSWORD_PAGE: (Purpose.RESET_PASSWORD,)}
 
 
 class NewPasswordForm(forms.Form):
@@ -99,9 +101,9 @@ def _refused(request: HttpRequest, client: Client, error: ServiceError, *, actio
 
 
 def _invalid_link(
-    request: HttpRequest, client: Client, error: EmailTokenRefused, *, referrer_policy: str = PAGE_REFERRER_POLICY
+    request: HttpRequest, client: Client, error: EmailTokenRefused | EmailTaken, *, referrer_policy: str = PAGE_REFERRER_POLICY
 ) -> HttpResponse:
-    context = {"client": client, "problems": error.fields["token"]}
+    context = {"client": client, "problems": (error.fields or {}).get("token") or [error.detail]}
     return _page(request, "invalid_link.html", context, status=400, referrer_policy=referrer_policy)
 
 
@@ -146,7 +148,7 @@ def _token_free_redirect(request: HttpRequest, page: str, client: Client) -> Htt
         return None
     token = request.GET["token"]
     try:
-        email_token_signed(client=client, token=token, purpose=PAGE_PURPOSES[page])
+        email_token_purpose(client=client, token=token, purposes=PAGE_PURPOSES[page])
     except EmailTokenRefused as error:
         return _invalid_link(request, client, error, referrer_policy=TOKEN_URL_REFERRER_POLICY)
     request.session[_session_key(page, client)] = token
@@ -174,13 +176,13 @@ def verify_email_page(request: HttpRequest, client_id) -> HttpResponse:
     token = _token_of(request, VERIFY_EMAIL_PAGE, client)
     if request.method == "GET":  # shows the page: no attempt yet, nothing to announce
         try:
-            email_token_user(client=client, token=token, purpose=Purpose.VERIFY_EMAIL)
+            email_token_check(client=client, token=token)
         except EmailTokenRefused as error:
             return _invalid_link(request, client, error)
         return _page(request, "verify_email.html", {"client": client})
     try:
         user = email_verify(client=client, token=token, request_meta=request_meta(request, key_is_valid=False))
-    except EmailTokenRefused as error:
+    except (EmailTokenRefused, EmailTaken) as error:  # taken: the new address was registered meanwhile
         return _invalid_link(request, client, error)
     _forget_token(request, VERIFY_EMAIL_PAGE, client)
     return _page(request, "done.html", {"client": client, "title": "Email address verified", "email": user.email})

@@ -4,6 +4,7 @@ over the flows, like accounts.views; the links' own pages are accounts.link_page
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.response import Response
 
+from accounts.errors import EmailTaken
 from accounts.flows import email_verification, password_reset
 from accounts.serializers import (
     AcceptedOutput,
@@ -30,13 +31,15 @@ FORGOT_ACCEPTED = {"detail": "If this email belongs to an account, a password re
         description=(
             "Marks the user's email verified, using the token from the link mailed at sign-up or by "
             "`email/resend`. You need it only if you send users to pages of your own: the mailed link "
-            "opens a page of ours that does this for them.\n\n"
+            "opens a page of ours that does this for them. The token of an email change (mailed to the "
+            "new address) switches the user to that address, verified; 409 `email_taken` if another "
+            "user of this client took the address meanwhile.\n\n"
             "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
             "`fields.token`."
         ),
         request=EmailTokenInput,
         responses={200: EmailVerifiedOutput},
-        errors=(400,),
+        errors=(400, EmailTaken),
         tags=[MAIL],
     )
 )

@@ -44,3 +44,5 @@ class MailKind(models.TextChoices):
     # The mails accounts sends: topics of the delivery kind "mail" (accounts.outbox).
     VERIFY_EMAIL = "verify_email", "email verification"
     PASSWORD_RESET = "password_reset", "password reset"
+    EMAIL_CHANGE = "email_change", "email change (to the new address)"
+    EMAIL_CHANGED = "email_changed", "email changed notice (to the old address)"

@@ -62,9 +62,27 @@ def outbound_mail_queue(*, client: Client, user: AbstractTenantUser | None, kind
 # --- the kind's hooks (the worker's side) -----------------------------------------------------
 
 
+def email_change_mails_queue(*, client: Client, user: AbstractTenantUser, new_email: str | None) -> None:
+    """An email change's mails: with `new_email`, the confirmation link to that address (the change
+    is pending); without, the notice to the old address `user.email` (the change was made)."""
+    if new_email is not None:
+        topic, target, payload = MailKind.EMAIL_CHANGE, new_email, {"user_id": str(user.user_id), "from": user.email}
+    else:
+        topic, target, payload = MailKind.EMAIL_CHANGED, user.email, {"user_id": str(user.user_id)}
+    delivery_queue(client=client, kind=KIND, topic=topic, target=target, payload=payload)
+
+
 def mail_recipient(delivery: Delivery) -> AbstractTenantUser | None:
-    """The user to mail, if the mail is still wanted and the address is still theirs."""
+    """The user to mail, if the mail is still wanted and the address is still theirs.
+
+    An email change's mails go to another address than the user's: the confirmation to the new
+    one while the user's address is still the one it was asked from, the notice to the old one
+    as long as the user exists."""
     user = user_get(client=delivery.client, user_id=delivery.payload["user_id"])
+    if delivery.topic == MailKind.EMAIL_CHANGED:
+        return user
+    if delivery.topic == MailKind.EMAIL_CHANGE:
+        return user if user is not None and user.is_active and user.email == delivery.payload.get("from") else None
     if not mail_wanted(user, delivery.topic) or user.email != delivery.target:
         return None
     return user
@@ -74,7 +92,11 @@ def mail_send(delivery: Delivery, user: AbstractTenantUser) -> None:
     # The row's id, not email.utils.make_msgid (which adds the time and a random number): a mail
     # sent again after a crash must be the same message to the relay and the reader.
     message_id = f"<{delivery.delivery_id}@{emails.service_host() or 'authsvc.invalid'}>"
-    emails.send_link_mail(kind=delivery.topic, client=delivery.client, user=user, message_id=message_id)
+    if delivery.topic in emails.NOTICE_MAILS:
+        emails.send_notice_mail(kind=delivery.topic, client=delivery.client, to=delivery.target, message_id=message_id)
+        return
+    to = delivery.target if delivery.topic == MailKind.EMAIL_CHANGE else None
+    emails.send_link_mail(kind=delivery.topic, client=delivery.client, user=user, message_id=message_id, to=to)
 
 
 def mail_delivery_failed(delivery: Delivery) -> None:

@@ -1,9 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from email_validator import EmailNotValidError
 from rest_framework import serializers
 
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField
-from core.serializers import FlatSerializer, QuerySerializer
+from core.serializers import FlatSerializer, QuerySerializer, StrictSerializer
 
 MAX_TOKEN_LENGTH = 8192  # access tokens (verify) and the JWT refresh tokens of earlier releases
 ACCESS_TOKEN_HELP = (
@@ -93,6 +94,12 @@ class UserOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class UserUpdateOutput(UserOutput):
+    email_change_pending = serializers.BooleanField(
+        required=False, help_text="Present and true when `email` was sent and the change waits for the mailed link."
+    )
+
+
 class SignupOutput(serializers.Serializer):
     user_id = serializers.UUIDField()
     email = serializers.EmailField()
@@ -110,9 +117,33 @@ class IntrospectionOutput(FlatSerializer):
     iat = serializers.IntegerField(required=False)
 
 
-class UserUpdateInput(serializers.Serializer):
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueOnlyField(StrictBooleanField):
+    """A flag that can only be set: `true`; `false` is refused (and the schema says so)."""
+
+    def to_internal_value(self, data):
+        if super().to_internal_value(data) is not True:
+            raise serializers.ValidationError("Only true: this flag can be set, not cleared.")
+        return True
+
+
+class UserUpdateInput(StrictSerializer):
+    """What a client may change on a user; any other key is refused (400 naming it)."""
+
+    read_only_names = frozenset({"user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
+
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
+    email_verified = TrueOnlyField(
+        required=False,
+        help_text="Only `true`: marks the email verified (you vouch for the address; with `email`, for the new "
+        "one, which then applies at once). `false` is refused.",
+    )
+    email = EmailInputField(
+        required=False,
+        help_text="A new address. When the client requires verification it is pending until the link mailed "
+        "to it is followed; otherwise it applies at once (unverified). The old address is notified either way.",
+    )
 
 
 class UserListQuery(QuerySerializer):
@@ -134,6 +165,13 @@ class EmailOnlyInput(serializers.Serializer):
 
 class PasswordResetInput(serializers.Serializer):
     token = TokenInputField()
+    new_password = PasswordInputField()
+
+
+class PasswordChangeInput(StrictSerializer):
+    """The user's current password and the new one; any other key is refused (400 naming it)."""
+
+    current_password = PasswordInputField()
     new_password = PasswordInputField()
 
 

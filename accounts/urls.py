@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_pages, mail_views, views
+from accounts import link_pages, mail_views, user_views, views
 from core.routing import by_method
 
 client_api_urlpatterns = [
@@ -15,6 +15,7 @@ client_api_urlpatterns = [
         by_method(get=views.UserGetApi, patch=views.UserUpdateApi, delete=views.UserDeleteApi),
         name="user-detail",
     ),
+    path("users/<uuid:user_id>/password", user_views.UserPasswordChangeApi.as_view(), name="user-password"),
 ]
 
 client_api_urlpatterns += [

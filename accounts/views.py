@@ -24,6 +24,7 @@ from accounts.serializers import (
     UserOutput,
     UserPageOutput,
     UserUpdateInput,
+    UserUpdateOutput,
     VerifyInput,
 )
 from accounts.signing_keys import keyring
@@ -270,16 +271,26 @@ class UserGetApi(_UserApi):
 
 @extend_schema_view(
     patch=client_operation(
-        summary="Update custom_fields or is_active",
+        summary="Update custom_fields, is_active, email_verified or email",
         description=(
-            "Replaces the user's `custom_fields` (checked against the client's schema) and/or sets "
-            "`is_active`. Deactivating a user revokes all their refresh tokens, and they can no longer "
+            "Replaces the user's `custom_fields` (checked against the client's schema), sets "
+            "`is_active`, and/or marks the email verified with `email_verified: true` (when you have "
+            "checked the address yourself; `false` is refused). Deactivating a user revokes all their refresh tokens, and they can no longer "
             "log in (403 `account_disabled`) until you set `is_active` back to true. Answers the "
-            "updated user; 404 `not_found` if this client has no such user."
+            "updated user; 404 `not_found` if this client has no such user. Any other key (read-only "
+            "or unknown) is a 400 `invalid_request` naming it in `fields`, and nothing changes.\n\n"
+            "`email` changes the address. If the client requires verification, the change is pending "
+            "(`email_change_pending: true`, the user keeps the old address) until the link mailed to the "
+            "new address is followed (its token also works with `email/verify`); otherwise it applies at "
+            "once, unverified. Send `email_verified: true` with it to vouch for the new address: it then "
+            "applies at once, verified. Either way the old address is mailed a notice once the change is "
+            "made, and tokens and sessions are left alone. 409 `email_taken` if another user of this "
+            "client has the address (checked again when the change is made); a call with `email` counts "
+            "in the client's mail quota (`mail_client`, 429 over it)."
         ),
         request=UserUpdateInput,
-        responses={200: UserOutput},
-        errors=(400,),
+        responses={200: UserUpdateOutput},
+        errors=(400, EmailTaken),
         tags=[USERS],
     ),
 )
@@ -288,8 +299,13 @@ class UserUpdateApi(_UserApi):
 
     def patch(self, request, client_id, user_id):
         data = self.validated(UserUpdateInput)
+        if "email" in data:
+            self.limit_mail()  # it may mail the new address and the old one
         user = users.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
-        return Response(UserOutput(user).data)
+        answer = UserOutput(user).data
+        if "email" in data and normalize_email(data["email"]) != user.email:
+            answer["email_change_pending"] = True  # the user still has the old address
+        return Response(UserUpdateOutput(answer).data)
 
 
 @extend_schema_view(

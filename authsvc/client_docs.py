@@ -19,11 +19,11 @@ from tenants.schema_example import schema_properties
 
 RATE_LIMIT_MEANINGS = {
     "access_key": "Calls made with one access key, all endpoints together.",
-    "login_email": "Login attempts for one email address.",
-    "login_ip": "Login attempts from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
+    "login_email": "Login attempts and password changes (users/{id}/password) for one email address.",
+    "login_ip": "Login attempts and password changes from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "signup_ip": "Sign-ups from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "mail_email": "Verification and password-reset mails to one email address.",
-    "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot), all addresses together.",
+    "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot, an email change), all addresses together.",
     "link_ip": "Requests to the pages the mailed links open, from one browser address (an IPv6 /64 counts as one); over it the page says to wait.",
 }
 

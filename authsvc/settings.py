@@ -406,7 +406,7 @@ SPECTACULAR_SETTINGS = {
     # One class per operation, several on one path (core.routing.by_method).
     "PREPROCESSING_HOOKS": ["core.routing.split_by_method"],
     # The areas operations are grouped by, described (clientapi.openapi.TAGS).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "clientapi.openapi.describe_tags", "clientapi.openapi.close_strict_bodies"],
     "REDOC_UI_SETTINGS": {
         "theme": {
             "typography": {

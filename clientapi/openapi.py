@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 
 from core.errors import Forbidden, ServiceError, error_classes
+from core.serializers import StrictSerializer
 
 # The areas Swagger UI and Redoc group operations by, described in this order by `describe_tags`.
 CLIENTS, ACCOUNTS, TOKENS, USERS, MAIL, AUDIT = "clients", "accounts", "tokens", "users", "mail", "audit"
@@ -84,6 +85,22 @@ class AccessKeyScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "ak_{key_id}.{secret}",
             "description": "The client's access key, shown once at registration.",
         }
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))]
+
+
+def close_strict_bodies(result, generator, request, public):
+    """Postprocessing hook: a StrictSerializer's body schema says what it enforces, no key beyond its
+    fields. Its components are named as drf-spectacular names request bodies (PATCH: `Patched…`)."""
+    components = result.get("components", {}).get("schemas", {})
+    for serializer in _subclasses(StrictSerializer):
+        name = serializer.__name__.removesuffix("Serializer")
+        for candidate in (f"{name}Request", f"Patched{name}Request"):
+            if candidate in components:
+                components[candidate]["additionalProperties"] = False
+    return result
 
 
 # Sent by the client's backend on behalf of the person in front of it. Without them every

@@ -1,6 +1,7 @@
 """Serializer bases shared by every app."""
 
 import copy
+from collections.abc import Mapping
 
 from django.http import QueryDict
 from rest_framework import serializers
@@ -54,3 +55,36 @@ class QuerySerializer(serializers.Serializer):
         if isinstance(data, QueryDict):
             data = data.dict()
         super().__init__(instance, data, **kwargs)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A JSON body whose keys must all be fields of the serializer: anything else is a 400 naming it.
+
+    DRF drops keys it has no field for, so `PATCH users/{id}` with `{"email_verified": true}`
+    answered 200 and changed nothing. Keys in `read_only_names` (what the resource shows but this
+    call cannot set) are refused as read-only, any other as unknown; both are listed in `fields`
+    beside the declared fields' own errors.
+    """
+
+    read_only_names: frozenset[str] = frozenset()
+
+    def to_internal_value(self, data):
+        refused = self._refused_keys(data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if refused and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **refused}) from None
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+    def _refused_keys(self, data) -> dict[str, list[str]]:
+        if not isinstance(data, Mapping):
+            return {}
+        return {
+            str(key): ["This field is read-only." if key in self.read_only_names else "Unknown field."]
+            for key in data
+            if key not in self.fields
+        }

@@ -13,7 +13,7 @@ from accounts.models import RefreshToken
 from tenants.models import Client
 from tests.accounts.conftest import PASSWORD, SignedUpUser, call, log_in, refresh_row, sign_up, token_rows
 from tests.audit.conftest import records_written_by
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -337,6 +337,26 @@ def test_each_activation_switch_leaves_one_user_update_record_saying_which(admin
     assert [(record.action, record.status, str(record.user_id), record.metadata["fields"], record.metadata["is_active"]) for record in records] == [
         ("user_update", "success", ada.user_id, ["is_active"], is_active)
     ]
+
+
+def test_mark_verified_row_action_verifies_the_email_and_records_the_staff_member(admin_client, admin_user):
+    """The Mark verified button of an unverified user's row verifies it; one user_update record names the staff actor."""
+    verifying = make_tenant("Verify Co", require_email_verification=True)
+    user_id = call(verifying, "signup", {"email": "ada@example.com", "password": PASSWORD}).json()["user_id"]
+    assert f'value="mark_verified:{user_id}"' in admin_client.get(users_page(verifying)).content.decode()
+
+    response, records = records_written_by(
+        lambda: admin_client.post(users_page(verifying), {"row_action": f"mark_verified:{user_id}"}, follow=True)
+    )
+
+    assert "Marked 1 user(s)" in response.content.decode()
+    assert [(record.action, record.status, str(record.user_id), record.metadata["fields"]) for record in records] == [
+        ("user_update", "success", user_id, ["email_verified"])
+    ]
+    staff_id = admin_user.pk if isinstance(admin_user.pk, int) else str(admin_user.pk)  # MongoDB: ObjectId as text
+    assert records[0].metadata["actor"] == {"kind": "staff", "id": staff_id, "username": admin_user.username, "via": "admin"}
+    assert call(verifying, "login", {"email": "ada@example.com", "password": PASSWORD}).status_code == 200
+    assert f'value="mark_verified:{user_id}"' not in admin_client.get(users_page(verifying)).content.decode()
 
 
 def test_deleting_a_user_asks_for_confirmation_first(admin_client, tenant, ada):

@@ -6,7 +6,8 @@ import uuid
 import pytest
 
 from accounts.models import RefreshToken
-from tests.accounts.conftest import call, log_in, sign_up
+from tests.accounts.conftest import PASSWORD, call, log_in, sign_up
+from tests.audit.conftest import only_record_written_by
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -262,6 +263,60 @@ def test_patch_refuses_a_non_boolean_is_active(user):
     assert response.status_code == 400
     assert "is_active" in response.json()["fields"]
     assert get_user(user).json()["is_active"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ({"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "read-only"}),
+        ({"user_id": str(uuid.uuid4()), "is_active": False}, {"user_id": "read-only"}),
+        ({"password": "Another-horse-battery-7"}, {"password": "read-only"}),
+        ({"nickname": "ada"}, {"nickname": "Unknown"}),
+        ({"is_active": "no", "colour": "red"}, {"is_active": "boolean", "colour": "Unknown"}),
+    ],
+)
+def test_patch_refuses_unknown_and_read_only_fields_naming_them(user, body, refused):
+    """A key PATCH cannot set is a 400 naming it (with any other refused field), and nothing changes."""
+    before = get_user(user).json()
+    response = patch_user(user, body)
+    assert response.status_code == 400
+    fields = response.json()["fields"]
+    assert set(fields) == set(refused)
+    for name, words in refused.items():
+        assert words in fields[name][0]
+    assert get_user(user).json() == before
+
+
+@pytest.fixture
+def unverified(transactional_db):
+    """(tenant requiring verification, id of its signed-up, still unverified user)."""
+    verifying = make_tenant("Verify Co", require_email_verification=True)
+    response = call(verifying, "signup", {"email": "ada@example.com", "password": PASSWORD})
+    assert response.json()["email_verified"] is False
+    return verifying, response.json()["user_id"]
+
+
+def test_patch_email_verified_true_marks_the_email_verified_and_is_audited(unverified):
+    """`email_verified: true` verifies the address: login works, one user_update record names the field."""
+    verifying, user_id = unverified
+    login = {"email": "ada@example.com", "password": PASSWORD}
+    assert call(verifying, "login", login).json()["error"] == "email_not_verified"
+
+    response, record = only_record_written_by(lambda: call(verifying, f"users/{user_id}", {"email_verified": True}, method="PATCH"))
+
+    assert (response.status_code, response.json()["email_verified"]) == (200, True)
+    assert (record.action, record.status, record.metadata["fields"]) == ("user_update", "success", ["email_verified"])
+    assert call(verifying, "login", login).status_code == 200
+
+
+def test_patch_email_verified_false_is_refused(unverified):
+    """A verified email cannot be marked unverified: 400 naming email_verified, nothing changes."""
+    verifying, user_id = unverified
+    assert call(verifying, f"users/{user_id}", {"email_verified": True}, method="PATCH").status_code == 200
+    response = call(verifying, f"users/{user_id}", {"email_verified": False}, method="PATCH")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["email_verified"]
+    assert call(verifying, f"users/{user_id}", method="GET").json()["email_verified"] is True
 
 
 # --- DELETE --------------------------------------------------------------------------------

@@ -75,6 +75,14 @@ def on_a_user(body=None, *, method: str):
     return prepare
 
 
+def on_a_user_path(tail: str, body):
+    def prepare(tenant):
+        path = f"users/{sign_up(tenant).user_id}/{tail}"
+        return lambda: call(tenant, path, body)
+
+    return prepare
+
+
 def over_the_key_limit(path: str):
     def prepare(tenant):
         tenant.client.rate_limits = {"access_key": "1/m"}
@@ -112,7 +120,12 @@ CASES = {
     "password-forgot-invalid": (posting("password/forgot", {}), 400, [("password_forgot", FAILED)]),
     "password-reset": (with_mailed_token("password/reset", Purpose.RESET_PASSWORD, new_password=NEW_PASSWORD), 200, [("password_reset", SUCCESS)]),
     "password-reset-invalid": (posting("password/reset", {"token": "not-a-token", "new_password": NEW_PASSWORD}), 400, [("password_reset", FAILED)]),
+    "password-change": (on_a_user_path("password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}), 204, [("password_change", SUCCESS)]),
+    "password-change-wrong": (on_a_user_path("password", {"current_password": NEW_PASSWORD, "new_password": NEW_PASSWORD}), 401, [("password_change", FAILED)]),
+    "password-change-invalid": (on_a_user_path("password", {}), 400, [("password_change", FAILED)]),
     "user-update": (on_a_user({"custom_fields": {"plan": "pro"}}, method="PATCH"), 200, [("user_update", SUCCESS)]),
+    "user-update-email": (on_a_user({"email": "new@example.com"}, method="PATCH"), 200, [("user_update", SUCCESS)]),
+    "user-update-same-email": (on_a_user({"email": "ada@example.com"}, method="PATCH"), 200, [("user_update", SUCCESS)]),
     "user-update-unknown": (posting(NO_SUCH_USER, {"custom_fields": {}}, method="PATCH"), 404, [("user_update", FAILED)]),
     "user-delete": (on_a_user(method="DELETE"), 204, [("user_delete", SUCCESS)]),
     "user-delete-unknown": (posting(NO_SUCH_USER, method="DELETE"), 404, [("user_delete", FAILED)]),

@@ -30,7 +30,8 @@ CHECKED_BEYOND_THE_SCHEMA = {
     "POST /api/v1/{client_id}/password/forgot": {"email"},
     "POST /api/v1/{client_id}/password/reset": {"token", "new_password"},
     "GET /api/v1/{client_id}/users": {"email", "cursor"},
-    "PATCH /api/v1/{client_id}/users/{user_id}": {"custom_fields"},
+    "PATCH /api/v1/{client_id}/users/{user_id}": {"custom_fields", "email"},
+    "POST /api/v1/{client_id}/users/{user_id}/password": {"new_password"},
     "GET /api/v1/{client_id}/audit": {"cursor"},
 }
 

@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 15
+    assert len(per_client) == 16
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -98,6 +98,7 @@ AREA_OF = {
     "/api/v1/{client_id}/logout": "tokens",
     "/api/v1/{client_id}/users": "users",
     "/api/v1/{client_id}/users/{user_id}": "users",
+    "/api/v1/{client_id}/users/{user_id}/password": "users",
     "/api/v1/{client_id}/email/verify": "mail",
     "/api/v1/{client_id}/email/resend": "mail",
     "/api/v1/{client_id}/password/forgot": "mail",
@@ -119,6 +120,7 @@ REFUSALS = {
     "POST /api/v1/{client_id}/login": ({"unauthorized", "invalid_credentials"}, {"forbidden", "account_disabled", "email_not_verified"}),
     "POST /api/v1/{client_id}/token/refresh": ({"unauthorized", "invalid_token", "token_reused"}, {"forbidden"}),
     "POST /api/v1/{client_id}/logout": ({"unauthorized", "invalid_token"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/users/{user_id}/password": ({"unauthorized", "invalid_credentials"}, {"forbidden"}),
 }
 EVERY_REFUSAL_CODE = {"unauthorized", "invalid_credentials", "invalid_token", "token_reused", "forbidden", "account_disabled", "email_not_verified"}
 
@@ -140,3 +142,10 @@ def test_the_403_of_a_per_client_call_does_not_speak_of_registration(schema):
     for method, path, operation in operations(schema):
         text = operation["responses"]["403"]["description"]
         assert ("Registration is closed" in text) == (path == "/api/v1/clients/register"), (method, path, text)
+
+
+def test_strict_bodies_say_they_take_no_other_key(schema):
+    """The bodies that refuse unknown keys (StrictSerializer) say so: additionalProperties false."""
+    components = schema["components"]["schemas"]
+    for name in ("PatchedUserUpdateInputRequest", "PasswordChangeInputRequest"):
+        assert components[name]["additionalProperties"] is False, name
