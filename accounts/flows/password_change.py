@@ -7,12 +7,10 @@ session with the old password holds none now; the user's own backend logs them i
 Refusals are published as `password.change_failed`.
 """
 
-from django.contrib.auth.hashers import make_password
-from django.utils import timezone
 
 from accounts.errors import InvalidCredentials
 from accounts.events import PasswordChanged, PasswordChangeFailed
-from accounts.flows.passwords import password_matches
+from accounts.flows.passwords import password_matches, password_replace
 from accounts.flows.tokens import user_tokens_revoke
 from accounts.validation import validate_new_password
 from core.events import failures_published, publish
@@ -33,20 +31,9 @@ def password_change(
         if not password_matches(user, current_password):
             raise InvalidCredentials("The current password is wrong.", user_id=user.user_id)
         validate_new_password(new_password, user=user, field="new_password", user_id=user.user_id)
-        _password_replace(user, new_password)
+        if not password_replace(user, new_password):
+            raise InvalidCredentials("The current password is wrong.", user_id=user.user_id)
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)
     publish(PasswordChanged(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, revoked_tokens=revoked))
     return revoked
 
-
-def _password_replace(user: AbstractTenantUser, new_password: str) -> None:
-    new_hash = make_password(new_password)
-    next_generation = user.current_token_generation + 1
-    # Conditional on the hash just checked: of two concurrent changes from one current password,
-    # only one applies; the other's current password is no longer the user's.
-    changed = type(user).objects.filter(pk=user.pk, password_hash=user.password_hash).update(
-        password_hash=new_hash, token_generation=next_generation, updated_at=timezone.now()
-    )
-    if changed != 1:
-        raise InvalidCredentials("The current password is wrong.", user_id=user.user_id)
-    user.password_hash, user.token_generation = new_hash, next_generation

@@ -4,12 +4,11 @@ A refused token or password is published as `password.reset_failed` (the token's
 the fields the new password was refused for).
 """
 
-from django.contrib.auth.hashers import make_password
-from django.utils import timezone
 
 from accounts.email_tokens import EmailTokenRefused, Purpose, email_token_user
 from accounts.events import PasswordReset, PasswordResetFailed, PasswordResetRequested
 from accounts.flows.mail_requests import mail_request
+from accounts.flows.passwords import password_replace
 from accounts.flows.tokens import user_tokens_revoke
 from accounts.models import MailKind
 from accounts.validation import validate_new_password
@@ -33,19 +32,9 @@ def password_reset_confirm(
     with failures_published(PasswordResetFailed, client_id=client.client_id, request_meta=request_meta):
         user = email_token_user(client=client, token=token, purpose=Purpose.RESET_PASSWORD)
         validate_new_password(new_password, user=user, field="new_password", user_id=user.user_id)
-        _password_set(user, new_password)
+        if not password_replace(user, new_password, email_verified=True):
+            raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)
     publish(PasswordReset(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, revoked_tokens=revoked))
     return user
 
-
-def _password_set(user: AbstractTenantUser, new_password: str) -> None:
-    new_hash = make_password(new_password)
-    # Conditional on the old hash: of two concurrent resets with one token only one applies.
-    next_generation = user.current_token_generation + 1
-    changed = type(user).objects.filter(pk=user.pk, password_hash=user.password_hash).update(
-        password_hash=new_hash, email_verified=True, token_generation=next_generation, updated_at=timezone.now()
-    )
-    if changed != 1:
-        raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
-    user.password_hash, user.email_verified, user.token_generation = new_hash, True, next_generation
