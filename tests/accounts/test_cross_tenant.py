@@ -43,6 +43,9 @@ ENDPOINTS = {
     "user-get": Endpoint("GET", "users/<uuid:user_id>", lambda user: None),
     "user-patch": Endpoint("PATCH", "users/<uuid:user_id>", lambda user: {"is_active": False, "custom_fields": {"x": 1}}),
     "user-delete": Endpoint("DELETE", "users/<uuid:user_id>", lambda user: None),
+    "user-password": Endpoint(
+        "POST", "users/<uuid:user_id>/password", lambda user: {"current_password": user.password, "new_password": "Brand-new-secret-78"}
+    ),
     "email-verify": Endpoint("POST", "email/verify", lambda user: {"token": email_token(user, Purpose.VERIFY_EMAIL)}),
     "email-resend": Endpoint("POST", "email/resend", lambda user: {"email": user.email}),
     "password-forgot": Endpoint("POST", "password/forgot", lambda user: {"email": user.email}),

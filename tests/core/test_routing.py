@@ -36,5 +36,5 @@ def test_the_schema_describes_each_method_by_its_own_class(client):
     operations = schema["paths"][path]
     assert {method for method in operations if method != "parameters"} == {"get", "patch", "delete"}
     assert operations["get"]["summary"] == "Read a user"
-    assert operations["patch"]["summary"] == "Update custom_fields or is_active"
+    assert operations["patch"]["summary"] == "Update custom_fields, is_active, email_verified or email"
     assert operations["delete"]["summary"] == "Delete a user and revoke their tokens"
