@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
-from accounts.signing_keys import keyring
+from accounts.signing_keys import SigningKey, generate_private_key, keyring, write_keyring
 from core.events import Event, catalog, subscribe, unsubscribe
 from tenants.user_models import user_model_for
 from tests.conftest import Tenant
@@ -221,3 +221,12 @@ def work_of(action: Callable[[], object]) -> Work:
         statements=tuple(_statement_shape(query["sql"]) for each in captured for query in each.captured_queries),
         redis_commands=tuple(_redis_shape(command) for command in commands),
     )
+
+
+@pytest.fixture
+def key_file(tmp_path, settings):
+    """A keyring file of this test alone, named by AUTHSVC_JWT_PRIVATE_KEY_FILE."""
+    path = tmp_path / "signing_keys.pem"
+    write_keyring(path, [SigningKey.of(generate_private_key())])
+    settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(path)
+    return path

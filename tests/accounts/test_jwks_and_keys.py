@@ -24,14 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 
 
-@pytest.fixture
-def key_file(tmp_path, settings):
-    """A keyring file of this test alone, named by AUTHSVC_JWT_PRIVATE_KEY_FILE."""
-    path = tmp_path / "signing_keys.pem"
-    write_keyring(path, [SigningKey.of(generate_private_key())])
-    settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(path)
-    return path
-
 
 def jwks() -> dict:
     response = APIClient().get("/.well-known/jwks.json")

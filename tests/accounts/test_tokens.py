@@ -7,20 +7,13 @@ import jwt
 import pytest
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.signing_keys import SigningKey, generate_private_key, keyring, write_keyring
+from accounts.signing_keys import keyring
 from accounts.tokens import ACCESS_TOKEN_TYP, ClientAccessToken, LegacyRefreshToken
 
 pytestmark = pytest.mark.store_independent  # keys and tokens only, no database
 
 TOKEN_CLASSES = [ClientAccessToken, LegacyRefreshToken]
 
-
-@pytest.fixture
-def key_file(tmp_path, settings):
-    path = tmp_path / "signing_keys.pem"
-    write_keyring(path, [SigningKey.of(generate_private_key())])
-    settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(path)
-    return path
 
 
 @pytest.mark.parametrize("token_class", TOKEN_CLASSES, ids=lambda cls: cls.__name__)
