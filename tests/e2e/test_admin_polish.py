@@ -198,6 +198,8 @@ def test_swagger_and_redoc_group_operations_by_area(live_server, browser, tmp_pa
 def login_refusals(journey: Journey) -> None:
     """Swagger UI's login operation, opened: its 401 names invalid_credentials, its 403 the login refusals, no other code."""
     journey.find("#operations-accounts-v1_login_create .opblock-summary-control").click()
+    # The click only starts the opening: wait for the response rows before reading them.
+    journey.find("#operations-accounts-v1_login_create tr.response[data-code='403']")
     rows = {row.get_attribute("data-code"): row for row in journey.driver.find_elements("css selector", "#operations-accounts-v1_login_create tr.response")}
     journey.driver.execute_script("arguments[0].scrollIntoView()", rows["401"])
     unauthorized, forbidden = rows["401"].text, rows["403"].text
