@@ -10,11 +10,13 @@ from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
 from authsvc.favicon import favicon
 from clients.urls import api_urlpatterns as client_endpoints
+from webhooks.urls import client_api_urlpatterns as webhook_api
 
 urlpatterns = [
     path("api/v1/", include(client_endpoints)),
     path("api/v1/<uuid:client_id>/", include(account_api)),
     path("api/v1/<uuid:client_id>/", include(audit_api)),
+    path("api/v1/<uuid:client_id>/", include(webhook_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("api/docs/", SwaggerPage.as_view(url_name="openapi-schema"), name="swagger-ui"),
