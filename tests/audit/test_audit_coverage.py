@@ -8,6 +8,7 @@ when they are refused. A method the path does not take (405) attempted nothing a
 import uuid
 
 import pytest
+from django.test import override_settings
 
 from accounts.email_tokens import Purpose, email_token_make
 from tests.accounts.conftest import PASSWORD, call, sign_up
@@ -93,6 +94,27 @@ def over_the_key_limit(path: str):
     return prepare
 
 
+def on_a_webhook(tail: str = "", *, method: str):
+    """A call on a webhook of the tenant's, created first (to a loopback URL: the switch is on for it)."""
+
+    def prepare(tenant):
+        with override_settings(AUTHSVC_WEBHOOK_ALLOW_PRIVATE=True):
+            created = call(tenant, "webhooks", WEBHOOK)
+        assert created.status_code == 201, created.content
+        return lambda: call(tenant, f"webhooks/{created.json()['webhook_id']}{tail}", method=method)
+
+    return prepare
+
+
+def creating_a_webhook(tenant):
+    def send():
+        with override_settings(AUTHSVC_WEBHOOK_ALLOW_PRIVATE=True):
+            return call(tenant, "webhooks", WEBHOOK)
+
+    return send
+
+
+WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["user.created"]}
 NEW_PASSWORD = "Another-horse-battery-7"
 NO_SUCH_USER = f"users/{uuid.uuid4()}"
 
@@ -145,6 +167,15 @@ CASES = {
     "audit": (getting("audit"), 200, []),
     "audit-invalid": (getting("audit?status=maybe"), 400, [("audit_list", FAILED)]),
     "audit-key-refused": (with_unknown_key("audit"), 401, [("audit_list", FAILED)]),
+    # webhooks: changes leave one record; reads only when refused
+    "webhook-create": (creating_a_webhook, 201, [("webhook_create", SUCCESS)]),
+    "webhook-create-invalid": (posting("webhooks", {"url": "http://127.0.0.1:9/hooks", "events": []}), 400, [("webhook_create", FAILED)]),
+    "webhook-delete": (on_a_webhook(method="DELETE"), 204, [("webhook_delete", SUCCESS)]),
+    "webhook-delete-unknown": (posting(f"webhooks/{uuid.uuid4()}", method="DELETE"), 404, [("webhook_delete", FAILED)]),
+    "webhook-rotate-secret": (on_a_webhook("/rotate-secret", method="POST"), 200, [("webhook_rotate_secret", SUCCESS)]),
+    "webhooks": (getting("webhooks"), 200, []),
+    "webhook-deliveries": (on_a_webhook("/deliveries", method="GET"), 200, []),
+    "webhook-deliveries-invalid": (on_a_webhook("/deliveries?limit=0", method="GET"), 400, [("webhook_deliveries", FAILED)]),
 }
 
 

@@ -33,6 +33,10 @@ CHECKED_BEYOND_THE_SCHEMA = {
     "PATCH /api/v1/{client_id}/users/{user_id}": {"custom_fields", "email"},
     "POST /api/v1/{client_id}/users/{user_id}/password": {"new_password"},
     "GET /api/v1/{client_id}/audit": {"cursor"},
+    # Where a webhook may send (delivery.safe_http: https, public addresses) is no JSON Schema,
+    # nor is a description of printable characters only.
+    "POST /api/v1/{client_id}/webhooks": {"url", "description"},
+    "GET /api/v1/{client_id}/webhooks/{webhook_id}/deliveries": {"cursor"},
 }
 
 # positive_data_acceptance takes 400 for schema-valid data; refused_only_beyond_the_schema
