@@ -5,11 +5,12 @@ every action goes through webhooks.services or delivery.services, as the API and
 No page shows a secret. Both lists filter by client (the client's page links to them).
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin, admin_time
 from core.request_meta import staff_request_meta
 from delivery.services import delivery_retry
 from tenants.models import Client
@@ -56,7 +57,7 @@ class MessageClientFilter(ClientFilter):
 
 @admin.register(Webhook)
 class WebhookAdmin(ReadOnlyModelAdmin):
-    list_display = ("url", "client_name", "event_names", "is_enabled", "consecutive_failures", "disabled_reason", "deliveries", "created_at")
+    list_display = ("url", "client_name", "event_names", "enabled", "failures", "disabled_reason", "deliveries", "created")
     list_filter = (ClientFilter, "is_enabled")
     list_select_related = ("client",)
     fields = WEBHOOK_FIELDS
@@ -66,6 +67,18 @@ class WebhookAdmin(ReadOnlyModelAdmin):
     @admin.display(description="client", ordering="client__client_name")
     def client_name(self, webhook: Webhook) -> str:
         return webhook.client.client_name
+
+    @admin.display(description="enabled", boolean=True, ordering="is_enabled")
+    def enabled(self, webhook: Webhook) -> bool:
+        return webhook.is_enabled
+
+    @admin.display(description="failures in a row", ordering="consecutive_failures")
+    def failures(self, webhook: Webhook) -> int:
+        return webhook.consecutive_failures
+
+    @admin.display(description=f"created ({settings.TIME_ZONE})", ordering="created_at")
+    def created(self, webhook: Webhook) -> str:
+        return admin_time(webhook.created_at)
 
     @admin.display(description="events")
     def event_names(self, webhook: Webhook) -> str:
@@ -96,11 +109,19 @@ class WebhookAdmin(ReadOnlyModelAdmin):
 class WebhookMessageAdmin(ReadOnlyModelAdmin):
     """One row per message; its status and attempts are the engine's (delivery.models.Delivery)."""
 
-    list_display = ("created_at", "event_type", "webhook_url", "client_name", "status", "attempts", "response_status", "last_attempt_at")
+    list_display = ("created", "event_type", "webhook_url", "client_name", "status", "attempts", "response_status", "last_attempt")
     list_filter = (MessageClientFilter, "delivery__status", "event_type")
     list_select_related = ("delivery", "webhook", "webhook__client")
     fields = MESSAGE_FIELDS
     actions = ("retry_deliveries",)
+
+    @admin.display(description=f"queued ({settings.TIME_ZONE})", ordering="created_at")
+    def created(self, message: WebhookMessage) -> str:
+        return admin_time(message.created_at)
+
+    @admin.display(description="last attempt")
+    def last_attempt(self, message: WebhookMessage) -> str:
+        return admin_time(message.last_attempt_at) if message.last_attempt_at else "-"
 
     @admin.display(description="webhook")
     def webhook_url(self, message: WebhookMessage) -> str:

@@ -37,7 +37,7 @@ class Webhook(models.Model):
     secret = models.CharField(max_length=512)
     previous_secret = models.CharField(max_length=512, blank=True, default="")
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
-    is_enabled = models.BooleanField(default=True)
+    is_enabled = models.BooleanField("enabled", default=True)
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
     disabled_at = models.DateTimeField(null=True, blank=True)
     # The current run of failed attempts (any message), and when it began; a success ends it.
