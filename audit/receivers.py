@@ -33,6 +33,8 @@ ACTIONS: dict[type[Event], str | None] = {
     tenants_events.ClientDeactivated: "client_deactivate",
     tenants_events.ClientReactivated: "client_reactivate",
     tenants_events.ClientDeleted: "client_delete",
+    tenants_events.ClientTestMailSent: "client_test_mail",
+    tenants_events.ClientTestMailFailed: "client_test_mail",
     accounts_events.UserSignedUp: "signup",
     accounts_events.UserSignupFailed: "signup",
     accounts_events.UserLoggedIn: "login",

@@ -68,6 +68,10 @@ class Client(models.Model):
     CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
+    # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
+    # sealed value. The client and staff set them (tenants.smtp says what is accepted); they are
+    # never shown back, and audit records name them without their value.
+    SEALED_SETTINGS = {"smtp_url": "smtp_url_sealed"}
 
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
@@ -85,6 +89,8 @@ class Client(models.Model):
     # The database alias holding this client's users table: tenants/routers.py routes its user model
     # by this record, so that clients can later be placed on several databases.
     users_database = models.CharField(max_length=64, default=default_users_database, editable=False)
+    # The client's own SMTP server (tenants.smtp), sealed; "" when its mail goes through ours.
+    smtp_url_sealed = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         db_table = "clients"
