@@ -3,7 +3,8 @@
 A webhook is a URL of the client's, the events it subscribes to (their webhook names, from the
 event catalog: core.events.webhook_events) and its signing secrets: the current one and, for a
 day after a rotation, the previous one, so that the receiver can switch without losing a
-message. The secrets must be usable in clear to sign (HMAC), so they are stored to be read back.
+message. The secrets must be usable in clear to sign (HMAC), so they are stored sealed
+(crypto.sealed: Fernet under AUTHSVC_SEALING_KEYS), never in clear.
 
 A message is one event for one webhook. Its row shares its id with the engine's delivery row
 (delivery.models.Delivery, kind "webhook"), which holds the engine's bookkeeping (status,
@@ -17,6 +18,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from crypto.resealing import SealedColumn
 from delivery.models import Delivery
 from tenants.models import Client
 
@@ -34,8 +36,8 @@ class Webhook(models.Model):
     url = models.CharField(max_length=MAX_URL_LENGTH)
     events = models.JSONField(default=list)  # webhook event names, e.g. ["user.created"]
     description = models.CharField(max_length=MAX_DESCRIPTION_LENGTH, blank=True, default="")
-    secret = models.CharField(max_length=512)
-    previous_secret = models.CharField(max_length=512, blank=True, default="")
+    secret = models.CharField(max_length=512)  # sealed
+    previous_secret = models.CharField(max_length=512, blank=True, default="")  # sealed
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     is_enabled = models.BooleanField("enabled", default=True)
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
@@ -76,3 +78,22 @@ class WebhookMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+def sealed_secret_columns() -> list[SealedColumn]:
+    """Where the sealed secrets are, for `manage.py reseal_secrets` (crypto.resealing)."""
+
+    def column(field: str) -> SealedColumn:
+        sealed = Webhook.objects.exclude(**{field: ""})
+
+        def replace(pk, old: str, new: str) -> bool:
+            return Webhook.objects.filter(pk=pk, **{field: old}).update(**{field: new}) == 1
+
+        return SealedColumn(
+            name=f"webhooks.{field}",
+            count=lambda: sealed.count(),
+            rows=lambda: sealed.order_by("pk").values_list("pk", field).iterator(),
+            replace=replace,
+        )
+
+    return [column("secret"), column("previous_secret")]

@@ -4,6 +4,7 @@ A secret is `whsec_` and the base64 of 32 random bytes; the signature of a messa
 `v1,` and the base64 of HMAC-SHA256, keyed with those bytes, of `<id>.<timestamp>.<body>`.
 During a rotation's overlap a message carries one signature per live secret, space-separated,
 and a receiver accepts it when any of them verifies (the spec's rule, and its libraries').
+Rows keep secrets sealed under AUTHSVC_SEALING_KEYS; `manage.py reseal_secrets` reseals them.
 """
 
 import base64
@@ -11,6 +12,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+
+from crypto.sealed import seal, unseal
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -32,10 +35,11 @@ def signature_header(secrets_in_use: Iterable[str], *, message_id: str, timestam
 
 
 def secret_stored(secret: str) -> str:
-    """What a webhook's row keeps of `secret`: the row must give the secret back to sign with."""
-    return secret
+    """What a webhook's row keeps of `secret`: sealed (crypto.sealed), since signing needs it back in
+    clear, so that a copy of the database alone does not sign."""
+    return seal(secret)
 
 
 def secret_usable(stored: str) -> str:
     """The secret a row keeps (secret_stored's inverse)."""
-    return stored
+    return unseal(stored)

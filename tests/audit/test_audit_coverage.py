@@ -8,6 +8,7 @@ when they are refused. A method the path does not take (405) attempted nothing a
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import override_settings
 
 from accounts.email_tokens import Purpose, email_token_make
@@ -94,27 +95,32 @@ def over_the_key_limit(path: str):
     return prepare
 
 
+def with_webhook_settings(send):
+    def sent():
+        with override_settings(**WEBHOOK_SETTINGS):
+            return send()
+
+    return sent
+
+
 def on_a_webhook(tail: str = "", *, method: str):
-    """A call on a webhook of the tenant's, created first (to a loopback URL: the switch is on for it)."""
+    """A call on a webhook of the tenant's, created first (WEBHOOK_SETTINGS on for both)."""
 
     def prepare(tenant):
-        with override_settings(AUTHSVC_WEBHOOK_ALLOW_PRIVATE=True):
-            created = call(tenant, "webhooks", WEBHOOK)
+        created = with_webhook_settings(lambda: call(tenant, "webhooks", WEBHOOK))()
         assert created.status_code == 201, created.content
-        return lambda: call(tenant, f"webhooks/{created.json()['webhook_id']}{tail}", method=method)
+        return with_webhook_settings(lambda: call(tenant, f"webhooks/{created.json()['webhook_id']}{tail}", method=method))
 
     return prepare
 
 
 def creating_a_webhook(tenant):
-    def send():
-        with override_settings(AUTHSVC_WEBHOOK_ALLOW_PRIVATE=True):
-            return call(tenant, "webhooks", WEBHOOK)
-
-    return send
+    return with_webhook_settings(lambda: call(tenant, "webhooks", WEBHOOK))
 
 
 WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["user.created"]}
+# A loopback URL is allowed, and the secret can be sealed (the suite runs with DEBUG off: no key derived).
+WEBHOOK_SETTINGS = {"AUTHSVC_WEBHOOK_ALLOW_PRIVATE": True, "AUTHSVC_SEALING_KEYS": [Fernet.generate_key().decode()]}
 NEW_PASSWORD = "Another-horse-battery-7"
 NO_SUCH_USER = f"users/{uuid.uuid4()}"
 

@@ -54,7 +54,7 @@ def handle_webhook(api, tenant, tmp_path, monkeypatch):
     return load
 
 
-def test_the_receiver_accepts_a_real_delivery_and_refuses_a_forged_one(tenant, receiver, handle_webhook, settings):  # noqa: F811
+def test_the_receiver_accepts_a_real_delivery_and_refuses_a_forged_one(tenant, receiver, handle_webhook, settings, sealing_key):  # noqa: F811
     """A message as delivered: 204. The same body altered, or signed with another secret: 400."""
     settings.AUTHSVC_WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on loopback
     webhook = create_webhook(tenant, receiver.url, ["user.created"])

@@ -61,7 +61,7 @@ def refused_only_beyond_the_schema(ctx, response, case) -> None:
 
 
 @pytest.fixture
-def fuzz_tenant(transactional_db):
+def fuzz_tenant(transactional_db, sealing_key):
     from tests.conftest import make_tenant
 
     tenant = make_tenant("Fuzz target")

@@ -90,6 +90,11 @@ def receiver():
 
 
 @pytest.fixture(autouse=True)
+def _sealing(sealing_key):
+    """Signing secrets are stored sealed: the suite runs with DEBUG off, where no key is derived."""
+
+
+@pytest.fixture(autouse=True)
 def _private_destinations_allowed(settings):
     """The receivers are on loopback: the operator's switch is on (tests of it turn it off)."""
     settings.AUTHSVC_WEBHOOK_ALLOW_PRIVATE = True

@@ -8,6 +8,7 @@ import pytest
 from audit.models import AuditLog
 from tests.accounts.conftest import call, sign_up
 from tests.webhooks.conftest import create_webhook, deliver
+from webhooks.models import Webhook
 from webhooks.serializers import EVENT_NAMES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +31,8 @@ def test_a_webhook_is_answered_with_its_secret_once_and_listed_without_it(tenant
     assert set(created) == {"webhook_id", "url", "events", "description", "secret", "created_at"}
     assert (created["url"], created["events"], created["description"]) == (receiver.url, ["user.created", "user.login"], "CRM sync")
     assert created["secret"].startswith("whsec_") and len(base64.b64decode(created["secret"].removeprefix("whsec_"))) == 32
+    stored = Webhook.objects.get(pk=created["webhook_id"]).secret
+    assert created["secret"].removeprefix("whsec_") not in stored  # sealed: a dump of the table does not sign
     [shown] = listed(tenant)
     assert "secret" not in shown and created["secret"] not in str(shown)
     assert (shown["webhook_id"], shown["enabled"], shown["disabled_reason"], shown["consecutive_failures"]) == (
