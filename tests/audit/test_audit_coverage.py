@@ -119,8 +119,9 @@ def creating_a_webhook(tenant):
 
 
 WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["user.created"]}
-# A loopback URL is allowed, and the secret can be sealed (the suite runs with DEBUG off: no key derived).
-WEBHOOK_SETTINGS = {"AUTHSVC_WEBHOOK_ALLOW_PRIVATE": True, "AUTHSVC_SEALING_KEYS": [Fernet.generate_key().decode()]}
+# An http loopback URL is allowed (the switch, and DEBUG for http), and the secret can be sealed (the
+# suite runs with DEBUG off, where no sealing key is derived).
+WEBHOOK_SETTINGS = {"AUTHSVC_WEBHOOK_ALLOW_PRIVATE": True, "DEBUG": True, "AUTHSVC_SEALING_KEYS": [Fernet.generate_key().decode()]}
 NEW_PASSWORD = "Another-horse-battery-7"
 NO_SUCH_USER = f"users/{uuid.uuid4()}"
 

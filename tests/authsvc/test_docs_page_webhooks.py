@@ -56,7 +56,7 @@ def handle_webhook(api, tenant, tmp_path, monkeypatch):
 
 def test_the_receiver_accepts_a_real_delivery_and_refuses_a_forged_one(tenant, receiver, handle_webhook, settings, sealing_key):  # noqa: F811
     """A message as delivered: 204. The same body altered, or signed with another secret: 400."""
-    settings.AUTHSVC_WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on loopback
+    settings.AUTHSVC_WEBHOOK_ALLOW_PRIVATE = settings.DEBUG = True  # the receiver is plain HTTP on loopback
     webhook = create_webhook(tenant, receiver.url, ["user.created"])
     sign_up(tenant)
     deliver()

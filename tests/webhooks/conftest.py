@@ -1,7 +1,8 @@
 """Fixtures of the webhooks tests: a real HTTP receiver on loopback, a client's webhook, the worker.
 
-Receivers are on 127.0.0.1, which the service refuses to send to unless the operator's switch
-AUTHSVC_WEBHOOK_ALLOW_PRIVATE is on: every test here turns it on, except those that check it off.
+Receivers are plain HTTP on 127.0.0.1, which the service refuses to send to unless the operator's
+switch AUTHSVC_WEBHOOK_ALLOW_PRIVATE is on, and DEBUG (http at all): every test here turns both on,
+except those that check them off.
 """
 
 import http.server
@@ -95,9 +96,11 @@ def _sealing(sealing_key):
 
 
 @pytest.fixture(autouse=True)
-def _private_destinations_allowed(settings):
-    """The receivers are on loopback: the operator's switch is on (tests of it turn it off)."""
+def _loopback_receivers_allowed(settings):
+    """The receivers are plain HTTP on loopback: the operator's switch is on (tests of it turn it
+    off), and DEBUG, without which delivery.safe_http sends to https URLs only."""
     settings.AUTHSVC_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEBUG = True
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,15 @@ def test_a_private_or_metadata_url_is_refused_at_creation(tenant, settings, url)
     assert call(tenant, "webhooks", method="GET").json()["results"] == []
 
 
+@pytest.mark.store_independent
+def test_a_plain_http_url_is_refused_with_debug_off(tenant, settings):
+    """Production (DEBUG off) sends to https URLs only, public address or not, switch on or not."""
+    settings.DEBUG = False
+    for url in ("http://203.0.113.5/hooks", "http://127.0.0.1:8080/hooks"):
+        response = call(tenant, "webhooks", {"url": url, "events": ["user.created"]})
+        assert (response.status_code, list(response.json().get("fields", {}))) == (400, ["url"]), response.content
+
+
 def test_a_url_that_became_private_is_refused_at_delivery(tenant, receiver, settings):
     """Created while allowed, delivered while not: the attempt fails as an unsafe destination, is
     retried later like any failure, and the receiver gets nothing."""
