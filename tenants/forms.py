@@ -45,6 +45,12 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "rate_limits" in self.fields:
             self.fields["rate_limits"].help_text = _rate_limits_help()
+        if self.is_bound and "token_issuer" in self.fields and "token_issuer" not in self.data:
+            # A post without the field (a script, a page rendered before it existed) keeps the issuer:
+            # a new `iss` fails the tokens at every verifier configured with the old one, so it is
+            # only ever what staff chose.
+            self.data = self.data.copy()
+            self.data["token_issuer"] = self.instance.token_issuer
 
     def clean_client_name(self):
         try:
