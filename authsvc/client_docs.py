@@ -114,7 +114,7 @@ import urllib.request
 
 import jwt
 
-ISSUER = {issuer}  # the `iss` of this client's tokens; everything else is found from it
+ISSUER = {issuer}  # keys and all else come from its discovery document
 CLIENT_ID = {client_id}
 
 
