@@ -1,4 +1,4 @@
-"""POST /api/v1/<client_id>/token/verify: RFC 7662-style introspection of access tokens."""
+"""POST /api/v1/<client_id>/token/verify: RFC 7662 introspection of access tokens."""
 
 import json
 import uuid
