@@ -362,6 +362,11 @@ AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1
 if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
     raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
 
+# --- webhooks --------------------------------------------------------------------------
+# Deliveries to URLs a client gave us go only to public addresses (delivery.safe_http); "1" lets
+# them reach loopback and private networks: the operator's switch for tests and private setups.
+AUTHSVC_WEBHOOK_ALLOW_PRIVATE = env_bool("AUTHSVC_WEBHOOK_ALLOW_PRIVATE", False)
+
 # --- passwords -------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "accounts.hashers.ConfigurableBCryptSHA256PasswordHasher",

@@ -5,12 +5,14 @@ import http.server
 import json
 import threading
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
 
 from delivery.kinds import Policy, register_kind, unregister_kind
 from delivery.models import Delivery
+from tests.receivers import http_receiver, network_log, self_signed_certificate
 
 PROBE = "probe"
 
@@ -80,3 +82,46 @@ def probe(receiver):
         yield seen
     finally:
         unregister_kind(PROBE)
+
+
+# --- safe_http: real receivers on loopback -------------------------------------------------
+
+
+@pytest.fixture
+def hook_receiver():
+    """A plain HTTP receiver on 127.0.0.1 (answers 204 unless the test says otherwise)."""
+    with http_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def second_receiver():
+    with http_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch):
+    """Start a TLS receiver whose certificate is for `name`, trusted by this process (SSL_CERT_FILE,
+    which OpenSSL reads when a connection loads the default authorities)."""
+    with ExitStack() as stack:
+
+        def start(name: str):
+            certificate = self_signed_certificate(name, tmp_path)
+            monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+            return stack.enter_context(http_receiver(certificate=certificate))
+
+        yield start
+
+
+@pytest.fixture
+def plain_http_allowed(settings):
+    """DEBUG on: http:// URLs are allowed (the loopback receivers speak plain HTTP)."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def network():
+    """This test's name resolutions and connections, as they happen."""
+    with network_log() as log:
+        yield log
