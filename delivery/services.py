@@ -114,12 +114,15 @@ def delivery_deliver_next(*, ticket: str) -> Outcome:
 
 
 def _next_in_turn() -> Delivery | None:
+    """A row whose worker died first (rare, and overdue); else the oldest due row of the first
+    client after the last one served, or of the first client at all (the turn wraps around)."""
     now = timezone.now()
-    due = (
-        Delivery.objects.filter(_claimable(now), kind__in=[kind.name for kind in kinds()])
-        .select_related("client")
-        .order_by("client_id", "next_attempt_at", "delivery_id")
-    )
+    registered = Delivery.objects.filter(kind__in=[kind.name for kind in kinds()]).select_related("client")
+    abandoned = registered.filter(status=Status.SENDING, lease_until__lt=now).order_by("lease_until").first()
+    if abandoned is not None:
+        return abandoned
+    # The (status, client, next_attempt_at) index walks this in order and stops at the first row.
+    due = registered.filter(status=Status.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE).order_by("client_id", "next_attempt_at")
     last = jobs.turn_get()
     after = due.filter(client_id__gt=last).first() if last is not None else None
     return after or due.first()
