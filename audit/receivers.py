@@ -46,6 +46,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.UserLoggedOut: "logout",
     accounts_events.LogoutFailed: "logout",
     accounts_events.TokenFamilyRevoked: "token_revoke",
+    accounts_events.TokenRevoked: "token_revoke",
+    accounts_events.TokenRevokeFailed: "token_revoke",
     accounts_events.UserUpdated: "user_update",
     accounts_events.UserUpdateFailed: "user_update",
     accounts_events.UserDeleted: "user_delete",

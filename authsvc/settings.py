@@ -403,6 +403,11 @@ if _sealing_problem := sealing_keys_problem(AUTHSVC_SEALING_KEYS):
 if not AUTHSVC_SEALING_KEYS and DEBUG:
     AUTHSVC_SEALING_KEYS = [sealing_key_from_secret(SECRET_KEY)]
 
+# --- webhooks --------------------------------------------------------------------------
+# Deliveries to URLs a client gave us go only to public addresses (delivery.safe_http); "1" lets
+# them reach loopback and private networks: the operator's switch for tests and private setups.
+AUTHSVC_WEBHOOK_ALLOW_PRIVATE = env_bool("AUTHSVC_WEBHOOK_ALLOW_PRIVATE", False)
+
 # --- passwords -------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "accounts.hashers.ConfigurableBCryptSHA256PasswordHasher",

@@ -5,7 +5,7 @@ refine what the model would give (strict types, the list of industries in the me
 from rest_framework import serializers
 
 from core.fields import StrictBooleanField, StrictCharField
-from tenants.models import Client, Industry
+from tenants.models import Client, Industry, TokenIssuer
 from tenants.selectors import client_smtp_host, documentation_url
 from tenants.validation import MAX_CLIENT_NAME_LENGTH
 
@@ -18,6 +18,14 @@ class ClientRegisterInput(serializers.ModelSerializer):
     )
     require_email_verification = StrictBooleanField(required=False, default=False)
     custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
+    token_issuer = serializers.ChoiceField(
+        choices=TokenIssuer.choices,
+        required=False,
+        default=TokenIssuer.CLIENT,
+        help_text="The `iss` of this client's access tokens: `client` (default), an issuer of its own, "
+        "`{AUTHSVC_ISSUER}/api/v1/{client_id}` with its own discovery document; `service`, the service's issuer "
+        "shared by every client (then only `aud` tells clients' tokens apart).",
+    )
 
     class Meta:
         model = Client

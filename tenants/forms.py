@@ -74,6 +74,13 @@ class ClientForm(forms.ModelForm):
             for name in SEALED_FORM_FIELDS:
                 self.fields.pop(name, None)
 
+        if self.is_bound and "token_issuer" in self.fields and "token_issuer" not in self.data:
+            # A post without the field (a script, a page rendered before it existed) keeps the issuer:
+            # a new `iss` fails the tokens at every verifier configured with the old one, so it is
+            # only ever what staff chose.
+            self.data = self.data.copy()
+            self.data["token_issuer"] = self.instance.token_issuer
+
     def clean_smtp_url(self):
         """Sealed here, so that a refusal (or a missing sealing key) shows on the form; the typed URL
         leaves cleaned_data, so nothing later can echo it."""

@@ -29,7 +29,7 @@ from tenants.events import (
 )
 from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
-from tenants.models import AccessKey, Client, Industry
+from tenants.models import AccessKey, Client, Industry, TokenIssuer
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
 from tenants.smtp import client_mail_connection, send_failure, smtp_test_mail, smtp_url_seal
@@ -82,6 +82,7 @@ def client_register(
     industry: str,
     require_email_verification: bool = False,
     custom_fields_schema: dict | None = None,
+    token_issuer: str = TokenIssuer.CLIENT,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
 ) -> ClientWithKey:
@@ -89,6 +90,8 @@ def client_register(
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
     validate_client_schema(custom_fields_schema)
+    if token_issuer not in TokenIssuer.values:
+        raise InvalidRequest(fields={"token_issuer": [f"Must be one of: {', '.join(TokenIssuer.values)}."]})
 
     # The row and its key commit together or not at all; the collection follows the commit.
     with transaction.atomic():
@@ -98,6 +101,7 @@ def client_register(
             require_email_verification=require_email_verification,
             custom_fields_schema=custom_fields_schema,
             custom_fields_example=custom_fields_example(custom_fields_schema),
+            token_issuer=token_issuer,
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from clientapi.api import ClientApi
 from clientapi.openapi import WEBHOOKS, client_operation
 from core.errors import NotFound
+from delivery.errors import UnsafeDestination
 from webhooks import selectors, services
 from webhooks.errors import WebhookLimitReached
 from webhooks.serializers import (
@@ -52,13 +53,14 @@ class WebhookListApi(ClientApi):
             "docs/events.md says which events of the catalog each one sends). Answers the webhook with its "
             "signing `secret` (`whsec_…`), shown only here: keep it with your receiver.\n\n"
             f"{SIGNING}\n\n"
-            "Errors: 400 `invalid_request` naming `url` for a URL the service may not send to (not https, "
-            "or resolving to a loopback, private, link-local or metadata address), or `events` for an unknown "
-            "event (the message lists the valid ones); 409 `webhook_limit_reached` at 10 webhooks."
+            "Errors: 400 `unsafe_url` (naming `url`) for a URL the service may not send to (not https, with "
+            "credentials, or resolving to a loopback, private, link-local or metadata address), 400 "
+            "`invalid_request` naming `events` for an unknown event (the message lists the valid ones) or any "
+            "other invalid field; 409 `webhook_limit_reached` at 10 webhooks."
         ),
         request=WebhookCreateInput,
         responses={201: WebhookCreatedOutput},
-        errors=(400, WebhookLimitReached),
+        errors=(400, UnsafeDestination, WebhookLimitReached),
         tags=[WEBHOOKS],
         examples=[
             OpenApiExample(
