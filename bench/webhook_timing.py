@@ -3,9 +3,9 @@ messages one worker delivers a second, and whether a dead receiver costs the req
 
 The service runs as in production: gunicorn with gunicorn.conf.py on loopback and one delivery
 worker (`manage.py delivery_worker`, an RQ worker that forks a work horse per job). The receiver is
-an HTTP server in this process (so send and arrival times share one clock); the dead receiver
-accepts connections and never answers, so each attempt to it holds the worker for the attempt's
-timeout. Three measurements, in this order:
+an HTTPS server in this process (so send and arrival times share one clock), with a certificate of
+its own that the worker trusts (SSL_CERT_FILE); the dead receiver accepts connections and never
+answers, so each attempt to it holds the worker for the attempt's timeout. Three measurements, in this order:
 - latency: sign-ups one at a time, each waited for at the receiver (an idle worker); event →
   receiver is from the sign-up's request to the message's arrival, p50 and p99;
 - throughput: with the worker stopped, a batch of sign-ups queues its messages; a fresh worker then
@@ -21,16 +21,24 @@ Run by bench/run.py: `figure(store_env, plan)` starts what it needs and stops ev
 import http.server
 import json
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from bench.common import ROOT, Worker, log, ms, p50, percentile
 from bench.loadtest import Api, Recorder, start_gunicorn
+from tests.receivers import self_signed_certificate
 from tests.stores import free_port
 
 WAIT_SECONDS = 60
+# The receivers' name: a certificate of their own for it; the operator's switch allows loopback names.
+HOST = "localhost"
 # The goal: a dead receiver costs a request nothing: a login whose webhook's receiver never answers is
 # within 10 % of one whose receiver answers at once. What a webhook costs at all (its rows and its job,
 # written with the event) is reported beside it: a login of a client without webhooks.
@@ -40,9 +48,9 @@ WARMUP_EVENTS = 3
 
 
 class Receiver:
-    """An HTTP server on loopback that notes when each message arrived, by the email in its data."""
+    """An HTTPS server on loopback that notes when each message arrived, by the email in its data."""
 
-    def __init__(self) -> None:
+    def __init__(self, certificate: tuple[Path, Path]) -> None:
         self.arrived: dict[str, float] = {}
         self.changed = threading.Condition()
         receiver = self
@@ -62,7 +70,10 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*certificate)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://{HOST}:{self.server.server_port}/hooks"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def wait_for(self, emails: set[str], timeout: float = WAIT_SECONDS) -> bool:
@@ -81,11 +92,11 @@ class Receiver:
 
 
 def dead_receiver() -> tuple[socket.socket, str]:
-    """A port that takes connections (into its backlog) and never answers a byte."""
+    """A port that takes connections (into its backlog) and never answers a byte, TLS handshake included."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1024)
-    return listener, f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    return listener, f"https://{HOST}:{listener.getsockname()[1]}/hooks"
 
 
 def start_worker(env: dict) -> subprocess.Popen:
@@ -100,9 +111,18 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def figure(env: dict, plan) -> dict:
-    receiver = Receiver()
+    certificate = self_signed_certificate(HOST, Path(tempfile.mkdtemp(prefix="authsvc-bench-tls-")))
+    receiver = Receiver(certificate)
     listener, dead_url = dead_receiver()
-    env = {**env, "AUTHSVC_WEBHOOK_ALLOW_PRIVATE": "1", "AUTHSVC_BCRYPT_ROUNDS": "4"}
+    # DEBUG stays off (https only, as in production): the worker trusts the receivers' certificate,
+    # the operator's switch lets it reach loopback, and a sealing key seals the webhooks' secrets.
+    env = {
+        **env,
+        "AUTHSVC_WEBHOOK_ALLOW_PRIVATE": "1",
+        "AUTHSVC_BCRYPT_ROUNDS": "4",
+        "SSL_CERT_FILE": str(certificate[0]),
+        "AUTHSVC_SEALING_KEYS": Fernet.generate_key().decode(),
+    }
     try:
         with Worker("bench.webhook_timing_worker", env, name="webhook-timing") as provision:
             provision.call("migrate")
