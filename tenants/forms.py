@@ -70,6 +70,9 @@ class ClientForm(forms.ModelForm):
         field_classes = dict.fromkeys(JSON_SETTINGS, IndentedJSONField)
         widgets = {name: forms.Textarea(attrs={"class": "json-setting"}) for name in JSON_SETTINGS} | {
             "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
+            # Wide enough to read a page's URL with its query (a text box: the browser checks nothing, the rules do).
+            "verify_email_url": forms.TextInput(attrs={"class": "vURLField"}),
+            "reset_password_url": forms.TextInput(attrs={"class": "vURLField"}),
         }
 
     def __init__(self, *args, **kwargs):
