@@ -121,7 +121,7 @@ def _custom_fields(value, *, client: Client) -> dict:
 
 
 def _created_at(value) -> datetime:
-    """ISO 8601; without a time zone, UTC. Kept to the millisecond, as MongoDB keeps it."""
+    """ISO 8601; without a time zone, UTC."""
     if not isinstance(value, str):
         raise InvalidLine("created_at must be an ISO 8601 date and time string.")
     try:
@@ -132,7 +132,7 @@ def _created_at(value) -> datetime:
         moment = moment.replace(tzinfo=UTC)
     if not EARLIEST <= moment <= timezone.now() + CLOCK_SKEW:
         raise InvalidLine("created_at must be between 1970 and now.")
-    return moment.astimezone(UTC).replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+    return moment.astimezone(UTC)
 
 
 def _user_id(value) -> uuid.UUID:

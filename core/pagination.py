@@ -66,5 +66,6 @@ def keyset_rows(rows: QuerySet, *, time_field: str, id_field: str, page_size: in
         yield from page
         if len(page) < page_size:
             return
-        last = page[-1]
-        page = list(_after(rows, time_field, id_field, getattr(last, time_field), getattr(last, id_field), direction="gt")[:page_size])
+        after = (getattr(page[-1], time_field), getattr(page[-1], id_field))
+        page = []  # let this page go before the next is read: one page in memory, not two
+        page = list(_after(rows, time_field, id_field, *after, direction="gt")[:page_size])
