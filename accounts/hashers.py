@@ -12,6 +12,7 @@ password instead of dropping it, so this hasher hands it the first 72 bytes, as 
 replaced by one of ours at the user's first login.
 """
 
+import bcrypt
 from django.conf import settings
 from django.contrib.auth.hashers import BCryptPasswordHasher, BCryptSHA256PasswordHasher
 
@@ -26,6 +27,5 @@ class ConfigurableBCryptSHA256PasswordHasher(BCryptSHA256PasswordHasher):
 
 class ImportedBCryptPasswordHasher(BCryptPasswordHasher):
     def encode(self, password, salt):
-        bcrypt = self._load_library()
         data = bcrypt.hashpw(password.encode()[:BCRYPT_MAX_PASSWORD_BYTES], salt)
         return f"{self.algorithm}${data.decode('ascii')}"

@@ -199,3 +199,18 @@ def test_a_batch_that_meets_a_sign_up_made_meanwhile_keeps_the_others(tenant):
     assert [user.email for user in duplicates] == ["user2@example.com"]
     assert sorted(user.email for user in created) == [f"user{number}@example.com" for number in (0, 1, 3, 4)]
     assert sorted(model.objects.values_list("email", flat=True)) == [f"user{number}@example.com" for number in range(5)]
+
+
+@pytest.mark.store_independent
+def test_imports_and_exports_share_the_clients_transfer_limit(tenant):
+    """`transfer_client` counts both; over it, 429 rate_limited with Retry-After and nothing imported."""
+    from rest_framework.test import APIClient
+
+    tenant.client.rate_limits = {"transfer_client": "2/h"}
+    tenant.client.save()
+    body = ndjson({"email": "ada@example.com", "password_hash": HASH})
+    assert import_users(tenant, body).status_code == 200
+    assert APIClient().get(tenant.url("users/export"), **tenant.auth).status_code == 200
+    refused = import_users(tenant, ndjson({"email": "bob@example.com", "password_hash": HASH}))
+    assert refused.status_code == 429 and refused.json()["error"] == "rate_limited" and refused["Retry-After"].isdigit()
+    assert list(users(tenant).values_list("email", flat=True)) == ["ada@example.com"]
