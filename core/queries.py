@@ -1,5 +1,6 @@
 """Small query helpers shared by every app's selectors."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,11 +25,23 @@ def one_or_none(queryset: QuerySet[M]) -> M | None:
 @dataclass(frozen=True)
 class _Select:
     """One row by a unique column, compiled by the ORM: SQL with one placeholder, and what
-    its columns are (expressions, for their converters; the model attributes they fill)."""
+    its columns are (expressions, for their converters; the model attributes they fill).
+
+    `converters` are Django's for each column that has any, looked up when compiling: looked up
+    on every call they cost as much as running the statement. They are bound to the compiling
+    thread's `connection.ops`, of which they read only what the alias's settings give every
+    connection alike (its time zone), and are called with the calling thread's connection.
+    """
 
     sql: str
     columns: tuple[Any, ...]
     attnames: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...]], ...] = ()
+
+    @classmethod
+    def of(cls, sql: str, columns: tuple[Any, ...], attnames: tuple[str, ...], connection: Any) -> "_Select":
+        found = [connection.ops.get_db_converters(column) + column.get_db_converters(connection) for column in columns]
+        return cls(sql, columns, attnames, tuple((position, tuple(each)) for position, each in enumerate(found) if each))
 
 
 # Kept on each model class itself, per (database alias, column): the SQL's columns refer back to
@@ -59,15 +72,15 @@ def row_by_unique(model: type[M], field_name: str, value: Any) -> M | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return model.from_db(using, select.attnames, _converted(connection, select.columns, row))
+    return model.from_db(using, select.attnames, _converted(connection, select, row))
 
 
-def _converted(connection: Any, columns: tuple[Any, ...], row: tuple[Any, ...]) -> list[Any]:
+def _converted(connection: Any, select: _Select, row: tuple[Any, ...]) -> list[Any]:
     """A fetched row's values as the ORM gives them (its converters for each column)."""
     values = list(row)
-    for position, column in enumerate(columns):
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            values[position] = convert(values[position], column, connection)
+    for position, converters in select.converters:
+        for convert in converters:
+            values[position] = convert(values[position], select.columns[position], connection)
     return values
 
 
@@ -93,7 +106,7 @@ def _compile_select(model: type[Model], using: str, field_name: str, value: Any)
     if len(params) != 1:  # anything but `column = %s` is not this helper's
         raise ValueError(f"{model.__name__}.{field_name} does not compile to one parameter")
     columns = tuple(column for column, _sql, _alias in compiler.select)
-    return _Select(sql, columns, tuple(column.target.attname for column in columns))
+    return _Select.of(sql, columns, tuple(column.target.attname for column in columns), connections[using])
 
 
 def exists_unset(model: type[Model], field_name: str, value: Any, unset: str) -> bool:
@@ -170,7 +183,7 @@ def row_and_exists_unset(
         row = cursor.fetchone()
     if row is None:
         return None, False
-    converted = _converted(connection, select.select.columns, row)
+    converted = _converted(connection, select.select, row)
     return model.from_db(using, select.select.attnames, converted[:-1]), bool(converted[-1])
 
 
@@ -192,7 +205,7 @@ def _compile_select_with_exists(model: type[Model], using: str, lookup: dict[str
     named = tuple(getattr(getattr(column, "target", None), "attname", None) for column in columns[:-1])
     if named != attnames or compiler.annotation_col_map.get(EXISTS_ANNOTATION) != len(columns) - 1:
         raise ValueError(f"{model.__name__} by {', '.join(lookup)} with an EXISTS does not compile to the row then the EXISTS")
-    return _SelectWithExists(_Select(sql, columns, attnames), tuple(params), None, None)
+    return _SelectWithExists(_Select.of(sql, columns, attnames, connections[using]), tuple(params), None, None)
 
 
 def _placed(select: _SelectWithExists, values: tuple[Any, Any]) -> _SelectWithExists:

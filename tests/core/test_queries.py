@@ -1,6 +1,7 @@
 """core.queries: a unique row read without ORDER BY, and with SQL compiled once per model, same answer as the ORM."""
 
 import gc
+import threading
 import uuid
 import weakref
 
@@ -20,6 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FIELDS = ["user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation", "mfa", "created_at", "updated_at"]
 
 
+def assert_same_values(read, expected) -> None:
+    for name in FIELDS:
+        assert getattr(read, name) == getattr(expected, name), name
+        assert type(getattr(read, name)) is type(getattr(expected, name)), name
+
+
 @pytest.fixture
 def user(tenant):
     return sign_up(tenant, custom_fields={"plan": "pro", "seats": 3, "tags": ["a", "é"]})
@@ -30,9 +37,7 @@ def test_a_row_read_by_primary_key_has_every_field_the_orm_gives(user):
     model = user_model_for(user.tenant.client.client_id)
     read = row_by_unique(model, "user_id", uuid.UUID(user.user_id))
     through_orm = model.objects.get(pk=user.user_id)
-    for name in FIELDS:
-        assert getattr(read, name) == getattr(through_orm, name), name
-        assert type(getattr(read, name)) is type(getattr(through_orm, name)), name
+    assert_same_values(read, through_orm)
     assert read.custom_fields == {"plan": "pro", "seats": 3, "tags": ["a", "é"]}
     assert not read._state.adding and read._state.db == through_orm._state.db
 
@@ -112,7 +117,9 @@ SQL_STORE = connection.vendor in queries.SQL_VENDORS
 
 def read_with_session(model, field_name, value, family_id):
     """The row and whether the refresh-token family `family_id` has a live row (the token verify's question)."""
-    return row_and_exists_unset(model, field_name, value, other=RefreshToken, other_field="family_id", other_value=family_id, unset="revoked_at")
+    return row_and_exists_unset(
+        model, field_name, value, other=RefreshToken, other_field="family_id", other_value=family_id, unset="revoked_at"
+    )
 
 
 def family_of(user, state: str) -> uuid.UUID:
@@ -134,9 +141,7 @@ def test_a_row_with_an_exists_is_the_orms_row_and_the_orms_exists(user, state):
     for _ in range(2):
         read, exists = read_with_session(model, "user_id", user.user_id, family_id)
         assert exists is expected
-        for name in FIELDS:
-            assert getattr(read, name) == getattr(through_orm, name), name
-            assert type(getattr(read, name)) is type(getattr(through_orm, name)), name
+        assert_same_values(read, through_orm)
         assert not read._state.adding and read._state.db == through_orm._state.db
 
 
@@ -174,6 +179,30 @@ def test_a_value_shared_by_the_row_and_the_exists_is_answered_right_and_not_kept
     assert queries.compiled_selects(model) == {}
     assert read_with_session(model, "user_id", user.user_id, uuid.uuid4())[1] is False
     assert len(queries.compiled_selects(model)) == (1 if SQL_STORE else 0)
+
+
+def test_a_statement_compiled_in_one_thread_reads_right_in_another(user):
+    """Kept statements and their converters serve every thread (gunicorn's gthread), each on its own connection."""
+    model = user_model_for(user.tenant.client.client_id)
+    family_id = family_of(user, "live")
+
+    def read() -> list:
+        return [*read_with_session(model, "user_id", user.user_id, family_id), row_by_unique(model, "user_id", user.user_id)]
+
+    here, there = read(), []
+
+    def read_there() -> None:
+        try:
+            there.extend(read())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=read_there)
+    thread.start()
+    thread.join(timeout=30)
+    assert here[1] is there[1] is True
+    assert_same_values(there[0], here[0])
+    assert_same_values(there[2], here[2])
 
 
 @pytest.fixture
