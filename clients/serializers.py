@@ -4,10 +4,10 @@ refine what the model would give (strict types, the list of industries in the me
 
 from rest_framework import serializers
 
-from core.fields import StrictBooleanField, StrictCharField
+from core.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from tenants.models import Client, Industry
 from tenants.selectors import documentation_url
-from tenants.validation import MAX_CLIENT_NAME_LENGTH
+from tenants.validation import MAX_CLIENT_NAME_LENGTH, MAX_REFRESH_REUSE_INTERVAL
 
 
 class ClientRegisterInput(serializers.ModelSerializer):
@@ -18,6 +18,7 @@ class ClientRegisterInput(serializers.ModelSerializer):
     )
     require_email_verification = StrictBooleanField(required=False, default=False)
     custom_fields_schema = serializers.JSONField(required=False, allow_null=True, default=None)
+    refresh_reuse_interval = StrictIntegerField(min_value=0, max_value=MAX_REFRESH_REUSE_INTERVAL, required=False, default=0)
 
     class Meta:
         model = Client

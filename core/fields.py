@@ -38,6 +38,15 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses text ("30"), booleans and fractions instead of coercing them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ParsedJSONField(serializers.JSONField):
     """A JSON value from a parsed JSON body, taken as it came.
 

@@ -31,11 +31,25 @@ class IndentedJSONField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
 
 
+class KeptWhenEmptyIntegerField(forms.IntegerField):
+    """A number that, left out of the form or emptied, stays what it was: it is neither required nor a change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data) -> bool:
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = Client.fields_in_order(*Client.SETTINGS)
-        field_classes = {"custom_fields_schema": IndentedJSONField, "rate_limits": IndentedJSONField}
+        field_classes = {
+            "custom_fields_schema": IndentedJSONField,
+            "rate_limits": IndentedJSONField,
+            "refresh_reuse_interval": KeptWhenEmptyIntegerField,
+        }
         widgets = {
             "custom_fields_schema": forms.Textarea(attrs={"class": "json-setting"}),
             "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
@@ -62,6 +76,11 @@ class ClientForm(forms.ModelForm):
             # Worked out with the schema it shows, so that the public docs page only renders it.
             self.instance.custom_fields_example = custom_fields_example(schema)
         return schema
+
+    def clean_refresh_reuse_interval(self):
+        # Left out or emptied: what it was (strict rotation for a new client).
+        seconds = self.cleaned_data.get("refresh_reuse_interval")
+        return self.instance.refresh_reuse_interval if seconds is None else seconds
 
     def clean_rate_limits(self):
         try:

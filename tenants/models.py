@@ -8,8 +8,11 @@ import json
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from tenants.validation import MAX_REFRESH_REUSE_INTERVAL
 
 
 class Industry(models.TextChoices):
@@ -65,7 +68,7 @@ class Client(models.Model):
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
     # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
     # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "refresh_reuse_interval")
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
 
@@ -78,6 +81,17 @@ class Client(models.Model):
     # The sign-up example of the docs page, worked out whenever the schema is saved
     # (tenants/schema_example.py), so that the public page runs none of the client's schema.
     custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
+    # Seconds after a refresh during which the spent token, presented again, answers the same new
+    # refresh token instead of counting as reuse (accounts/flows/tokens.py): two tabs refreshing at
+    # once. 0 is strict rotation. Bounded, because within it a thief's replay is not detected.
+    refresh_reuse_interval = models.PositiveIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_REFRESH_REUSE_INTERVAL)],
+        help_text=(
+            f"Seconds (0 to {MAX_REFRESH_REUSE_INTERVAL}) during which a refresh token presented again right after it was "
+            "spent answers the same new refresh token instead of revoking the login as reuse. 0: strict rotation."
+        ),
+    )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)

@@ -29,7 +29,7 @@ from tenants.models import AccessKey, Client, Industry
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
 from tenants.user_models import user_model_cache
-from tenants.validation import validate_client_name
+from tenants.validation import validate_client_name, validate_refresh_reuse_interval
 
 logger = logging.getLogger("authsvc.tenants")
 
@@ -77,6 +77,7 @@ def client_register(
     industry: str,
     require_email_verification: bool = False,
     custom_fields_schema: dict | None = None,
+    refresh_reuse_interval: int = 0,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
 ) -> ClientWithKey:
@@ -84,6 +85,7 @@ def client_register(
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
     validate_client_schema(custom_fields_schema)
+    validate_refresh_reuse_interval(refresh_reuse_interval)
 
     # The row and its key commit together or not at all; the collection follows the commit.
     with transaction.atomic():
@@ -93,6 +95,7 @@ def client_register(
             require_email_verification=require_email_verification,
             custom_fields_schema=custom_fields_schema,
             custom_fields_example=custom_fields_example(custom_fields_schema),
+            refresh_reuse_interval=refresh_reuse_interval,
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)

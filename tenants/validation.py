@@ -10,6 +10,9 @@ from core.errors import InvalidRequest
 from core.rates import rate_problem
 
 MAX_CLIENT_NAME_LENGTH = 100
+# The longest refresh reuse interval a client may choose (seconds): long enough for tabs and retries
+# that raced one refresh, short enough that a replayed token is still a replay (docs/api.md §5).
+MAX_REFRESH_REUSE_INTERVAL = 300
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned
 # characters, and line/paragraph separators: a name is one line of visible text.
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -91,3 +94,12 @@ def validate_rate_limits(overrides: object) -> dict:
     if problems:
         raise InvalidRequest(fields={"rate_limits": problems})
     return overrides
+
+
+def validate_refresh_reuse_interval(seconds: object) -> int:
+    """Whole seconds from 0 to MAX_REFRESH_REUSE_INTERVAL; anything else (text, a bool, a fraction) is refused."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_REFRESH_REUSE_INTERVAL:
+        raise InvalidRequest(
+            fields={"refresh_reuse_interval": [f"Must be a whole number of seconds from 0 to {MAX_REFRESH_REUSE_INTERVAL}."]}
+        )
+    return seconds
