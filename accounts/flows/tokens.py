@@ -5,7 +5,8 @@ refresh reuse interval (`Client.refresh_reuse_interval`, seconds): within it of 
 spent token answers the same successor again (a new access token of the same session beside it),
 so two tabs or a retried call that raced one refresh all get one answer. The trade-off (docs/api.md
 §5): a thief replaying a stolen token within the interval gets the pair the user got, never a
-new branch of the session, and goes undetected until one of the two refreshes again.
+new branch of the session; it goes undetected until the two holders' refreshes fall more than the
+interval apart, and the later one is then a reuse.
 """
 
 import uuid
