@@ -38,15 +38,6 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class StrictIntegerField(serializers.IntegerField):
-    """An IntegerField that refuses text ("30"), booleans and fractions instead of coercing them."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class ParsedJSONField(serializers.JSONField):
     """A JSON value from a parsed JSON body, taken as it came.
 
@@ -57,3 +48,12 @@ class ParsedJSONField(serializers.JSONField):
 
     def to_internal_value(self, data):
         return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses what DRF would coerce: "5", 5.0, true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
