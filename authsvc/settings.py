@@ -22,6 +22,8 @@ from authsvc.private_paths import owner_only_directory, owner_only_sqlite_file
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
 from core.rates import rate_problem
+from crypto.sealing_keys import key_from_secret as sealing_key_from_secret
+from crypto.sealing_keys import keys_problem as sealing_keys_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Owner-only (0700): it holds secret keys and, on the embedded default, the password hashes.
@@ -361,6 +363,23 @@ AUTHSVC_MAIL_LEASE_SECONDS = env_int("AUTHSVC_MAIL_LEASE_SECONDS", 2 * EMAIL_TIM
 AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1)
 if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
     raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
+
+# A client's own SMTP server (tenants.smtp) is refused when its host is or resolves to a loopback,
+# private, link-local or otherwise non-public address, at set time and at each send; "1" allows
+# them: the operator's switch for tests and private networks.
+AUTHSVC_SMTP_ALLOW_PRIVATE = env_bool("AUTHSVC_SMTP_ALLOW_PRIVATE", False)
+
+# --- secrets at rest (crypto/sealed.py) ------------------------------------------------
+# Comma-separated Fernet keys: the first seals, every one unseals (rotation: a new key first, the
+# old ones after it, then `manage.py reseal_secrets`, then drop the old ones). Unset in development:
+# one key derived from SECRET_KEY, so `make run` needs nothing. Unset in production: no start-up
+# refusal (a deployment that stores no secret needs none); storing a secret answers 503 saying
+# what to set, and `manage.py check` warns (crypto/checks.py).
+AUTHSVC_SEALING_KEYS = env_list("AUTHSVC_SEALING_KEYS")
+if _sealing_problem := sealing_keys_problem(AUTHSVC_SEALING_KEYS):
+    raise ImproperlyConfigured(f"AUTHSVC_SEALING_KEYS: {_sealing_problem}.")
+if not AUTHSVC_SEALING_KEYS and DEBUG:
+    AUTHSVC_SEALING_KEYS = [sealing_key_from_secret(SECRET_KEY)]
 
 # --- passwords -------------------------------------------------------------------------
 PASSWORD_HASHERS = [

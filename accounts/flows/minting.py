@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import RefreshToken
-from accounts.tokens import ClientAccessToken, OpaqueRefreshToken
+from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, issuer_of
 from crypto.hmac_keys import current_key, hmac_digest, hmac_matches, hmac_secret, verification_keys
 from tenants.models import AbstractTenantUser, Client
 
@@ -55,7 +55,7 @@ def successor_recomputed(*, spent: str, successor: RefreshToken) -> str | None:
 
 def access_token_mint(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID) -> str:
     """A signed access token of `user` for the session (login) `family_id`."""
-    access = ClientAccessToken(client_id=client.client_id)
+    access = ClientAccessToken(client_id=client.client_id, mint_issuer=issuer_of(client))
     access["sub"] = str(user.user_id)
     access["client_id"] = str(client.client_id)
     access["email"] = user.email
