@@ -97,6 +97,16 @@ def test_the_interval_counts_from_the_spend(tabs_user, seconds_ago, status):
         assert reuse_records() == 1
 
 
+def test_an_interval_set_by_patch_applies_to_the_next_refresh(user):
+    """A strict client PATCHes an interval: a spent token presented again at once answers its successor."""
+    assert call(user.tenant, "", {"refresh_reuse_interval": REUSE_INTERVAL}, method="PATCH").status_code == 200
+    successor = refresh(user.tenant, user.refresh_token).json()["refresh_token"]
+
+    again = refresh(user.tenant, user.refresh_token)
+    assert again.status_code == 200, again.content
+    assert again.json()["refresh_token"] == successor
+
+
 def _deactivate(user, successor: str) -> None:
     type(user.row()).objects.filter(pk=user.user_id).update(is_active=False)  # around the service that revokes
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0010_client_token_issuer'),
+        ('tenants', '0011_client_mail_settings'),
     ]
 
     operations = [
