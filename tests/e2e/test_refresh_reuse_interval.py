@@ -12,6 +12,7 @@ from tests.e2e.test_staff_journey import api_call, log_in
 pytestmark = [
     pytest.mark.skipif(missing_browser() is not None, reason=f"browser tests skipped: {missing_browser()}"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.store_independent,  # the page and the form; the refresh behaviour runs per store in tests/accounts
 ]
 
 PASSWORD = "correct horse battery staple"
