@@ -71,6 +71,7 @@ TOKEN_FIELDS = (
     "expires_at",
     "revoked_at",
     "replaced_by",
+    "spent_at",
 )
 
 
@@ -79,7 +80,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     """Read-only: rows change only through services (refresh, logout, revocation).
 
     The list keeps to what fits a 1366 px screen beside its filters: when, whose, which login, its
-    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by).
+    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by, spent_at).
     """
 
     list_display = ("created", "client_name", "user_id", "family_id", "state", "expires")

@@ -50,7 +50,10 @@ class UserLoginStopped(Failure, name="user.login_stopped", webhook="user.login_f
 
 @dataclass(frozen=True, kw_only=True)
 class TokenRefreshed(Event, name="token.refreshed"):
-    """A refresh token was spent for a new pair of the same family."""
+    """A refresh token was spent for a new pair of the same family; `replayed` when a spent one came back
+    within the client's refresh reuse interval and was answered the same refresh token again."""
+
+    replayed: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

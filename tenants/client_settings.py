@@ -30,6 +30,7 @@ from tenants.validation import (
     validate_mail_reply_to,
     validate_mail_sender_name,
     validate_rate_limits,
+    validate_refresh_reuse_interval,
 )
 
 # A JSON setting deeper than this is refused before anything walks it (recursively, as Django's
@@ -51,6 +52,8 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "mail_sender_name": validate_mail_sender_name,
     "mail_reply_to": validate_mail_reply_to,
     "mail_templates": validate_mail_templates,
+    # The model field would take "30", 1.5 or true for a number: a whole number of seconds only.
+    "refresh_reuse_interval": validate_refresh_reuse_interval,
     "rate_limits": validate_rate_limits,
     "smtp_url": smtp_url_seal,
 }

@@ -37,6 +37,16 @@ class IndentedJSONField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
 
 
+class KeptWhenEmptyIntegerField(forms.IntegerField):
+    """A number that, left out of the form or emptied, stays what it was: it is neither required nor a change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data) -> bool:
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 SMTP_URL_HELP = (
     "The client's own SMTP server, which its users' mails then leave through: smtp+tls://user:password@host:587 "
     "(STARTTLS), smtps://user:password@host:465 (TLS) or smtp://host:25 (no TLS); characters such as @ in the password "
@@ -67,7 +77,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = Client.fields_in_order(*Client.SETTINGS)
-        field_classes = dict.fromkeys(JSON_SETTINGS, IndentedJSONField)
+        field_classes = dict.fromkeys(JSON_SETTINGS, IndentedJSONField) | {"refresh_reuse_interval": KeptWhenEmptyIntegerField}
         widgets = {name: forms.Textarea(attrs={"class": "json-setting"}) for name in JSON_SETTINGS} | {
             "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
             # Wide enough to read a page's URL with its query (a text box: the browser checks nothing, the rules do).
@@ -119,6 +129,11 @@ class ClientForm(forms.ModelForm):
             # change is saved by client_settings_update, which works it out itself).
             self.instance.custom_fields_example = custom_fields_example(cleaned["custom_fields_schema"])
         return cleaned
+
+    def clean_refresh_reuse_interval(self):
+        # Left out or emptied: what it was (strict rotation for a new client).
+        seconds = self.cleaned_data.get("refresh_reuse_interval")
+        return self.instance.refresh_reuse_interval if seconds is None else seconds
 
     def changes(self) -> dict[str, Any]:
         """The settings changed, by the names the services and audit know, for client_settings_update:

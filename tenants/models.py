@@ -8,6 +8,7 @@ import json
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -61,6 +62,11 @@ class TokenIssuer(models.TextChoices):
     SERVICE = "service", "The service's: AUTHSVC_ISSUER, shared by every client"
 
 
+# The longest refresh reuse interval a client may choose (seconds): long enough for tabs and retries
+# that raced one refresh, short enough that a replayed token is still a replay (docs/api.md §5).
+MAX_REFRESH_REUSE_INTERVAL = 300
+
+
 def default_users_database() -> str:
     """Where a new client's users table goes: today the one tenant alias, AUTHSVC_TENANT_DATABASE."""
     return settings.AUTHSVC_TENANT_DATABASE
@@ -79,6 +85,7 @@ class Client(models.Model):
         "industry",
         "require_email_verification",
         "custom_fields_schema",
+        "refresh_reuse_interval",
         "token_issuer",
         "verify_email_url",
         "reset_password_url",
@@ -102,6 +109,17 @@ class Client(models.Model):
     # The sign-up example of the docs page, worked out whenever the schema is saved
     # (tenants/schema_example.py), so that the public page runs none of the client's schema.
     custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
+    # Seconds after a refresh during which the spent token, presented again, answers the same new
+    # refresh token instead of counting as reuse (accounts/flows/tokens.py): two tabs refreshing at
+    # once. 0 is strict rotation. Bounded, because within it a thief's replay is not detected.
+    refresh_reuse_interval = models.PositiveIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_REFRESH_REUSE_INTERVAL)],
+        help_text=(
+            f"Seconds (0 to {MAX_REFRESH_REUSE_INTERVAL}) during which a refresh token presented again right after it was "
+            "spent answers the same new refresh token instead of revoking the login as reuse. 0: strict rotation."
+        ),
+    )
     # New clients get an issuer of their own, so that `iss` alone pins the tenant for verifiers that
     # skip `aud`; clients registered before it existed keep the shared one their verifiers expect
     # (migration 0009), until they choose to switch (docs/api.md §5).

@@ -121,6 +121,21 @@ def test_email_verification_setting_and_its_quickstart_step(api, required, setti
     assert verify_text in re.search(r'<li id="step-email-verify">.*?</li>', page, re.DOTALL)[0]
 
 
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("interval", "setting_text", "explained"),
+    [(0, "None: strict rotation.", "refresh one token from one"), (30, "30 seconds.", "not detected")],
+    ids=["strict", "thirty-seconds"],
+)
+def test_the_refresh_reuse_interval_setting_and_its_trade_off(api, interval, setting_text, explained):
+    """The page states the client's refresh reuse interval and what it means: strict rotation, or the window and its price."""
+    page = docs_page(api, make_tenant("Tabs Co", refresh_reuse_interval=interval).client_id)
+
+    section = re.search(r'<section id="settings".*?</section>', page, re.DOTALL)[0]
+    assert f"<strong>{setting_text}</strong>" in section
+    assert explained in " ".join(section.split())
+
+
 def test_a_schema_without_a_stored_example_says_what_to_fill_in(api):
     """No example could be worked out: sign-up and update name the required fields instead of showing a body that answers 400."""
     schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "required": ["code"]}
