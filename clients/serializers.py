@@ -2,12 +2,30 @@
 so a setting added there is registered and answered without an edit here. Fields declared below
 refine what the model would give (strict types, the list of industries in the message)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictBooleanField, StrictCharField
 from tenants.models import Client, Industry, TokenIssuer
+from tenants.policies import LockoutPolicy, PasswordPolicy
 from tenants.selectors import client_smtp_host, documentation_url
 from tenants.validation import MAX_CLIENT_NAME_LENGTH
+
+
+@extend_schema_field(PasswordPolicy.SCHEMA)
+class PasswordPolicyField(serializers.JSONField):
+    """`password_policy` as the OpenAPI description shows it (tenants/policies.py checks it)."""
+
+
+@extend_schema_field(LockoutPolicy.SCHEMA)
+class LockoutField(serializers.JSONField):
+    """`lockout` as the OpenAPI description shows it (tenants/policies.py checks it)."""
+
+
+def policy_field(field_class: type[serializers.JSONField], name: str, **kwargs) -> serializers.JSONField:
+    """A policy setting's field, with its model field's text and validators."""
+    model_field = Client._meta.get_field(name)
+    return field_class(help_text=model_field.help_text, validators=model_field.validators, **kwargs)
 
 
 class ClientRegisterInput(serializers.ModelSerializer):
@@ -26,6 +44,8 @@ class ClientRegisterInput(serializers.ModelSerializer):
         "`{AUTHSVC_ISSUER}/api/v1/{client_id}` with its own discovery document; `service`, the service's issuer "
         "shared by every client (then only `aud` tells clients' tokens apart).",
     )
+    password_policy = policy_field(PasswordPolicyField, "password_policy", required=False)
+    lockout = policy_field(LockoutField, "lockout", required=False)
 
     class Meta:
         model = Client
@@ -42,6 +62,8 @@ class ClientRegisterOutput(serializers.Serializer):
 
 
 class ClientOutput(serializers.ModelSerializer):
+    password_policy = policy_field(PasswordPolicyField, "password_policy")
+    lockout = policy_field(LockoutField, "lockout")
     documentation_url = serializers.SerializerMethodField()
     # The write-only smtp_url is never answered: only whether one is set, and its host.
     smtp_configured = serializers.SerializerMethodField(help_text="Whether the client's mail leaves through its own SMTP server (`smtp_url`).")

@@ -10,6 +10,7 @@ from core.errors import InvalidRequest
 from crypto.errors import SealingUnavailable
 from tenants.client_schema import validate_client_schema
 from tenants.models import Client
+from tenants.policies import POLICIES, policy_setting_clean
 from tenants.schema_example import custom_fields_example
 from tenants.smtp import smtp_url_seal
 from tenants.validation import validate_client_name, validate_rate_limits
@@ -60,9 +61,11 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = Client.fields_in_order(*Client.SETTINGS)
-        field_classes = {"custom_fields_schema": IndentedJSONField, "rate_limits": IndentedJSONField}
+        field_classes = {name: IndentedJSONField for name in ("custom_fields_schema", "password_policy", "lockout", "rate_limits")}
         widgets = {
             "custom_fields_schema": forms.Textarea(attrs={"class": "json-setting"}),
+            "password_policy": forms.Textarea(attrs={"rows": 6, "class": "json-setting"}),
+            "lockout": forms.Textarea(attrs={"rows": 6, "class": "json-setting"}),
             "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
         }
 
@@ -74,6 +77,7 @@ class ClientForm(forms.ModelForm):
             for name in SEALED_FORM_FIELDS:
                 self.fields.pop(name, None)
 
+        self._keep_policies_left_out()
         if self.is_bound and "token_issuer" in self.fields and "token_issuer" not in self.data:
             # A post without the field (a script, a page rendered before it existed) keeps the issuer:
             # a new `iss` fails the tokens at every verifier configured with the old one, so it is
@@ -125,6 +129,30 @@ class ClientForm(forms.ModelForm):
             # Worked out with the schema it shows, so that the public docs page only renders it.
             self.instance.custom_fields_example = custom_fields_example(schema)
         return schema
+
+    def clean_password_policy(self):
+        return self._policy_clean("password_policy")
+
+    def clean_lockout(self):
+        return self._policy_clean("lockout")
+
+    def _keep_policies_left_out(self) -> None:
+        """A post without a policy's box (a script, a page rendered before it existed) keeps the policy:
+        a lockout must never turn off because a form did not show it. An empty box means the defaults."""
+        for name in POLICIES:
+            if name in self.fields:
+                self.fields[name].required = False
+                # Its default is a callable, for which Django compares with a hidden copy of the value
+                # first shown; the default is the same every time, so the shown value itself is compared.
+                self.fields[name].show_hidden_initial = False
+                if self.is_bound and name not in self.data:
+                    self.data = self.data.copy()
+                    self.data[name] = json.dumps(getattr(self.instance, name))
+
+    def _policy_clean(self, name: str) -> dict:
+        """Checked by the model field's validator, and stored with every key (those left out: their defaults)."""
+        value = self.cleaned_data.get(name)
+        return policy_setting_clean(POLICIES[name], {} if value is None else value)
 
     def clean_rate_limits(self):
         try:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tenants.policies import lockout_default, password_policy_default, validate_lockout, validate_password_policy
+
 
 class Industry(models.TextChoices):
     AI_ML = "AI/ML", "AI/ML"
@@ -72,7 +74,15 @@ class Client(models.Model):
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
     # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
     # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer")
+    CLIENT_SETTINGS = (
+        "client_name",
+        "industry",
+        "require_email_verification",
+        "custom_fields_schema",
+        "token_issuer",
+        "password_policy",
+        "lockout",
+    )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
     # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
@@ -101,6 +111,21 @@ class Client(models.Model):
             "here until they expire, but verifiers configured with the old issuer refuse the new tokens: have the "
             "client accept both issuers first."
         ),
+    )
+    # What its users' new passwords must be, and what consecutive failed logins cost (tenants.policies,
+    # docs/api.md §10): stored with every key, the defaults being the service's rules before them.
+    password_policy = models.JSONField(
+        default=password_policy_default,
+        validators=[validate_password_policy],
+        help_text='Rules for new passwords: {"min_length": 8-64, "max_length": 64-1024, "min_strength": 0-4 (zxcvbn score; '
+        '0: no estimate), "refuse_common": true/false}. Keys left out take their defaults.',
+    )
+    lockout = models.JSONField(
+        default=lockout_default,
+        validators=[validate_lockout],
+        help_text='Consecutive failed logins of one email: {"mode": "off" | "throttle" | "lock", "max_failures": 1-100, '
+        '"max_delay_seconds": 1-86400 (throttle), "forget_after_hours": 1-720}. Throttle: a wait after each failure past '
+        "max_failures, doubling up to max_delay_seconds. Lock: none at all until a password reset or an unlock here.",
     )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)

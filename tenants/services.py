@@ -30,6 +30,7 @@ from tenants.events import (
 from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client, Industry, TokenIssuer
+from tenants.policies import POLICIES, policy_setting_clean
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
 from tenants.smtp import client_mail_connection, send_failure, smtp_test_mail, smtp_url_seal
@@ -83,15 +84,19 @@ def client_register(
     require_email_verification: bool = False,
     custom_fields_schema: dict | None = None,
     token_issuer: str = TokenIssuer.CLIENT,
+    password_policy: dict | None = None,
+    lockout: dict | None = None,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
 ) -> ClientWithKey:
+    """A new client with its settings (the policies: the keys given, defaults for the others) and its first key, shown once."""
     client_name = validate_client_name(client_name)
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
     validate_client_schema(custom_fields_schema)
     if token_issuer not in TokenIssuer.values:
         raise InvalidRequest(fields={"token_issuer": [f"Must be one of: {', '.join(TokenIssuer.values)}."]})
+    policies = _policies_clean(password_policy=password_policy or {}, lockout=lockout or {})
 
     # The row and its key commit together or not at all; the collection follows the commit.
     with transaction.atomic():
@@ -102,11 +107,25 @@ def client_register(
             custom_fields_schema=custom_fields_schema,
             custom_fields_example=custom_fields_example(custom_fields_schema),
             token_issuer=token_issuer,
+            **policies,
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
     publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
     return ClientWithKey(client=client, access_key=plaintext)
+
+
+def _policies_clean(**settings: dict) -> dict[str, dict]:
+    """The policy settings as stored, or one InvalidRequest naming each refused one."""
+    cleaned, problems = {}, {}
+    for name, value in settings.items():
+        try:
+            cleaned[name] = policy_setting_clean(POLICIES[name], value)
+        except ValidationError as error:
+            problems[name] = error.messages
+    if problems:
+        raise InvalidRequest("Some settings are not accepted.", fields=problems)
+    return cleaned
 
 
 def client_attach_first_key(*, client: Client, surface: str = "admin", request_meta: RequestMeta | None = None) -> str:
