@@ -55,6 +55,38 @@ class CustomFieldRow:
     description: str
 
 
+MAIL_SETTING_MEANINGS = {
+    "verify_email_url": "Your page for verification links (and an email change's): the mail links to it with token=… added "
+    "to its query; your backend sends that token to email/verify. https only.",
+    "reset_password_url": "Your page for password reset links, the same way; your backend sends the token and the new "
+    "password to password/reset. https only.",
+    "mail_sender_name": "The name the mails come from (the display name of From; the address stays ours). Plain text, "
+    "as your client name.",
+    "mail_reply_to": "Where replies to the mails go (Reply-To).",
+    "mail_templates": "Your subject and text of the verification (verify_email) and reset (reset_password) mails. "
+    "Placeholders: {link}, {client_name}, {email}, {expires_in}; nothing else between braces. The text must contain "
+    "{link}; a subject is one line of at most 200 characters, a text at most 5,000. The HTML part is your text, "
+    "escaped, with the link as its one anchor.",
+    "smtp_url": "Your own SMTP server, which the mails then leave through (smtp+tls://, smtps:// or smtp://, with its user "
+    "and password). Write-only: GET says only smtp_configured and smtp_host.",
+}
+
+
+@dataclass(frozen=True)
+class MailSettingRow:
+    name: str
+    meaning: str
+    is_set: bool
+
+
+def mail_setting_rows(client: Client) -> list[MailSettingRow]:
+    """Each mail setting, what it does and whether this client set it (the page is public: never its value)."""
+    return [
+        MailSettingRow(name, meaning, getattr(client, Client.SEALED_SETTINGS.get(name, name)) not in (None, ""))
+        for name, meaning in MAIL_SETTING_MEANINGS.items()
+    ]
+
+
 def describe_rate(rate: str) -> str:
     """A rate in words ("10/m" is "10 per minute", "100/5m" "100 per 5 minutes"); anything else as given."""
     match = RATE_SYNTAX.match(rate)

@@ -15,6 +15,7 @@ from tenants.policies import LockoutPolicy, PasswordPolicy
 from tenants.selectors import api_base_url, client_get, parse_client_id
 
 ENDPOINTS = [
+    ("GET/PATCH", "", "Read or change this client's settings."),
     ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
     ("POST", "login", "Exchange email and password for tokens."),
     ("POST", "token/refresh", "Spend a refresh token for a new pair."),
@@ -51,6 +52,8 @@ def client_docs_page(request, client_id: str):
         "verification_recipe": client_docs.offline_verification_recipe(client),
         "endpoints": ENDPOINTS,
         "quickstart": quickstart.quickstart_steps(client, base_url),
+        "settings_command": quickstart.settings_command(base_url),
+        "mail_settings": client_docs.mail_setting_rows(client),
         "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
         "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
         "rate_limits": client_docs.rate_limit_rows(client),

@@ -12,7 +12,7 @@ from core.serializers import StrictSerializer
 # The areas Swagger UI and Redoc group operations by, described in this order by `describe_tags`.
 CLIENTS, ACCOUNTS, TOKENS, USERS, MAIL, AUDIT = "clients", "accounts", "tokens", "users", "mail", "audit"
 TAGS = [
-    {"name": CLIENTS, "description": "Register a client, and read the calling client's settings."},
+    {"name": CLIENTS, "description": "Register a client, and read and change the calling client's settings."},
     {"name": ACCOUNTS, "description": "Sign users up and log them in."},
     {"name": TOKENS, "description": "Refresh, introspect and revoke a user's tokens."},
     {"name": USERS, "description": "List, read, update and delete this client's users."},

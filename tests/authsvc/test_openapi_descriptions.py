@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 17
+    assert len(per_client) == 18
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -148,5 +148,5 @@ def test_the_403_of_a_per_client_call_does_not_speak_of_registration(schema):
 def test_strict_bodies_say_they_take_no_other_key(schema):
     """The bodies that refuse unknown keys (StrictSerializer) say so: additionalProperties false."""
     components = schema["components"]["schemas"]
-    for name in ("PatchedUserUpdateInputRequest", "PasswordChangeInputRequest"):
+    for name in ("PatchedUserUpdateInputRequest", "PasswordChangeInputRequest", "PatchedClientSettingsInputRequest"):
         assert components[name]["additionalProperties"] is False, name

@@ -16,7 +16,7 @@ from tests.conftest import make_tenant
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REGISTER = "/api/v1/clients/register"
-BEFORE_THE_POLICIES = [("tenants", "0010_client_token_issuer")]
+BEFORE_THE_POLICIES = [("tenants", "0011_client_mail_settings")]
 # The rules every client had before the policies: 8 to 1024 characters, common passwords refused, no lockout.
 TODAY = {
     "password_policy": {"min_length": 8, "max_length": 1024, "min_strength": 0, "refuse_common": True},
@@ -49,7 +49,6 @@ def test_the_defaults_are_the_rules_clients_had_before():
         ("password_policy", {"refuse_common": "no"}, "refuse_common: 'no' is not of type 'boolean'"),
         ("password_policy", {"min_lenght": 12}, "'min_lenght' was unexpected"),
         ("password_policy", [8, 64], "is not of type 'object'"),
-        ("password_policy", None, "may not be null"),
         ("lockout", {"max_failures": 0}, "max_failures: 0 is less than the minimum of 1"),
         ("lockout", {"max_failures": 101}, "max_failures: 101 is greater than the maximum of 100"),
         ("lockout", {"mode": "ban"}, "mode: 'ban' is not one of ['off', 'throttle', 'lock']"),
@@ -100,7 +99,7 @@ def test_a_client_registered_without_policies_has_the_defaults(post_json, api):
 
 
 def test_clients_that_existed_before_the_policies_get_the_defaults(transactional_db):
-    """Migration 0011 gives every row of before it today's rules, stored on each store."""
+    """Migration 0012 gives every row of before it today's rules, stored on each store."""
     existing = make_tenant("Old Co")
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     MigrationExecutor(connection).migrate(BEFORE_THE_POLICIES)

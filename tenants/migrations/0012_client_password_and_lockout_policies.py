@@ -10,7 +10,7 @@ import tenants.policies
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0010_client_token_issuer'),
+        ('tenants', '0011_client_mail_settings'),
     ]
 
     operations = [
