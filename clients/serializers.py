@@ -70,8 +70,8 @@ class ClientSettingsFields(serializers.ModelSerializer):
         "shared by every client (then only `aud` tells clients' tokens apart).",
     )
     mail_templates = MailTemplatesField(required=False, allow_null=True, help_text=Client._meta.get_field("mail_templates").help_text)
-    password_policy = policy_field(PasswordPolicyField, "password_policy", required=False)
-    lockout = policy_field(LockoutField, "lockout", required=False)
+    password_policy = policy_field(PasswordPolicyField, "password_policy", required=False, allow_null=True)
+    lockout = policy_field(LockoutField, "lockout", required=False, allow_null=True)
 
     class Meta:
         model = Client

@@ -1,6 +1,6 @@
 """The `password_policy` and `lockout` settings (tenants/policies.py): held to their JSON Schemas at
-registration and in the admin, stored with every key, read back, and the defaults for every client
-that existed before them."""
+registration, in a PATCH and in the admin, stored with every key, read back, and the defaults for
+every client that existed before them."""
 
 import json
 
@@ -11,6 +11,9 @@ from django.db.migrations.executor import MigrationExecutor
 from tenants.key_cache import access_key_cache
 from tenants.models import Client
 from tenants.policies import LockoutPolicy, PasswordPolicy
+from tests.accounts.conftest import PASSWORD, call, sign_up
+from tests.audit.conftest import records_written_by
+from tests.clients.conftest import patch_settings
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,13 +59,18 @@ def test_the_defaults_are_the_rules_clients_had_before():
         ("lockout", {"forget_after_hours": 0}, "forget_after_hours: 0 is less than the minimum of 1"),
     ],
 )
-def test_registration_refuses_a_policy_naming_the_setting_and_the_key(post_json, setting, value, named):
-    """A value outside the schema is a 400 under `fields.<setting>` saying which key and why; no client is made."""
-    response = register(post_json, **{setting: value})
-
-    assert response.status_code == 400
-    assert any(named in message for message in response.json()["fields"][setting]), response.json()
+def test_registration_and_patch_refuse_a_policy_naming_the_setting_and_the_key(post_json, setting, value, named):
+    """A value outside the schema is a 400 under `fields.<setting>` saying which key and why, at registration
+    (no client is made) and in a PATCH (nothing changes)."""
+    registered = register(post_json, **{setting: value})
     assert not Client.objects.exists()
+    tenant = make_tenant("Acme")
+    patched = patch_settings(tenant, {setting: value})
+
+    for response in (registered, patched):
+        assert response.status_code == 400
+        assert any(named in message for message in response.json()["fields"][setting]), response.json()
+    assert getattr(Client.objects.get(pk=tenant.client.pk), setting) == TODAY[setting]
 
 
 @pytest.mark.store_independent
@@ -96,6 +104,40 @@ def test_a_client_registered_without_policies_has_the_defaults(post_json, api):
     settings_read = api.get(f"/api/v1/{body['client_id']}/", HTTP_AUTHORIZATION=f"Bearer {body['access_key']}").json()
 
     assert {name: settings_read[name] for name in TODAY} == TODAY
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ({"max_failures": 3}, TODAY["lockout"] | {"max_failures": 3}),
+        ({}, TODAY["lockout"]),
+        (None, TODAY["lockout"]),
+    ],
+    ids=["in-part", "empty", "null"],
+)
+def test_a_patch_replaces_a_policy_whole(sent, stored):
+    """Keys left out take their defaults, not their current values (here `mode` goes back to off); the
+    answer and the stored row hold every key, and the change is audited by the setting's name."""
+    tenant = make_tenant("Acme", lockout={"mode": "lock", "max_failures": 5, "forget_after_hours": 48})
+
+    response, records = records_written_by(lambda: patch_settings(tenant, {"lockout": sent}))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["lockout"] == Client.objects.get(pk=tenant.client.pk).lockout == stored
+    assert [record.metadata["fields"] for record in records] == [["lockout"]]
+
+
+@pytest.mark.store_independent
+def test_a_lockout_set_by_patch_counts_from_the_next_login(transactional_db):
+    """The client turns a lock on over the API; the next failed login of an email locks it."""
+    tenant = make_tenant("Acme")
+    sign_up(tenant)
+    assert patch_settings(tenant, {"lockout": {"mode": "lock", "max_failures": 1}}).status_code == 200
+
+    answers = [call(tenant, "login", {"email": "ada@example.com", "password": PASSWORD + "x"}) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [401, 429]
+    assert answers[1].json()["error"] == "login_locked"
 
 
 def test_clients_that_existed_before_the_policies_get_the_defaults(transactional_db):
