@@ -100,6 +100,18 @@ def test_a_right_password_clears_the_count(transactional_db):
     assert login(tenant, user.email).status_code == 429
 
 
+def test_a_right_password_clears_the_count_even_when_a_login_stage_stops_the_login(transactional_db):
+    """A disabled user who gives the right password learns only what they learned before (403), and the
+    failures before it no longer count."""
+    tenant = locking("lock", max_failures=2)
+    user = sign_up(tenant)
+    type(user.row()).objects.filter(pk=user.user_id).update(is_active=False)
+    fail(tenant, user.email, 1)
+
+    assert login(tenant, user.email, PASSWORD).json()["error"] == "account_disabled"
+    assert failures(tenant, user.email) == 0
+
+
 # --- lock --------------------------------------------------------------------------------
 
 
