@@ -83,14 +83,20 @@ def password_validators_for(client: Client) -> tuple:
     return policy_validators(PasswordPolicy.of(client.password_policy), client.client_name)
 
 
-@lru_cache(maxsize=1024)  # one list per distinct policy and client name: validators keep no state
 def policy_validators(policy: PasswordPolicy, client_name: str) -> tuple:
-    # In the order of the settings' list before the policies, whose messages clients have seen.
+    # In the order of the settings' list before the policies, whose messages clients have seen. Built
+    # per call (each is a few attributes), but for the common-password list, read once per process.
     return (
         password_validation.UserAttributeSimilarityValidator(),
         password_validation.MinimumLengthValidator(policy.min_length),
         MaximumLengthValidator(policy.max_length),
-        *([password_validation.CommonPasswordValidator()] if policy.refuse_common else []),
+        *([_common_passwords()] if policy.refuse_common else []),
         password_validation.NumericPasswordValidator(),
         *([StrengthValidator(policy.min_strength, client_name)] if policy.min_strength > 0 else []),
     )
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> password_validation.CommonPasswordValidator:
+    """Django's 20,000 common passwords, which each instance reads from disk and keeps (~2 MB)."""
+    return password_validation.CommonPasswordValidator()

@@ -2,6 +2,7 @@
 and change, is refused or accepted as the policy says, the rule named, the password never echoed."""
 
 import pytest
+from django.contrib.auth.password_validation import CommonPasswordValidator
 
 from accounts import password_policy
 from accounts.email_tokens import Purpose, email_token_make
@@ -124,3 +125,16 @@ def test_the_function_every_new_password_goes_through_applies_the_clients_policy
 
     assert list(refused.value.fields) == ["new_password"]
     assert "at least 12 characters" in refused.value.fields["new_password"][0]
+
+
+def test_every_client_shares_one_common_password_list(transactional_db):
+    """Django's validator reads and keeps its 20,000 passwords per instance: one instance serves every
+    client, whatever its name and policy, so memory does not grow with the number of clients."""
+    tenants = [make_tenant("Acme"), make_tenant("Globex", password_policy={"min_length": 10, "min_strength": 2})]
+
+    lists = [
+        [validator for validator in password_policy.password_validators_for(tenant.client) if isinstance(validator, CommonPasswordValidator)]
+        for tenant in tenants
+    ]
+
+    assert lists[0][0] is lists[1][0]
