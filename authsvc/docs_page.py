@@ -1,7 +1,7 @@
 """GET /docs/clients/<client_id>/: the page `documentation_url` points at.
 
 It gathers what several apps define (the client's settings and limits, the account endpoints,
-the audit endpoint, every app's error codes), so it lives here, above them.
+the audit endpoint, the webhooks and their events, every app's error codes), so it lives here, above them.
 """
 
 from django.conf import settings
@@ -29,6 +29,10 @@ ENDPOINTS = [
     ("GET", "users", "List users (email filter, cursor pagination)."),
     ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
     ("GET", "audit", "This client's audit records, newest first."),
+    ("GET/POST", "webhooks", "List this client's webhooks, or add one (its secret shown once)."),
+    ("DELETE", "webhooks/<webhook_id>", "Delete a webhook."),
+    ("POST", "webhooks/<webhook_id>/rotate-secret", "A new signing secret; the old one signs too for 24 hours."),
+    ("GET", "webhooks/<webhook_id>/deliveries", "A webhook's recent deliveries, newest first."),
 ]
 
 
@@ -61,5 +65,7 @@ def client_docs_page(request, client_id: str):
         "lockout": LockoutPolicy.of(client.lockout),
         "error_codes": client_docs.error_code_rows(),
         "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
+        "webhook_events": client_docs.webhook_event_rows(),
+        "webhook_recipe": client_docs.WEBHOOK_RECEIVER_RECIPE,
     }
     return render(request, "authsvc/client_docs.html", context)

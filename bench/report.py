@@ -2,6 +2,7 @@
 
 import json
 
+from bench import webhook_timing
 from bench.common import RESULTS_DIR
 
 BEFORE_FILE = RESULTS_DIR / "hotpaths-before.json"
@@ -109,6 +110,7 @@ def goals(results: dict) -> list[str]:
         )
 
     row("7. verify / healthz req/s over HTTP, recommended server ≥ 0.30 (SQLite)", floor_cell)
+    row("8. login p50 with a dead webhook receiver / with a live one ≤ 1.1", webhook_timing.goal_cell)
     return lines
 
 
@@ -412,5 +414,7 @@ def markdown(results: dict) -> str:
         *mail_section(results),
         "",
         *floor_section(results),
+        "",
+        *webhook_timing.section([(data["label"], item) for data, item in _ran(results, "webhooks")]),
     ]
     return "\n".join(lines).rstrip() + "\n"
