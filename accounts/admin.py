@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from accounts import selectors
 from accounts.flows.tokens import token_families_revoke_by_staff
@@ -284,11 +285,21 @@ def _failed_logins_text(state: LockoutState | None) -> str:
     return f"{state.failures}, refused until {admin_time(state.refused_until)} ({settings.TIME_ZONE})"
 
 
+def _lockout_states_or_warn(request, client: Client, users) -> dict[str, LockoutState]:
+    """The failed logins counted for the page's users; with Redis down, none, and a warning saying so
+    (the users themselves still list: they live in the store)."""
+    try:
+        return lockout_states(client=client, emails=[user.email for user in users])
+    except RedisError:
+        messages.warning(request, "Failed logins cannot be shown: the shared cache (Redis) does not answer.")
+        return {}
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    states = lockout_states(client=client, emails=[user.email for user in page.object_list])
+    states = _lockout_states_or_warn(request, client, page.object_list)
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,

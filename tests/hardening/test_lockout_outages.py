@@ -1,5 +1,5 @@
-"""A store outage locks nobody out (docs/api.md §6a): a login the database could not answer is not
-counted as a failure by the client's lockout."""
+"""Outages and the lockout (docs/api.md §6a): a login the database could not answer is not counted
+as a failure; with Redis down, the admin's users page still lists the users."""
 
 import pytest
 
@@ -27,3 +27,18 @@ def test_a_login_the_store_could_not_answer_is_not_counted(store, settings):
         assert_json_error(response, 503, "service_unavailable", context="login")
     assert lockout_states(client=tenant.client, emails=[user.email])[user.email].failures == 1
     assert call(tenant, "login", {"email": user.email, "password": PASSWORD}).status_code == 200
+
+
+def test_with_redis_down_the_users_page_lists_the_users_and_says_the_failures_are_unknown(cache_store, admin_client):
+    """The failed logins live in Redis, the users in the store: the page answers 200 with its users and a warning."""
+    tenant = make_tenant("Acme", lockout={"mode": "lock", "max_failures": 2})
+    user = sign_up(tenant)
+
+    cache_store.down()
+    response = admin_client.get(f"/admin/accounts/clients/{tenant.client_id}/users/")
+    cache_store.up()
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert user.email in page
+    assert "Failed logins cannot be shown: the shared cache (Redis) does not answer." in page
