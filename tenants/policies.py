@@ -8,6 +8,7 @@ and accounts.lockout (consecutive failed logins). docs/api.md §10 is the contra
 """
 
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import jsonschema
@@ -26,13 +27,27 @@ class Policy:
     def of(cls, stored: Any) -> "Policy":
         """The policy a stored value means: its keys, the defaults for the others. A value that no
         longer passes the schema (none should) counts as the defaults, never as a failed call."""
-        if not isinstance(stored, dict) or policy_problems(cls, stored):
+        if not isinstance(stored, dict):
             return cls()
-        known = {field.name for field in fields(cls)}
-        return cls(**{name: type(getattr(cls(), name))(value) for name, value in stored.items() if name in known})
+        try:
+            # Each value's type is in the key: True == 1 for the cache, not for the schema.
+            return _policy_of(cls, tuple(sorted((name, type(value).__name__, value) for name, value in stored.items())))
+        except TypeError:  # a list or an object as a value: no policy key takes one
+            return cls()
 
     def as_setting(self) -> dict:
         return asdict(self)
+
+
+# Every login and sign-up reads its client's policies: the few distinct values are checked once.
+@lru_cache(maxsize=1024)
+def _policy_of(policy: type[Policy], items: tuple) -> Policy:
+    stored = {name: value for name, _, value in items}
+    if policy_problems(policy, stored):
+        return policy()
+    defaults = policy()
+    known = {field.name for field in fields(policy)}
+    return policy(**{name: type(getattr(defaults, name))(value) for name, value in stored.items() if name in known})
 
 
 @dataclass(frozen=True)

@@ -197,3 +197,21 @@ def test_the_admin_refuses_a_policy_beside_its_box(staff_client):
     assert response.status_code == 200
     assert "min_length: 4 is less than the minimum of 8" in response.content.decode()
     assert Client.objects.get(pk=tenant.client.pk).password_policy == TODAY["password_policy"]
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ({"min_strength": True}, PasswordPolicy()),
+        ({"min_strength": 1}, PasswordPolicy(min_strength=1)),
+        ({"min_length": 12.0}, PasswordPolicy(min_length=12)),
+        ({"min_length": [12]}, PasswordPolicy()),
+        ("not an object", PasswordPolicy()),
+    ],
+    ids=["true-is-not-1", "one", "a-whole-float", "a-list", "not-an-object"],
+)
+def test_a_stored_value_is_read_as_the_schema_reads_it(stored, read):
+    """A value the schema refuses reads as the defaults (never a failed call); reading is remembered per
+    value and type, so true is never taken for 1 nor the other way round."""
+    assert PasswordPolicy.of(stored) == read
