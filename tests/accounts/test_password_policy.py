@@ -1,5 +1,5 @@
-"""A client's `password_policy` (docs/api.md §6a): every new password of its users, at sign-up, reset
-and change, is refused or accepted as the policy says, the rule named, the password never echoed."""
+"""A client's `password_policy` (docs/api.md §6a): every new password of its users, at sign-up, reset,
+change and import, is refused or accepted as the policy says, the rule named, the password never echoed."""
 
 import pytest
 from django.contrib.auth.password_validation import CommonPasswordValidator
@@ -9,7 +9,7 @@ from accounts.email_tokens import Purpose, email_token_make
 from accounts.validation import validate_new_password
 from core.errors import InvalidRequest
 from tenants.user_models import user_model_for
-from tests.accounts.conftest import PASSWORD, call, sign_up
+from tests.accounts.conftest import PASSWORD, call, import_users, ndjson, sign_up
 from tests.conftest import make_tenant
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store_independent]
@@ -81,6 +81,25 @@ def test_reset_and_change_hold_the_new_password_to_the_policy(transactional_db, 
     assert any(refusal in message for message in response.json()["fields"]["new_password"]), response.json()
     assert password.encode() not in response.content
     assert call(tenant, "login", {"email": user.email, "password": PASSWORD}).status_code == 200
+
+
+@pytest.mark.parametrize("case", ["too-short", "weak", "common", "strong"])
+def test_an_import_with_clear_passwords_holds_them_to_the_policy(transactional_db, case):
+    """POST users/import: a clear `password` the policy refuses is an invalid line naming the rule (never
+    the password); an accepted one is a user who logs in with it."""
+    policy, email, password, refusal = CASES[case]
+    tenant = tenant_with(policy)
+
+    response = import_users(tenant, ndjson({"email": email, "password": password}))
+
+    report = response.json()
+    if refusal is None:
+        assert report["created"] == 1, report
+        assert call(tenant, "login", {"email": email, "password": password}).status_code == 200
+        return
+    [invalid] = report["invalid_lines"]
+    assert refusal in invalid["reason"], invalid
+    assert password.encode() not in response.content
 
 
 def test_every_rule_refused_is_listed(transactional_db):
