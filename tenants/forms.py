@@ -13,6 +13,7 @@ from core.errors import InvalidRequest
 from crypto.errors import SealingUnavailable
 from tenants.client_settings import Sealed, client_setting_clean
 from tenants.models import Client
+from tenants.policies import POLICIES
 from tenants.schema_example import custom_fields_example
 
 # The change page's boxes of the write-only `smtp_url` (Client.SEALED_SETTINGS).
@@ -92,6 +93,7 @@ class ClientForm(forms.ModelForm):
         if self.instance._state.adding:  # set on the client's page, once it exists
             for name in SEALED_FORM_FIELDS:
                 self.fields.pop(name, None)
+        self._keep_policies_left_out()
         if self.is_bound and "token_issuer" in self.fields and "token_issuer" not in self.data:
             # A post without the field (a script, a page rendered before it existed) keeps the issuer:
             # a new `iss` fails the tokens at every verifier configured with the old one, so it is
@@ -144,6 +146,19 @@ class ClientForm(forms.ModelForm):
         elif self.cleaned_data.get("smtp_url_clear"):
             changes["smtp_url"] = ""
         return changes
+
+    def _keep_policies_left_out(self) -> None:
+        """A post without a policy's box (a script, a page rendered before it existed) keeps the policy:
+        a lockout must never turn off because a form did not show it. An empty box means the defaults."""
+        for name in POLICIES:
+            if name in self.fields:
+                self.fields[name].required = False
+                # Its default is a callable, for which Django compares with a hidden copy of the value
+                # first shown; the default is the same every time, so the shown value itself is compared.
+                self.fields[name].show_hidden_initial = False
+                if self.is_bound and name not in self.data:
+                    self.data = self.data.copy()
+                    self.data[name] = json.dumps(getattr(self.instance, name))
 
 
 class MailTestForm(forms.Form):

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from tenants.policies import lockout_default, password_policy_default, validate_lockout, validate_password_policy
+
 
 class Industry(models.TextChoices):
     AI_ML = "AI/ML", "AI/ML"
@@ -92,6 +94,8 @@ class Client(models.Model):
         "mail_sender_name",
         "mail_reply_to",
         "mail_templates",
+        "password_policy",
+        "lockout",
     )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
@@ -171,6 +175,21 @@ class Client(models.Model):
         help_text='The client\'s subject and text of the verification and reset mails, e.g. {"verify_email": {"subject": '
         '"Welcome to {client_name}", "text": "Confirm {email}: {link}"}, "reset_password": {"text": "…{link}…"}}. '
         "Placeholders: {link}, {client_name}, {email}, {expires_in}. Empty: ours.",
+    )
+    # What its users' new passwords must be, and what consecutive failed logins cost (tenants.policies,
+    # docs/api.md §6a): stored with every key, the defaults being the service's rules before them.
+    password_policy = models.JSONField(
+        default=password_policy_default,
+        validators=[validate_password_policy],
+        help_text='Rules for new passwords: {"min_length": 8-64, "max_length": 64-1024, "min_strength": 0-4 (zxcvbn score; '
+        '0: no estimate), "refuse_common": true/false}. Keys left out take their defaults.',
+    )
+    lockout = models.JSONField(
+        default=lockout_default,
+        validators=[validate_lockout],
+        help_text='Consecutive failed logins of one email: {"mode": "off" | "throttle" | "lock", "max_failures": 1-100, '
+        '"max_delay_seconds": 1-86400 (throttle), "forget_after_hours": 1-720}. Throttle: a wait after each failure past '
+        "max_failures, doubling up to max_delay_seconds. Lock: none at all until a password reset or an unlock here.",
     )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
