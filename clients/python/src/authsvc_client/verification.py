@@ -17,6 +17,9 @@ one HTTP call per request.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import threading
 import time
@@ -168,22 +171,26 @@ class TokenVerifier:
         if key is None:
             raise TokenRejected("unknown_key", "no key of the issuer has this kid")
         try:
-            claims = jwt.decode(
+            verified = jwt.decode_complete(
                 token, key.key, algorithms=[ALGORITHM], audience=self.client_id, issuer=issuers,
                 leeway=self._leeway, options={"require": REQUIRED_CLAIMS},
             )
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(_reason(exc), str(exc)) from None
+        if verified["header"].get("typ") != ACCESS_TOKEN_TYPE:  # the header PyJWT verified is the one that counts
+            raise TokenRejected("not_an_access_token", "typ changed")
+        claims = verified["payload"]
         if not self.online:
             return AccessClaims.from_claims(claims)
         return self._introspected(token, claims)
 
     def _header(self, token: str) -> dict[str, Any]:
-        """Checks that need no key come first: a refresh token or garbage never triggers a fetch."""
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError:
-            raise TokenRejected("malformed", "not a JWT") from None
+        """Checks that need no key come first: a refresh token or garbage never triggers a fetch.
+
+        Only the header segment is read here, not the whole token as jwt.get_unverified_header does
+        (which costs as much as the signature check); PyJWT then verifies the token and its header.
+        """
+        header = _unverified_header(token)
         if header.get("typ") != ACCESS_TOKEN_TYPE:
             raise TokenRejected("not_an_access_token", f"typ is {header.get('typ')!r}, not {ACCESS_TOKEN_TYPE!r}")
         if header.get("alg") != ALGORITHM:
@@ -217,6 +224,19 @@ class TokenVerifier:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    segments = token.split(".")
+    try:
+        if len(segments) != 3:
+            raise ValueError("not three segments")
+        header = json.loads(base64.urlsafe_b64decode(segments[0] + "=" * (-len(segments[0]) % 4)))
+    except (ValueError, binascii.Error):
+        raise TokenRejected("malformed", "not a JWT") from None
+    if not isinstance(header, dict):
+        raise TokenRejected("malformed", "not a JWT")
+    return header
 
 
 REASONS: list[tuple[type[jwt.InvalidTokenError], str]] = [
