@@ -2,7 +2,8 @@
 
 Published by the flows (accounts.flows) and the outbox; audit subscribes (audit.receivers).
 Every event carries `client_id`, `user_id` and `request_meta` (core.events.Event); a failure
-carries `reason` too, the error code answered or a finer one.
+carries `reason` too, the error code answered or a finer one. The events a client's webhooks
+may receive name themselves for it (`webhook=`, core.events).
 """
 
 import uuid
@@ -15,7 +16,7 @@ from core.events import Event, Failure
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserSignedUp(Event, name="user.signed_up"):
+class UserSignedUp(Event, name="user.signed_up", webhook="user.created", webhook_fields=("verification_required",)):
     """A user signed up; with verification required, no tokens yet and a verification mail queued."""
 
     verification_required: bool
@@ -28,17 +29,17 @@ class UserSignupFailed(Failure, name="user.signup_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoggedIn(Event, name="user.logged_in"):
+class UserLoggedIn(Event, name="user.logged_in", webhook="user.login"):
     """A user logged in: every login stage passed and a new token family was issued."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoginFailed(Failure, name="user.login_failed"):
+class UserLoginFailed(Failure, name="user.login_failed", webhook="user.login_failed", webhook_fields=("reason",)):
     """A login was refused for its credentials: unknown email or wrong password (invalid_credentials)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoginStopped(Failure, name="user.login_stopped"):
+class UserLoginStopped(Failure, name="user.login_stopped", webhook="user.login_failed", webhook_fields=("reason", "stage")):
     """The password was right, but a login stage stopped the login (`stage`; `reason` its code)."""
 
     stage: str
@@ -58,7 +59,7 @@ class TokenRefreshFailed(Failure, name="token.refresh_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TokenReuseDetected(Failure, name="token.reuse_detected"):
+class TokenReuseDetected(Failure, name="token.reuse_detected", webhook="token.reuse_detected", webhook_fields=("revoked",)):
     """A spent refresh token was presented again: its whole family (`family_id`) was revoked."""
 
     family_id: uuid.UUID
@@ -109,7 +110,7 @@ class TokenFamilyRevoked(Event, name="token.family_revoked"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserUpdated(Event, name="user.updated"):
+class UserUpdated(Event, name="user.updated", webhook="user.updated", webhook_fields=("fields", "is_active", "email_change")):
     """A user's custom fields, active flag, verified flag (marked verified) or email changed; `fields` names
     them, `is_active` is the new state when it changed, `email_change` whether the new email is pending or applied."""
 
@@ -124,7 +125,7 @@ class UserUpdateFailed(Failure, name="user.update_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserDeleted(Event, name="user.deleted"):
+class UserDeleted(Event, name="user.deleted", webhook="user.deleted"):
     """A user was deleted and their refresh tokens revoked."""
 
 
@@ -139,12 +140,12 @@ class EmailVerificationRequested(Event, name="email.verification_requested"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmailVerified(Event, name="email.verified"):
+class EmailVerified(Event, name="email.verified", webhook="user.email_verified"):
     """A user's email was verified with a mailed token."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmailChanged(Event, name="email.changed"):
+class EmailChanged(Event, name="email.changed", webhook="user.email_changed"):
     """A pending email change was confirmed with the link mailed to the new address; the old one is notified."""
 
 
@@ -170,7 +171,7 @@ class PasswordResetRequested(Event, name="password.reset_requested"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasswordReset(Event, name="password.reset"):
+class PasswordReset(Event, name="password.reset", webhook="user.password_reset"):
     """A password was set with a mailed token; every refresh token of the user was revoked."""
 
     revoked_tokens: int
@@ -192,7 +193,7 @@ class PasswordResetFailed(Failure, name="password.reset_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasswordChanged(Event, name="password.changed"):
+class PasswordChanged(Event, name="password.changed", webhook="user.password_changed"):
     """A password was changed with the current one (users/<id>/password); every refresh token was revoked."""
 
     revoked_tokens: int

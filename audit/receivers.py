@@ -22,6 +22,7 @@ from core.events import Event, Failure, subscribe
 from core.refusals import CallRateLimited, CallRefused
 from delivery.events import DeliveryDiscarded, DeliveryHandled, DeliveryRetried
 from tenants import events as tenants_events
+from webhooks import events as webhooks_events
 
 # Event → the audit action it is recorded as. None: the action is the event's `operation`.
 ACTIONS: dict[type[Event], str | None] = {
@@ -63,6 +64,12 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.TokensPurged: "token_purge",
     accounts_events.UserEmailsNormalized: "email_normalize",
     accounts_events.SigningKeyRotated: "signing_key_rotate",
+    webhooks_events.WebhookCreated: "webhook_create",
+    webhooks_events.WebhookDeleted: "webhook_delete",
+    webhooks_events.WebhookSecretRotated: "webhook_rotate_secret",
+    webhooks_events.WebhookDisabled: "webhook_disable",
+    webhooks_events.WebhookEnabled: "webhook_enable",
+    webhooks_events.WebhookDeliveryFailed: "webhook_delivery",
     AuditPurged: "audit_purge",
     CallRefused: None,
     CallRateLimited: "rate_limited",

@@ -262,6 +262,7 @@ INSTALLED_APPS = [
     "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
     "delivery",
     "accounts",
+    "webhooks",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
 ]
@@ -363,6 +364,27 @@ AUTHSVC_MAIL_LEASE_SECONDS = env_int("AUTHSVC_MAIL_LEASE_SECONDS", 2 * EMAIL_TIM
 AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1)
 if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
     raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
+
+# --- webhooks (the webhooks app; the engine: delivery.services) --------------------------
+# Each attempt's time limit (connect, send, read the answer), and the delivery policy: retries
+# double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with jitter; a message not delivered
+# MAX_AGE_SECONDS after its event fails (audited as webhook_delivery, admin dead letters).
+AUTHSVC_WEBHOOK_TIMEOUT_SECONDS = env_int("AUTHSVC_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+AUTHSVC_WEBHOOK_RETRY_SECONDS = env_int("AUTHSVC_WEBHOOK_RETRY_SECONDS", 15, minimum=1)
+AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS = env_int("AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS", 2 * 3600, minimum=1)
+AUTHSVC_WEBHOOK_MAX_AGE_SECONDS = env_int("AUTHSVC_WEBHOOK_MAX_AGE_SECONDS", 3 * 24 * 3600, minimum=1)
+AUTHSVC_WEBHOOK_LEASE_SECONDS = env_int("AUTHSVC_WEBHOOK_LEASE_SECONDS", 2 * AUTHSVC_WEBHOOK_TIMEOUT_SECONDS + 30, minimum=1)
+AUTHSVC_WEBHOOK_SWEEP_SECONDS = env_int("AUTHSVC_WEBHOOK_SWEEP_SECONDS", 60, minimum=1)
+# A webhook is disabled (audited, shown in the API and the admin) after this many failed
+# attempts in a row, the first of them at least DISABLE_AFTER_SECONDS ago: a receiver down for
+# a day, not one that missed a burst. Any delivered message ends the run.
+AUTHSVC_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("AUTHSVC_WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+AUTHSVC_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("AUTHSVC_WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
+# How long a process remembers which webhooks a client has (their changes made in that process
+# apply at once); publishing an event for a client without any then costs no query.
+AUTHSVC_WEBHOOK_CACHE_SECONDS = env_int("AUTHSVC_WEBHOOK_CACHE_SECONDS", 5)
+if AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS < AUTHSVC_WEBHOOK_RETRY_SECONDS:
+    raise ImproperlyConfigured("AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS must be at least AUTHSVC_WEBHOOK_RETRY_SECONDS")
 
 # A client's own SMTP server (tenants.smtp) is refused when its host is or resolves to a loopback,
 # private, link-local or otherwise non-public address, at set time and at each send; "1" allows

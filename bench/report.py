@@ -2,6 +2,7 @@
 
 import json
 
+from bench import webhook_timing
 from bench.common import RESULTS_DIR
 
 BEFORE_FILE = RESULTS_DIR / "hotpaths-before.json"
@@ -109,6 +110,7 @@ def goals(results: dict) -> list[str]:
         )
 
     row("7. verify / healthz req/s over HTTP, recommended server ≥ 0.30 (SQLite)", floor_cell)
+    row("8. login p50 with a dead webhook receiver / with a live one ≤ 1.1", webhook_timing.goal_cell)
     return lines
 
 
@@ -373,7 +375,7 @@ def floor_section(results: dict) -> list[str]:
 
 def offline_section(results: dict) -> list[str]:
     lines = [
-        "## 8. Access tokens verified in the client's process against token/verify over HTTP (bench/offline_verification.py)",
+        "## 9. Access tokens verified in the client's process against token/verify over HTTP (bench/offline_verification.py)",
         "",
         "As a client backend does it, with the SDK: `TokenVerifier.verify` (offline: PyJWT and the issuer's keys, fetched",
         "once) and `AuthsvcClient.verify` (`token/verify` over one keep-alive loopback connection to the recommended server),",
@@ -435,6 +437,8 @@ def markdown(results: dict) -> str:
         *mail_section(results),
         "",
         *floor_section(results),
+        "",
+        *webhook_timing.section([(data["label"], item) for data, item in _ran(results, "webhooks")]),
         "",
         *offline_section(results),
     ]

@@ -7,8 +7,9 @@
     BENCH_FIGURES=floor BENCH_MERGE=1 ...    # some figures only, merged into the previous latest.*
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4 to 7) run on loopback ports of this machine
-and stop with the run; every loop is bounded by a count or a time budget.
+unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4 to 8) run on loopback ports of this machine
+and stop with the run; every loop is bounded by a count or a time budget. Figure 8 (webhooks) also
+runs a delivery worker and the receivers on loopback.
 """
 
 import json
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import http_floor, mail_timing, offline_verification  # noqa: E402
+from bench import http_floor, mail_timing, offline_verification, webhook_timing  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
@@ -75,10 +76,13 @@ class Plan:
         self.mail_warmup, self.mail_pairs = (20, 200) if q else (30, 500)
         # Figure 7: rounds of (healthz, verify) wrk batches of this many seconds each.
         self.floor_rounds, self.floor_seconds = (4, 1.0) if q else (10, 2.0)
-        # Figure 8: rounds of (offline, token/verify over HTTP, online mode) batches of these many calls.
+        # Figure 8: sign-ups waited for one by one; a batch for the worker's rate; rounds of three logins.
+        self.webhook_paced, self.webhook_batch = (20, 60) if q else (100, 300)
+        self.webhook_warmup, self.webhook_rounds = (10, 100) if q else (20, 300)
+        # Figure 9: rounds of (offline, token/verify over HTTP, online mode) batches of these many calls.
         self.offline_rounds, self.offline_batch, self.offline_http_batch = (3, 500, 50) if q else (7, 2000, 200)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor,offline").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor,webhooks,offline").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -389,13 +393,19 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         started = time.perf_counter()
         results["floor"] = http_floor.figure(store, scratch, rounds=plan.floor_rounds, seconds=plan.floor_seconds)
         results["seconds"]["figure_7"] = round(time.perf_counter() - started, 1)
+    if "webhooks" in plan.figures:
+        log(f"{store}: figure 8 (webhooks: event to receiver, one worker's rate, logins with a dead receiver; bench/webhook_timing.py)")
+        started = time.perf_counter()
+        hooks_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_webhooks"), redis_url=redis_url)
+        results["webhooks"] = webhook_timing.figure(hooks_env, plan)
+        results["seconds"]["figure_8"] = round(time.perf_counter() - started, 1)
     if "offline" in plan.figures:
-        log(f"{store}: figure 8 (access tokens verified in the client's process against token/verify over HTTP; bench/offline_verification.py)")
+        log(f"{store}: figure 9 (access tokens verified in the client's process against token/verify over HTTP; bench/offline_verification.py)")
         started = time.perf_counter()
         results["offline"] = offline_verification.figure(
             store, scratch, rounds=plan.offline_rounds, offline_batch=plan.offline_batch, http_batch=plan.offline_http_batch
         )
-        results["seconds"]["figure_8"] = round(time.perf_counter() - started, 1)
+        results["seconds"]["figure_9"] = round(time.perf_counter() - started, 1)
     return results
 
 

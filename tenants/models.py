@@ -70,14 +70,27 @@ class Client(models.Model):
     # A client's settings, declared once: the admin's forms and the API's serializers take their
     # fields from here, and docs/api.md is held to them (tests/tenants/test_client_settings.py); the
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
-    # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
-    # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer")
+    # registers, reads back (GET /api/v1/{client_id}/) and changes (PATCH, tenants.services.
+    # client_settings_update, which holds each to its rule in tenants/client_settings.py and to its
+    # model field's own checks); STAFF_SETTINGS are set in the admin only. Other fields (identity,
+    # state, where the users live) are shown read-only, or not at all.
+    CLIENT_SETTINGS = (
+        "client_name",
+        "industry",
+        "require_email_verification",
+        "custom_fields_schema",
+        "token_issuer",
+        "verify_email_url",
+        "reset_password_url",
+        "mail_sender_name",
+        "mail_reply_to",
+        "mail_templates",
+    )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
     # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
-    # sealed value. The client and staff set them (tenants.smtp says what is accepted); they are
-    # never shown back, and audit records name them without their value.
+    # sealed value. The client (PATCH) and staff set them (tenants.smtp says what is accepted); they
+    # are never shown back, and audit records name them without their value.
     SEALED_SETTINGS = {"smtp_url": "smtp_url_sealed"}
 
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -101,6 +114,45 @@ class Client(models.Model):
             "here until they expire, but verifiers configured with the old issuer refuse the new tokens: have the "
             "client accept both issuers first."
         ),
+    )
+    # Mail in the client's name (docs/api.md §9a): its own pages for the mailed links (the token is
+    # added to their query), the display name of From and a Reply-To, and the subject and text of the
+    # verification and reset mails. None: ours. Checked by tenants/client_settings.py.
+    verify_email_url = models.CharField(
+        "verify email URL",
+        max_length=2000,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The client's own page for verification links (https): mails link to it with token=… added to its "
+        "query, and its backend sends that token to email/verify. Empty: our page.",
+    )
+    reset_password_url = models.CharField(
+        "reset password URL",
+        max_length=2000,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The client's own page for password reset links (https): mails link to it with token=… added to "
+        "its query, and its backend sends that token to password/reset. Empty: our page.",
+    )
+    mail_sender_name = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The display name of the mails' From (the address stays ours): plain text, as a client name. Empty: ours.",
+    )
+    mail_reply_to = models.CharField(
+        "mail Reply-To", max_length=254, null=True, blank=True, default=None, help_text="The mails' Reply-To address. Empty: none."
+    )
+    mail_templates = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text='The client\'s subject and text of the verification and reset mails, e.g. {"verify_email": {"subject": '
+        '"Welcome to {client_name}", "text": "Confirm {email}: {link}"}, "reset_password": {"text": "…{link}…"}}. '
+        "Placeholders: {link}, {client_name}, {email}, {expires_in}. Empty: ours.",
     )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)

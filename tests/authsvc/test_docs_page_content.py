@@ -49,17 +49,17 @@ def step_command(page: str, step: str) -> str:
 
 
 def run_curl(api, command: str, variables: dict[str, str]):
-    """Run a `curl -X POST URL -H ... -d BODY` line through the test client, expanding $VARIABLES."""
+    """Run a `curl -X POST|PATCH URL -H ... -d BODY` line through the test client, expanding $VARIABLES."""
     for name, value in variables.items():
         command = command.replace(f"${name}", value)
     words = shlex.split(command.replace("\\\n", " "))
-    assert words[:4] == ["curl", "-sS", "-X", "POST"], words
-    url, options = words[4], words[5:]
+    assert words[:3] == ["curl", "-sS", "-X"] and words[3] in ("POST", "PATCH"), words
+    method, url, options = words[3], words[4], words[5:]
     headers = dict(options[i + 1].split(": ", 1) for i in range(0, len(options), 2) if options[i] == "-H")
     [body] = [options[i + 1] for i in range(0, len(options), 2) if options[i] == "-d"]
     assert url.startswith(PUBLIC_URL)
     return api.generic(
-        "POST",
+        method,
         url.removeprefix(PUBLIC_URL),
         body,
         content_type=headers["Content-Type"],
@@ -261,3 +261,23 @@ def test_the_page_names_the_clients_issuer_and_links_its_discovery_document(api,
     assert f"ISSUER = &quot;{issuer}&quot;" in page  # the recipe is configured with it alone
     answer = api.get(discovery.removeprefix(PUBLIC_URL))
     assert answer.status_code == 200 and answer.json()["issuer"] == issuer
+
+
+def test_the_settings_example_works_as_written_and_the_table_follows_it(api, tenant):
+    """The page's PATCH line changes this client's settings (200); the mail table then says which are set."""
+    page = docs_page(api, tenant.client_id)
+    assert [row[2] for row in table_rows(page, "mail-settings")] == ["ours"] * 6
+    command = html.unescape(re.search(r'<pre id="settings-command">(.*?)</pre>', page, re.DOTALL)[1])
+
+    response = run_curl(api, command, {"ACCESS_KEY": tenant.access_key})
+
+    assert response.status_code == 200, response.content
+    rows = table_rows(docs_page(api, tenant.client_id), "mail-settings")
+    assert [(name, state) for name, _, state in rows] == [
+        ("verify_email_url", "set"),
+        ("reset_password_url", "set"),
+        ("mail_sender_name", "ours"),
+        ("mail_reply_to", "set"),
+        ("mail_templates", "ours"),
+        ("smtp_url", "ours"),
+    ]

@@ -16,13 +16,17 @@ from schemathesis.core.parameters import ParameterLocation
 from authsvc.wsgi import application
 from tests.stores import STORE
 
+# A client's mail settings: URLs a browser opens as written, a sender name under a client name's rules, an
+# address, texts whose placeholders must be ours (tenants/client_settings.py); PATCH also takes smtp_url (tenants/smtp.py).
+MAIL_SETTINGS = {"verify_email_url", "reset_password_url", "mail_sender_name", "mail_reply_to", "mail_templates"}
 # Fields the API checks beyond anything a JSON Schema can say: email-validator's rules, opaque
 # cursors and signed tokens, the password policy, each client's own custom_fields schema, what a
-# client's schema must be to be accepted, a client name free of addresses and markup. A value
+# client's schema must be to be accepted, a client name free of addresses and markup, its mail settings. A value
 # the schema allows may still be refused with 400 naming one of these; a 400 naming anything
 # else for schema-valid data is a difference between the schema and the API, and fails.
 CHECKED_BEYOND_THE_SCHEMA = {
-    "POST /api/v1/clients/register": {"client_name", "custom_fields_schema"},
+    "POST /api/v1/clients/register": {"client_name", "custom_fields_schema", *MAIL_SETTINGS},
+    "PATCH /api/v1/{client_id}/": {"client_name", "custom_fields_schema", *MAIL_SETTINGS, "smtp_url"},
     "POST /api/v1/{client_id}/signup": {"email", "password", "custom_fields"},
     "POST /api/v1/{client_id}/login": {"email"},
     "POST /api/v1/{client_id}/email/resend": {"email"},
@@ -33,6 +37,10 @@ CHECKED_BEYOND_THE_SCHEMA = {
     "PATCH /api/v1/{client_id}/users/{user_id}": {"custom_fields", "email"},
     "POST /api/v1/{client_id}/users/{user_id}/password": {"new_password"},
     "GET /api/v1/{client_id}/audit": {"cursor"},
+    # Where a webhook may send (delivery.safe_http: https, public addresses) is no JSON Schema,
+    # nor is a description of printable characters only.
+    "POST /api/v1/{client_id}/webhooks": {"url", "description"},
+    "GET /api/v1/{client_id}/webhooks/{webhook_id}/deliveries": {"cursor"},
 }
 
 # positive_data_acceptance takes 400 for schema-valid data; refused_only_beyond_the_schema
@@ -57,7 +65,7 @@ def refused_only_beyond_the_schema(ctx, response, case) -> None:
 
 
 @pytest.fixture
-def fuzz_tenant(transactional_db):
+def fuzz_tenant(transactional_db, sealing_key):
     from tests.conftest import make_tenant
 
     tenant = make_tenant("Fuzz target")
