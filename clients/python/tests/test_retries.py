@@ -23,7 +23,11 @@ RETRY_SAFE = {
     "get_settings": (lambda e: e.get_settings(), True),
     "list_audit": (lambda e: e.list_audit({}, None, None), True),
     "jwks": (lambda e: e.jwks(), True),
-    "discovery": (lambda e: e.client_discovery(), True),
+    "client_discovery": (lambda e: e.client_discovery(), True),
+    "service_discovery": (lambda e: e.service_discovery(), True),
+    "update_settings": (lambda e: e.update_settings({"client_name": "Shop"}), True),
+    "list_webhooks": (lambda e: e.list_webhooks(), True),
+    "list_webhook_deliveries": (lambda e: e.list_webhook_deliveries(USER_ID, None, None), True),
     "update_user": (lambda e: e.update_user(USER_ID, {"custom_fields": {}, "email": UNSET}), True),
     "update_user with an email": (lambda e: e.update_user(USER_ID, {"email": "new@example.com"}), False),
     "signup": (lambda e: e.signup("a@example.com", "p", None, None, None), False),
@@ -35,7 +39,16 @@ RETRY_SAFE = {
     "resend_verification": (lambda e: e.resend_verification("a@example.com", None, None), False),
     "change_password": (lambda e: e.change_password(USER_ID, "p", "q", None, None), False),
     "delete_user": (lambda e: e.delete_user(USER_ID), False),
+    "create_webhook": (lambda e: e.create_webhook("https://shop.example/hooks", ["user.created"], None), False),
+    "rotate_webhook_secret": (lambda e: e.rotate_webhook_secret(USER_ID), False),
+    "delete_webhook": (lambda e: e.delete_webhook(USER_ID), False),
 }
+
+
+def test_every_endpoint_is_in_the_table():
+    """A new endpoint cannot be added without deciding whether it is retried."""
+    endpoints = {name for name in vars(Endpoints) if not name.startswith("_") and callable(getattr(Endpoints, name))}
+    assert endpoints == {name.split(" ")[0] for name in RETRY_SAFE}
 
 
 @pytest.mark.parametrize("name", list(RETRY_SAFE))

@@ -24,8 +24,21 @@ from .errors import (
     Unauthorized,
     UnsafeUrl,
     ValidationError,
+    WebhookLimitReached,
 )
-from .models import AuditRecord, ClientSettings, Discovery, Introspection, Page, SignupResult, TokenPair, User
+from .models import (
+    AuditRecord,
+    ClientSettings,
+    Discovery,
+    Introspection,
+    Page,
+    SignupResult,
+    TokenPair,
+    User,
+    Webhook,
+    WebhookDelivery,
+    WebhookSecret,
+)
 from .protocol import VERSION as __version__
 
 __all__ = [
@@ -59,5 +72,9 @@ __all__ = [
     "UnsafeUrl",
     "User",
     "ValidationError",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookLimitReached",
+    "WebhookSecret",
     "__version__",
 ]

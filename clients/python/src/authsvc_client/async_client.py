@@ -11,7 +11,19 @@ import httpx
 
 from .endpoints import UNSET, Endpoints
 from .errors import AuthsvcError, NotFound
-from .models import AuditRecord, ClientSettings, Discovery, Introspection, Page, SignupResult, TokenPair, User
+from .models import (
+    AuditRecord,
+    ClientSettings,
+    Discovery,
+    Introspection,
+    Page,
+    SignupResult,
+    TokenPair,
+    User,
+    Webhook,
+    WebhookDelivery,
+    WebhookSecret,
+)
 from .protocol import DEFAULT_TIMEOUT, Call, RetryPolicy, connection_error, request_headers, result_of
 
 T = TypeVar("T")
@@ -158,6 +170,10 @@ class AsyncAuthsvcClient:
     async def get_settings(self) -> ClientSettings:
         return await self._run(self._endpoints.get_settings())
 
+    async def update_settings(self, **changes: Any) -> ClientSettings:
+        """PATCH the client's own settings (docs/api.md §3a: client_name, require_email_verification, ...)."""
+        return await self._run(self._endpoints.update_settings(changes))
+
     async def list_audit_page(
         self, *, action: str | None = None, status: str | None = None, user_id: str | None = None,
         since: datetime | None = None, limit: int | None = None, cursor: str | None = None,
@@ -183,3 +199,26 @@ class AsyncAuthsvcClient:
             return await self._run(self._endpoints.client_discovery())
         except NotFound:
             return await self._run(self._endpoints.service_discovery())
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    async def create_webhook(self, url: str, events: list[str], *, description: str | None = None) -> WebhookSecret:
+        """A new webhook; its signing secret is in the answer only (keep it for WebhookReceiver)."""
+        return await self._run(self._endpoints.create_webhook(url, events, description))
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return await self._run(self._endpoints.list_webhooks())
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._run(self._endpoints.delete_webhook(webhook_id))
+
+    async def rotate_webhook_secret(self, webhook_id: str) -> WebhookSecret:
+        """A new secret; messages carry a signature under the previous one too until `previous_secret_expires_at`."""
+        return await self._run(self._endpoints.rotate_webhook_secret(webhook_id))
+
+    async def list_webhook_deliveries_page(self, webhook_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page:
+        return await self._run(self._endpoints.list_webhook_deliveries(webhook_id, limit, cursor))
+
+    def list_webhook_deliveries(self, webhook_id: str, *, page_size: int | None = None) -> AsyncIterator[WebhookDelivery]:
+        """A webhook's messages, newest first, one page at a time as the loop goes."""
+        return _walk(lambda cursor: self.list_webhook_deliveries_page(webhook_id, limit=page_size, cursor=cursor))

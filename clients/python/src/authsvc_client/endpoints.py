@@ -6,7 +6,19 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .models import AuditRecord, ClientSettings, Discovery, Introspection, Page, SignupResult, TokenPair, User
+from .models import (
+    AuditRecord,
+    ClientSettings,
+    Discovery,
+    Introspection,
+    Page,
+    SignupResult,
+    TokenPair,
+    User,
+    Webhook,
+    WebhookDelivery,
+    WebhookSecret,
+)
 from .protocol import Call, end_user_headers
 
 
@@ -26,6 +38,14 @@ def _user_page(body: dict[str, Any]) -> Page:
 
 def _audit_page(body: dict[str, Any]) -> Page:
     return Page(results=[AuditRecord.from_json(item) for item in body["results"]], next=body.get("next"))
+
+
+def _webhooks(body: dict[str, Any]) -> list[Webhook]:
+    return [Webhook.from_json(item) for item in body["results"]]
+
+
+def _delivery_page(body: dict[str, Any]) -> Page:
+    return Page(results=[WebhookDelivery.from_json(item) for item in body["results"]], next=body.get("next"))
 
 
 def _user_id(body: dict[str, Any]) -> str:
@@ -122,6 +142,10 @@ class Endpoints:
     def get_settings(self) -> Call[ClientSettings]:
         return Call("GET", self.prefix, ClientSettings.from_json, retry_safe=True)
 
+    def update_settings(self, changes: dict[str, Any]) -> Call[ClientSettings]:
+        # Each setting is set to a value: a second PATCH changes nothing more.
+        return Call("PATCH", self.prefix, ClientSettings.from_json, json=changes, retry_safe=True)
+
     def list_audit(self, filters: dict[str, Any], limit: int | None, cursor: str | None) -> Call[Page]:
         return Call("GET", self.prefix + "audit", _audit_page, params=_query(**filters, limit=limit, cursor=cursor), retry_safe=True)
 
@@ -134,3 +158,29 @@ class Endpoints:
 
     def service_discovery(self) -> Call[Discovery]:
         return Call("GET", "/.well-known/openid-configuration", Discovery.from_json, retry_safe=True, authenticated=False)
+
+    # --- webhooks (docs/api.md §9c) --------------------------------------------------------------
+    # Creating, rotating and deleting are not retried: a second create adds a second webhook, a second
+    # rotation replaces the secret just shown, and a retried delete answers 404 for a success.
+
+    def _webhook_path(self, webhook_id: str, rest: str = "") -> str:
+        return f"{self.prefix}webhooks/{quote(str(webhook_id), safe='')}{rest}"
+
+    def create_webhook(self, url: str, events: list[str], description: str | None) -> Call[WebhookSecret]:
+        body: dict[str, Any] = {"url": url, "events": list(events)}
+        if description is not None:
+            body["description"] = description
+        return Call("POST", self.prefix + "webhooks", WebhookSecret.from_json, json=body)
+
+    def list_webhooks(self) -> Call[list[Webhook]]:
+        return Call("GET", self.prefix + "webhooks", _webhooks, retry_safe=True)
+
+    def delete_webhook(self, webhook_id: str) -> Call[None]:
+        return Call("DELETE", self._webhook_path(webhook_id))
+
+    def rotate_webhook_secret(self, webhook_id: str) -> Call[WebhookSecret]:
+        return Call("POST", self._webhook_path(webhook_id, "/rotate-secret"), WebhookSecret.from_json)
+
+    def list_webhook_deliveries(self, webhook_id: str, limit: int | None, cursor: str | None) -> Call[Page]:
+        path = self._webhook_path(webhook_id, "/deliveries")
+        return Call("GET", path, _delivery_page, params=_query(limit=limit, cursor=cursor), retry_safe=True)

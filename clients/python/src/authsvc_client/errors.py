@@ -114,6 +114,12 @@ class EmailTaken(Conflict):
     code = "email_taken"
 
 
+class WebhookLimitReached(Conflict):
+    """409 `webhook_limit_reached`: the client has as many webhooks as it may."""
+
+    code = "webhook_limit_reached"
+
+
 class PayloadTooLarge(AuthsvcError):
     code = "payload_too_large"
 
@@ -140,7 +146,7 @@ BY_CODE: dict[str, type[AuthsvcError]] = {
     cls.code: cls
     for cls in (
         ValidationError, UnsafeUrl, Unauthorized, InvalidCredentials, InvalidToken, TokenReused, Forbidden,
-        EmailNotVerified, AccountDisabled, NotFound, MethodNotAllowed, EmailTaken, PayloadTooLarge, RateLimited,
+        EmailNotVerified, AccountDisabled, NotFound, MethodNotAllowed, EmailTaken, WebhookLimitReached, PayloadTooLarge, RateLimited,
         ServerError, ServiceUnavailable,
     )
 }

@@ -204,3 +204,75 @@ class Discovery:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Discovery:
         return cls(issuer=body["issuer"], jwks_uri=body["jwks_uri"], raw=body)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook as `GET webhooks` lists it (never its secret)."""
+
+    webhook_id: str
+    url: str
+    events: list[str]
+    description: str
+    enabled: bool
+    disabled_reason: str
+    consecutive_failures: int
+    created_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Webhook:
+        return cls(
+            webhook_id=body["webhook_id"],
+            url=body["url"],
+            events=list(body.get("events") or []),
+            description=body.get("description", ""),
+            enabled=bool(body.get("enabled", True)),
+            disabled_reason=body.get("disabled_reason", ""),
+            consecutive_failures=int(body.get("consecutive_failures", 0)),
+            created_at=_time(body.get("created_at")),
+            raw=body,
+        )
+
+
+@dataclass(frozen=True)
+class WebhookSecret:
+    """A webhook's signing secret (`whsec_…`), shown once: at creation and at each rotation."""
+
+    webhook_id: str
+    secret: str = field(repr=False)
+    # After a rotation: until when messages are signed with the previous secret too.
+    previous_secret_expires_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> WebhookSecret:
+        return cls(body["webhook_id"], body["secret"], _time(body.get("previous_secret_expires_at")))
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One message to a webhook: its `webhook-id` (delivery_id), event, status and attempts."""
+
+    delivery_id: str
+    event_type: str
+    status: str
+    attempts: int
+    response_code: int | None
+    error: str
+    next_retry_at: datetime | None
+    created_at: datetime | None
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> WebhookDelivery:
+        return cls(
+            delivery_id=body["delivery_id"],
+            event_type=body.get("event_type", ""),
+            status=body.get("status", ""),
+            attempts=int(body.get("attempts", 0)),
+            response_code=body.get("response_code"),
+            error=body.get("error", ""),
+            next_retry_at=_time(body.get("next_retry_at")),
+            created_at=_time(body.get("created_at")),
+            raw=body,
+        )
