@@ -27,7 +27,7 @@ from authsvc_client import (
     Unauthorized,
     ValidationError,
 )
-from authsvc_client.errors import error_from_answer
+from authsvc_client.errors import BY_CODE, error_from_answer
 from tests.conftest import make_tenant
 from tests.stores import free_port
 
@@ -148,3 +148,12 @@ def test_a_code_this_version_does_not_know_falls_back_by_status(status, body, er
     """A newer server's code still raises the family of its status; an answer without an envelope too."""
     raised = error_from_answer(status, body, None)
     assert type(raised) is error and (raised.code, raised.status) == (code, status)
+
+
+def test_every_code_the_service_registers_has_its_class_here():
+    """The service's error registry (core.errors) and the SDK agree: each code raises a class of that
+    code, so a code added to the service without a class here fails this test."""
+    from core.errors import error_classes
+
+    missing = sorted(error.code for error in error_classes() if error.code not in BY_CODE)
+    assert missing == []
