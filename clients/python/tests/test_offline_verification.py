@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from authsvc_client import AuthsvcConnectionError
 from authsvc_client.verification import AccessClaims, TokenRejected, TokenVerifier
+from tests.accounts.conftest import SignedUpUser, old_format_refresh_token
 from tests.conftest import make_tenant
 from tests.stores import free_port
 
@@ -84,6 +85,15 @@ def test_what_is_not_an_access_token_signed_by_the_issuer_is_refused(verifier, p
     with pytest.raises(TokenRejected) as refused:
         verifier.verify(forge(pair))
     assert refused.value.reason == reason
+
+
+def test_a_refresh_token_issued_as_a_jwt_by_an_earlier_release_is_refused_by_its_type(verifier, pair, tenant):
+    """Signed by the service's key, of this issuer and audience, unexpired: only `typ` (not at+jwt) refuses it."""
+    user = SignedUpUser(tenant, pair.user_id, "", PASSWORD, pair.access_token, pair.refresh_token)
+    old_refresh = old_format_refresh_token(user, iss=jwt.decode(pair.access_token, options={"verify_signature": False})["iss"])
+    with pytest.raises(TokenRejected) as refused:
+        verifier.verify(old_refresh)
+    assert refused.value.reason == "not_an_access_token"
 
 
 def test_an_expired_token_is_refused(verifier, sdk, settings):
