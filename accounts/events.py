@@ -129,6 +129,34 @@ class UserDeleted(Event, name="user.deleted", webhook="user.deleted"):
     """A user was deleted and their refresh tokens revoked."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class UsersImported(Event, name="users.imported"):
+    """Users were imported (`source`: api or command): `lines` read, `created`, `skipped_duplicates` (an
+    email already a user, or earlier in the file), `invalid`; `formats` names the password forms of the
+    users created (bcrypt, argon2, pbkdf2_sha256, ..., or password for one given in clear). `completed`
+    is false when the import stopped part-way (what it created stays). Never an address nor a hash."""
+
+    source: str
+    completed: bool
+    lines: int
+    created: int
+    skipped_duplicates: int
+    invalid: int
+    formats: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsersExported(Event, name="users.exported"):
+    """A client's users were exported (`source`: api or command): `exported` users, with their password
+    hashes when `include_hashes` (the command only, never the API); `completed` is false when the
+    reader stopped before the end."""
+
+    source: str
+    include_hashes: bool
+    completed: bool
+    exported: int
+
+
 # --- mailed links ------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """Reads of the accounts context."""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -9,7 +9,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken
-from core.pagination import Page, keyset_page
+from core.pagination import Page, keyset_page, keyset_rows
 from core.queries import exists_unset, one_or_none, row_by_unique
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
@@ -101,6 +101,13 @@ def _session_live(sid: object) -> bool:
     except ValueError:
         return False
     return exists_unset(RefreshToken, "family_id", family_id, "revoked_at")
+
+
+def user_export_rows(*, client: Client, with_hashes: bool, page_size: int) -> Iterator[AbstractTenantUser]:
+    """Every user of the client, oldest first, a page at a time; the hash is read only when asked for."""
+    fields = ["user_id", "email", "email_verified", "is_active", "custom_fields", "created_at"]
+    users = user_model_for(client).objects.only(*fields, *(["password_hash"] if with_hashes else []))
+    return keyset_rows(users, time_field="created_at", id_field="user_id", page_size=page_size)
 
 
 def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:

@@ -51,6 +51,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.UserUpdated: "user_update",
     accounts_events.UserUpdateFailed: "user_update",
     accounts_events.UserDeleted: "user_delete",
+    accounts_events.UsersImported: "user_import",
+    accounts_events.UsersExported: "user_export",
     accounts_events.EmailVerificationRequested: "email_resend",
     accounts_events.EmailVerified: "email_verify",
     accounts_events.EmailVerifyFailed: "email_verify",

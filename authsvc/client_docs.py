@@ -25,6 +25,7 @@ RATE_LIMIT_MEANINGS = {
     "signup_ip": "Sign-ups from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "mail_email": "Verification and password-reset mails to one email address.",
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot, an email change), all addresses together.",
+    "transfer_client": "Bulk imports and exports of users (users/import, users/export), together.",
     "link_ip": "Requests to the pages the mailed links open, from one browser address (an IPv6 /64 counts as one); over it the page says to wait.",
 }
 

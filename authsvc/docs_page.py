@@ -27,6 +27,8 @@ ENDPOINTS = [
     ("POST", "password/reset", "Set a new password with the mailed token."),
     ("GET", "users", "List users (email filter, cursor pagination)."),
     ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
+    ("POST", "users/import", "Import users with their password hashes (NDJSON); a report of created, duplicate, invalid lines."),
+    ("GET", "users/export", "Every user as NDJSON, streamed; never a password hash."),
     ("GET", "audit", "This client's audit records, newest first."),
     ("GET/POST", "webhooks", "List this client's webhooks, or add one (its secret shown once)."),
     ("DELETE", "webhooks/<webhook_id>", "Delete a webhook."),
@@ -64,5 +66,7 @@ def client_docs_page(request, client_id: str):
         "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
         "webhook_events": client_docs.webhook_event_rows(),
         "webhook_recipe": client_docs.WEBHOOK_RECEIVER_RECIPE,
+        "import_max_mb": settings.AUTHSVC_IMPORT_MAX_BYTES // 10**6,
+        "import_max_lines": settings.AUTHSVC_IMPORT_MAX_LINES,
     }
     return render(request, "authsvc/client_docs.html", context)

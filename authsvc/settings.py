@@ -193,6 +193,9 @@ AUTHSVC_RATE_LIMITS = {
     # Requests to a client's mailed-link pages from one browser address (peer, IPv6 per /64):
     # they take no access key, so anyone can send them.
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
+    # Bulk imports and exports of one client (users/import, users/export): each moves up to
+    # AUTHSVC_IMPORT_MAX_LINES users, or every user.
+    "transfer_client": env_rate("AUTHSVC_RATE_TRANSFER_CLIENT", "60/h"),
 }
 # Off only in the bench's what-if without the per-key counter; never from the environment.
 AUTHSVC_RATE_LIMITS_ENABLED = True
@@ -409,9 +412,14 @@ if not AUTHSVC_SEALING_KEYS and DEBUG:
 AUTHSVC_WEBHOOK_ALLOW_PRIVATE = env_bool("AUTHSVC_WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- passwords -------------------------------------------------------------------------
+# The first hashes every password we set; the others only check hashes brought by an import
+# (accounts/imported_hashes.py), each replaced by one of the first at its user's next login.
 PASSWORD_HASHERS = [
     "accounts.hashers.ConfigurableBCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "accounts.hashers.ImportedBCryptPasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -422,6 +430,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- HTTP ------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# POST users/import alone takes a larger body (authsvc.middleware asks the view): NDJSON of at most
+# this many bytes and non-blank lines, of which at most AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS give a
+# password in clear (each one a bcrypt hash at our rounds: ~0.25 s at 12). Larger files go through
+# `manage.py import_users`, which has no bound.
+AUTHSVC_IMPORT_MAX_BYTES = env_int("AUTHSVC_IMPORT_MAX_BYTES", 5 * 1000 * 1000, minimum=DATA_UPLOAD_MAX_MEMORY_SIZE)
+AUTHSVC_IMPORT_MAX_LINES = env_int("AUTHSVC_IMPORT_MAX_LINES", 10_000, minimum=1)
+AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS = env_int("AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS", 50, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],

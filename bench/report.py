@@ -373,9 +373,30 @@ def floor_section(results: dict) -> list[str]:
     return lines
 
 
+def transfer_section(results: dict) -> list[str]:
+    lines = [
+        "## 9. Import and export of users (bench/transfer.py)",
+        "",
+        "users_import (the command's and the API's flow) on a file of bcrypt `$2b$` hashes, stored as they are",
+        "(no hashing), in batches of 500; the same file again (every line a duplicate: resuming costs this);",
+        "then the export of the same users through the flow (`export_users --include-hashes`) and through",
+        "GET users/export on the WSGI stack.",
+        "",
+        "| store | users | import users/s | re-import lines/s | export users/s | API export users/s | RSS growth over the export |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for data, item in _ran(results, "transfer"):
+        lines.append(
+            f"| {data['label']} | {item['users']} | {item['import']['users_per_second']} ({item['import']['seconds']} s) | "
+            f"{item['reimport']['lines_per_second']} | {item['export']['users_per_second']} | "
+            f"{item['export_api']['users_per_second']} | {item['export']['rss_growth_mb']} MB |"
+        )
+    return lines
+
+
 def offline_section(results: dict) -> list[str]:
     lines = [
-        "## 9. Access tokens verified in the client's process against token/verify over HTTP (bench/offline_verification.py)",
+        "## 10. Access tokens verified in the client's process against token/verify over HTTP (bench/offline_verification.py)",
         "",
         "As a client backend does it, with the SDK: `TokenVerifier.verify` (offline: PyJWT and the issuer's keys, fetched",
         "once) and `AuthsvcClient.verify` (`token/verify` over one keep-alive loopback connection to the recommended server),",
@@ -439,6 +460,8 @@ def markdown(results: dict) -> str:
         *floor_section(results),
         "",
         *webhook_timing.section([(data["label"], item) for data, item in _ran(results, "webhooks")]),
+        "",
+        *transfer_section(results),
         "",
         *offline_section(results),
     ]

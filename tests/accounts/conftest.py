@@ -230,3 +230,46 @@ def key_file(tmp_path, settings):
     write_keyring(path, [SigningKey.of(generate_private_key())])
     settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(path)
     return path
+
+
+# --- import and export (accounts/flows/user_import.py, user_export.py) -------------------------
+
+NDJSON = "application/x-ndjson"
+
+
+def ndjson(*records) -> bytes:
+    """An NDJSON body: each record a line (a dict as JSON, a str as it is)."""
+    return b"".join((record if isinstance(record, str) else json.dumps(record)).encode() + b"\n" for record in records)
+
+
+def import_users(tenant: Tenant, body: bytes, *, content_type: str = NDJSON, **extra):
+    return APIClient().generic("POST", tenant.url("users/import"), body, content_type=content_type, **{**tenant.auth, **extra})
+
+
+def foreign_hashes(password: str) -> dict[str, str]:
+    """The same password as each provider's export writes it, at the lowest costs (fast tests)."""
+    import argon2
+    import bcrypt
+    from django.contrib.auth.hashers import (
+        Argon2PasswordHasher,
+        BCryptSHA256PasswordHasher,
+        PBKDF2PasswordHasher,
+        ScryptPasswordHasher,
+    )
+
+    raw_bcrypt = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    fast_argon2 = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    django_argon2 = Argon2PasswordHasher()
+    django_argon2.time_cost, django_argon2.memory_cost, django_argon2.parallelism = 1, 8, 1
+    cheap_bcrypt_sha256 = BCryptSHA256PasswordHasher()
+    cheap_bcrypt_sha256.rounds = 4
+    return {
+        "bcrypt $2a$": raw_bcrypt.replace("$2b$", "$2a$", 1),
+        "bcrypt $2b$": raw_bcrypt,
+        "bcrypt $2y$": raw_bcrypt.replace("$2b$", "$2y$", 1),
+        "argon2id": fast_argon2.hash(password),
+        "django pbkdf2_sha256": PBKDF2PasswordHasher().encode(password, "pbkdf2salt1234", iterations=1000),
+        "django argon2": django_argon2.encode(password, "argon2salt123456"),
+        "django scrypt": ScryptPasswordHasher().encode(password, "scryptsalt123456", n=16, r=8, p=1),
+        "django bcrypt_sha256": cheap_bcrypt_sha256.encode(password, cheap_bcrypt_sha256.salt()),
+    }

@@ -281,3 +281,16 @@ def test_the_settings_example_works_as_written_and_the_table_follows_it(api, ten
         ("mail_templates", "ours"),
         ("smtp_url", "ours"),
     ]
+
+
+@pytest.mark.store_independent
+def test_the_page_shows_how_to_import_and_export_this_clients_users(api):
+    """The import-export section names this client's URLs, the body bounds and an import line that parses."""
+    tenant = make_tenant()
+    page = docs_page(api, tenant.client_id)
+    section = page.split('<section id="import-export"', 1)[1].split("</section>", 1)[0]
+    assert f"{PUBLIC_URL}/api/v1/{tenant.client_id}/users/import" in section
+    assert f"{PUBLIC_URL}/api/v1/{tenant.client_id}/users/export" in section
+    assert f"at most {settings.AUTHSVC_IMPORT_MAX_BYTES // 10**6} MB and {settings.AUTHSVC_IMPORT_MAX_LINES} lines" in section
+    line = re.search(r'<pre id="import-line">(.*?)</pre>', section, re.DOTALL)[1]
+    assert set(json.loads(html.unescape(line))) == {"email", "password_hash", "email_verified", "custom_fields"}

@@ -30,6 +30,7 @@ DOCUMENTED_DEFAULTS = {
     "mail_email": "5/h",
     "mail_client": "200/h",
     "link_ip": "30/m",
+    "transfer_client": "60/h",
 }
 
 
