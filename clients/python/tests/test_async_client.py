@@ -32,7 +32,7 @@ def test_both_clients_have_the_same_methods_with_the_same_parameters():
 def test_iterators_are_async_iterators_and_other_methods_coroutines():
     """The listings are `async for` iterators; every other call is awaited."""
     for name in public_methods(AsyncAuthsvcClient):
-        if name in ("list_users", "list_audit", "list_webhook_deliveries"):
+        if name in ("list_users", "list_audit", "list_webhook_deliveries", "export_users"):
             assert not inspect.iscoroutinefunction(getattr(AsyncAuthsvcClient, name)), name
         else:
             assert inspect.iscoroutinefunction(getattr(AsyncAuthsvcClient, name)), name
@@ -52,11 +52,12 @@ async def journey(client: AsyncAuthsvcClient) -> dict:
     for n in range(3):
         await client.signup(f"more{n}-{email}", PASSWORD)
     listed = [user.email async for user in client.list_users(page_size=2)]
+    exported = [user.email async for user in client.export_users()]
     await client.logout(renewed.refresh_token)
     settings = await client.get_settings()
     return {
         "signed_up": signed_up, "pair": pair, "renewed": renewed, "introspection": introspection, "reuse": reuse,
-        "listed": listed, "settings": settings, "user": await client.get_user(signed_up.user_id),
+        "listed": listed, "exported": exported, "settings": settings, "user": await client.get_user(signed_up.user_id),
         "after_logout": await client.verify(renewed.access_token),
     }
 
@@ -74,6 +75,7 @@ def test_an_end_user_journey_through_the_async_client(service, tenant):
     assert seen["introspection"].active and seen["introspection"].user_id == seen["signed_up"].user_id
     assert seen["reuse"] == "token_reused"
     assert len(seen["listed"]) == 4 and seen["listed"][0] == seen["signed_up"].email
+    assert seen["exported"] == seen["listed"]
     assert seen["settings"].client_id == tenant.client_id and seen["user"].custom_fields == {"plan": "pro"}
     assert seen["after_logout"].active is False
 

@@ -156,3 +156,21 @@ def test_a_user_id_that_is_not_a_uuid_is_not_found_not_a_crash(sdk):
     """The path segment is escaped; the service answers 404 for what is not one of its user ids."""
     with pytest.raises(NotFound):
         sdk.get_user("../" + str(uuid.uuid4()))
+
+
+def test_import_users_is_idempotent_and_export_users_streams_them_back(sdk):
+    """users/import: created, duplicates and refused lines counted; again, nothing more; users/export: every user, in order."""
+    lines = [
+        {"email": "imported1@example.com", "password": PASSWORD, "custom_fields": {"plan": "gold"}},
+        {"email": "imported2@example.com", "password": PASSWORD},
+        {"email": "IMPORTED1@example.com", "password": PASSWORD},
+        {"email": "no-password@example.com"},
+    ]
+    first = sdk.import_users(lines)
+    assert (first.lines, first.created, first.skipped_duplicates, first.invalid) == (4, 2, 1, 1)
+    assert first.duplicate_lines == [3] and first.invalid_lines[0]["line"] == 4
+    assert sdk.import_users(lines).created == 0
+    assert sdk.login("imported2@example.com", PASSWORD).user_id
+    exported = list(sdk.export_users())
+    assert [user.email for user in exported] == ["imported1@example.com", "imported2@example.com"]
+    assert exported[0].custom_fields == {"plan": "gold"} and "password_hash" not in exported[0].raw

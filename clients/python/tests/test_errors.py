@@ -109,6 +109,17 @@ def test_each_refusal_raises_its_class_with_the_envelope(sdk, service, tenant, a
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_refused_export_raises_before_any_user_is_read(service, tenant, attempts):
+    """The streamed export's refusal is read and raised like any other answer's, at the first step of the loop."""
+    tenant.client.rate_limits = {"transfer_client": "0/h"}
+    tenant.client.save()
+    users = sdk_for(service, tenant, attempts, retries=0).export_users()
+    with pytest.raises(RateLimited) as raised:
+        next(users)
+    assert raised.value.code == "rate_limited" and raised.value.retry_after >= 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_validation_error_names_each_refused_field(sdk):
     """`fields` is the envelope's: each refused field with its messages."""
     with pytest.raises(ValidationError) as raised:

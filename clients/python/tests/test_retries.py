@@ -28,6 +28,8 @@ RETRY_SAFE = {
     "update_settings": (lambda e: e.update_settings({"client_name": "Shop"}), True),
     "list_webhooks": (lambda e: e.list_webhooks(), True),
     "list_webhook_deliveries": (lambda e: e.list_webhook_deliveries(USER_ID, None, None), True),
+    "import_users": (lambda e: e.import_users([{"email": "a@example.com", "password": "p"}]), True),
+    "export_users": (lambda e: e.export_users(), True),
     "update_user": (lambda e: e.update_user(USER_ID, {"custom_fields": {}, "email": UNSET}), True),
     "update_user with an email": (lambda e: e.update_user(USER_ID, {"email": "new@example.com"}), False),
     "signup": (lambda e: e.signup("a@example.com", "p", None, None, None), False),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from .models import (
     AuditRecord,
     ClientSettings,
     Discovery,
+    ImportResult,
     Introspection,
     Page,
     SignupResult,
@@ -24,7 +25,7 @@ from .models import (
     WebhookDelivery,
     WebhookSecret,
 )
-from .protocol import DEFAULT_TIMEOUT, Call, RetryPolicy, connection_error, request_headers, result_of
+from .protocol import DEFAULT_TIMEOUT, Call, RetryPolicy, build_request, connection_error, error_of, result_of, user_line
 
 T = TypeVar("T")
 
@@ -81,15 +82,17 @@ class AsyncAuthsvcClient:
         if self._owns_http:
             await self._http.aclose()
 
-    async def _run(self, call: Call[T]) -> T:
+    async def _send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
+        """The successful answer to `call`, after the retries its policy allows; else its AuthsvcError."""
         attempt = 0
         while True:
             try:
-                response = await self._http.request(
-                    call.method, self.base_url + call.path, json=call.json, params=call.params,
-                    headers=request_headers(call, self._access_key),
-                )
-                return result_of(call, response)
+                response = await self._http.send(build_request(self._http, self.base_url, call, self._access_key), stream=stream)
+                if response.is_success:
+                    return response
+                await response.aread()
+                await response.aclose()
+                raise error_of(response)
             except httpx.TransportError as exc:
                 error: AuthsvcError = connection_error(call, exc)
             except AuthsvcError as refused:
@@ -99,6 +102,9 @@ class AsyncAuthsvcClient:
                 raise error
             await asyncio.sleep(delay)
             attempt += 1
+
+    async def _run(self, call: Call[T]) -> T:
+        return result_of(call, await self._send(call))
 
     # --- end users ------------------------------------------------------------------------------
 
@@ -161,6 +167,21 @@ class AsyncAuthsvcClient:
     ) -> User:
         changes = {"custom_fields": custom_fields, "is_active": is_active, "email_verified": email_verified, "email": email}
         return await self._run(self._endpoints.update_user(user_id, changes))
+
+    async def import_users(self, users: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """Users from another system (docs/api.md §11): each a mapping with `email` and `password_hash` or
+        `password`, and optionally `email_verified`, `custom_fields`, `created_at`; at most 10,000 a call."""
+        return await self._run(self._endpoints.import_users(users))
+
+    async def export_users(self) -> AsyncIterator[User]:
+        """Every user, oldest first, read from the stream as the loop goes (never a password hash)."""
+        response = await self._send(self._endpoints.export_users(), stream=True)
+        try:
+            async for line in response.aiter_lines():
+                if line.strip():
+                    yield User.from_json(user_line(line))
+        finally:
+            await response.aclose()
 
     async def delete_user(self, user_id: str) -> None:
         await self._run(self._endpoints.delete_user(user_id))

@@ -3,6 +3,8 @@ for both clients (docs/api.md §3 is the contract)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +12,7 @@ from .models import (
     AuditRecord,
     ClientSettings,
     Discovery,
+    ImportResult,
     Introspection,
     Page,
     SignupResult,
@@ -132,6 +135,16 @@ class Endpoints:
         # mails a link each time it is asked.
         body = {name: value for name, value in changes.items() if value is not UNSET}
         return Call("PATCH", self._user_path(user_id), User.from_json, json=body, retry_safe="email" not in body)
+
+    def import_users(self, users: Iterable[Mapping[str, Any]]) -> Call[ImportResult]:
+        # Retried: the service skips a user it already has, so a second import creates nothing more.
+        body = "".join(json.dumps(dict(user), ensure_ascii=False) + "\n" for user in users).encode()
+        headers = {"Content-Type": "application/x-ndjson"}
+        return Call("POST", self.prefix + "users/import", ImportResult.from_json, content=body, headers=headers, retry_safe=True)
+
+    def export_users(self) -> Call[None]:
+        # Streamed (NDJSON): retried only while no line was read, i.e. when refused at the start.
+        return Call("GET", self.prefix + "users/export", headers={"Accept": "application/x-ndjson"}, retry_safe=True)
 
     def delete_user(self, user_id: str) -> Call[None]:
         # Not retried: had the first attempt deleted, the second would answer 404 for a success.

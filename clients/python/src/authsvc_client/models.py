@@ -276,3 +276,28 @@ class WebhookDelivery:
             created_at=_time(body.get("created_at")),
             raw=body,
         )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """`users/import`'s answer: what was created, skipped as a duplicate, refused (line numbers from 1)."""
+
+    lines: int
+    created: int
+    skipped_duplicates: int
+    invalid: int
+    duplicate_lines: list[int]
+    invalid_lines: list[dict[str, Any]]
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> ImportResult:
+        return cls(
+            lines=int(body.get("lines", 0)),
+            created=int(body.get("created", 0)),
+            skipped_duplicates=int(body.get("skipped_duplicates", 0)),
+            invalid=int(body.get("invalid", 0)),
+            duplicate_lines=list(body.get("duplicate_lines") or []),
+            invalid_lines=list(body.get("invalid_lines") or []),
+            raw=body,
+        )

@@ -3,6 +3,7 @@ answer becomes a result or an error, and when to retry. The sync and async clien
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -36,7 +37,8 @@ class Call(Generic[T]):
     method: str
     path: str
     parse: Callable[[Any], T] = _nothing  # type: ignore[assignment]
-    json: dict[str, Any] | None = None
+    json: Any = None
+    content: bytes | None = None  # a body that is not JSON (NDJSON for users/import); its type in headers
     params: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     retry_safe: bool = False
@@ -82,12 +84,26 @@ def _body(response: httpx.Response) -> Any:
         return None
 
 
+def build_request(http: httpx.Client | httpx.AsyncClient, base_url: str, call: Call[Any], access_key: str) -> httpx.Request:
+    return http.build_request(
+        call.method, base_url + call.path, json=call.json, content=call.content, params=call.params,
+        headers=request_headers(call, access_key),
+    )
+
+
+def user_line(line: str) -> Any:
+    """One line of an NDJSON export, as a dict (the caller builds the User)."""
+    return json.loads(line)
+
+
 def result_of(call: Call[T], response: httpx.Response) -> T:
-    """The call's result for a success; the AuthsvcError of the answer otherwise."""
-    body = _body(response)
-    if response.is_success:
-        return call.parse(body)
-    raise error_from_answer(response.status_code, body, retry_after_seconds(response.headers.get("Retry-After")))
+    """The call's result, read from a successful answer."""
+    return call.parse(_body(response))
+
+
+def error_of(response: httpx.Response) -> AuthsvcError:
+    """The AuthsvcError of an answer that is not a success (its body read)."""
+    return error_from_answer(response.status_code, _body(response), retry_after_seconds(response.headers.get("Retry-After")))
 
 
 def connection_error(call: Call[Any], exc: httpx.TransportError) -> AuthsvcConnectionError:
