@@ -1,6 +1,6 @@
 """The error codes of the accounts context (end users, their credentials and tokens)."""
 
-from core.errors import ServiceError
+from core.errors import RateLimited, ServiceError
 
 
 class InvalidCredentials(ServiceError):
@@ -44,3 +44,13 @@ class EmailTaken(ServiceError):
     default_detail = "A user with this email already exists."
     meaning = "A user with this email already exists for this client."
     answers_for_status = True
+
+
+class LoginLocked(RateLimited):
+    code = "login_locked"
+    default_detail = "Too many failed logins for this email: a password reset (password/forgot) unlocks it."
+    meaning = (
+        "The client's lockout (mode lock) refuses logins of this email after too many failures in a row, "
+        "until a password reset or staff unlock it (or Retry-After seconds pass); an unknown email is answered the same."
+    )
+    answers_for_status = False  # a bare 429 of the framework is rate_limited

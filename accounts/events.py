@@ -35,7 +35,25 @@ class UserLoggedIn(Event, name="user.logged_in", webhook="user.login"):
 
 @dataclass(frozen=True, kw_only=True)
 class UserLoginFailed(Failure, name="user.login_failed", webhook="user.login_failed", webhook_fields=("reason",)):
-    """A login was refused for its credentials: unknown email or wrong password (invalid_credentials)."""
+    """A login was refused for its credentials: unknown email or wrong password (invalid_credentials); or,
+    under the client's lockout, before its password was checked (rate_limited, login_locked)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLockedOut(Failure, name="user.locked_out", webhook="user.locked_out", webhook_fields=("mode", "failures")):
+    """A failed login was the client's `max_failures`-th in a row for its email: from now on that email's
+    logins wait (`mode` throttle) or are refused until a password reset or staff unlock it (`mode` lock).
+    Published for that attempt instead of user.login_failed; it was answered invalid_credentials, as an
+    unknown email's is, and `user_id` is unset when no account has the email."""
+
+    mode: str
+    failures: int
+    reason: str = "locked_out"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUnlocked(Event, name="user.unlocked", webhook="user.unlocked"):
+    """Staff cleared the failed logins counted for a user's email (admin): their next login is admitted."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +68,10 @@ class UserLoginStopped(Failure, name="user.login_stopped", webhook="user.login_f
 
 @dataclass(frozen=True, kw_only=True)
 class TokenRefreshed(Event, name="token.refreshed"):
-    """A refresh token was spent for a new pair of the same family."""
+    """A refresh token was spent for a new pair of the same family; `replayed` when a spent one came back
+    within the client's refresh reuse interval and was answered the same refresh token again."""
+
+    replayed: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
 from accounts import selectors
-from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, LoginLocked, TokenReused
 from accounts.flows import login, signup, tokens, users
 from accounts.serializers import (
     IntrospectionOutput,
@@ -48,8 +48,8 @@ from core.errors import NotFound
             "answer has `verification_required: true` and no tokens, and the user is mailed a "
             "verification link.\n\n"
             "Errors: 409 `email_taken` when the email is already registered for this client; 400 "
-            "`invalid_request` for a weak password or custom fields the schema refuses (`fields` says "
-            "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
+            "`invalid_request` for a password the client's `password_policy` refuses (each rule broken in "
+            "`fields.password`) or custom fields the schema refuses (`fields.custom_fields`); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
         responses={201: SignupResponse},
@@ -88,12 +88,15 @@ class SignupApi(ClientApi):
             "`exp`). The refresh token is an opaque string: keep it to get new pairs from `token/refresh`.\n\n"
             "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
             "answer for both); only after the right password, 403 `account_disabled` (the user was "
-            "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
-            "one email or one end-user IP (`X-End-User-IP`) tries too often."
+            "deactivated) or 403 `email_not_verified` (the client requires verification). 429 "
+            "`rate_limited` when one email or one end-user IP (`X-End-User-IP`) tries too often, or while "
+            "the client's lockout (`throttle`) makes an email wait after failures in a row; 429 "
+            "`login_locked` when its lockout (`lock`) refuses the email until a password reset. An email "
+            "without an account gets the same answers, so none of them tells whether an account exists."
         ),
         request=LoginInput,
         responses={200: LoginOutput},
-        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified, LoginLocked),
         tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
@@ -123,8 +126,11 @@ class LoginApi(ClientApi):
             "store the new one and use it next time. Call it when the access token has expired (or "
             "shortly before).\n\n"
             "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
-            "of that login (the user must log in again): it means the token was copied. Do not refresh "
-            "one token from two places at once. A malformed, expired, revoked or other client's token "
+            "of that login (the user must log in again): it means the token was copied. If your client "
+            "sets a `refresh_reuse_interval` (seconds), a spent token presented again within it answers "
+            "the same new refresh token (and a new access token of the same login) instead, so two tabs "
+            "or a retried call that refresh one token at once get one answer; with the default 0, refresh "
+            "one token from one place at a time. A malformed, expired, revoked or other client's token "
             "answers 401 `invalid_token`.\n\n"
             "Refresh tokens are opaque strings (`rt_…`). One issued as a JWT by an earlier release is "
             "accepted until it expires, and is rotated into an opaque one."

@@ -40,6 +40,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.UserLoggedIn: "login",
     accounts_events.UserLoginFailed: "login",
     accounts_events.UserLoginStopped: "login",
+    accounts_events.UserLockedOut: "login",
+    accounts_events.UserUnlocked: "user_unlock",
     accounts_events.TokenRefreshed: "token_refresh",
     accounts_events.TokenRefreshFailed: "token_refresh",
     accounts_events.TokenReuseDetected: "token_reuse",

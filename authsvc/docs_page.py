@@ -11,6 +11,7 @@ from django.shortcuts import render
 from accounts.tokens import issuer_of
 from authsvc import client_docs, quickstart
 from core.errors import NotFound
+from tenants.policies import LockoutPolicy, PasswordPolicy
 from tenants.selectors import api_base_url, client_get, parse_client_id
 
 ENDPOINTS = [
@@ -62,6 +63,8 @@ def client_docs_page(request, client_id: str):
         "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
         "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
         "rate_limits": client_docs.rate_limit_rows(client),
+        "password_policy": PasswordPolicy.of(client.password_policy),
+        "lockout": LockoutPolicy.of(client.lockout),
         "error_codes": client_docs.error_code_rows(),
         "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
         "webhook_events": client_docs.webhook_event_rows(),

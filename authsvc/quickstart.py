@@ -148,7 +148,8 @@ def _token_steps(base_url: str) -> list[QuickstartStep]:
             "refresh",
             "Refresh the tokens",
             "Spends the refresh token and answers a new pair: keep the new refresh_token. Presenting a "
-            "spent one again answers token_reused and revokes every token of that login.",
+            "spent one again answers token_reused and revokes every token of that login (within this "
+            "client's refresh reuse interval, if it has one, it answers the same new pair instead).",
             _curl("POST", f"{base_url}token/refresh", body={"refresh_token": variable("REFRESH_TOKEN")}),
         ),
         QuickstartStep(

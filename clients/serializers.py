@@ -2,7 +2,8 @@
 so a setting added there is registered, changed (PATCH) and answered without an edit here. Fields are
 built from the model's (its type, `max_length`, choices and validators), as strict fields: text must
 be text, a flag a boolean, a number an integer, never coerced. Fields declared below refine what the
-model would give (the list of industries in the message, the schema of `mail_templates`). What the
+model would give (the list of industries in the message, the schemas of `mail_templates` and the
+policies). What the
 values must be beyond their type is checked once, for every surface, by tenants/client_settings.py."""
 
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +13,7 @@ from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField, St
 from core.serializers import StrictSerializer
 from tenants.mail_templates import SCHEMA as MAIL_TEMPLATES_SCHEMA
 from tenants.models import Client, Industry, TokenIssuer
+from tenants.policies import LockoutPolicy, PasswordPolicy
 from tenants.selectors import client_smtp_host, documentation_url
 from tenants.validation import MAX_CLIENT_NAME_LENGTH
 
@@ -34,6 +36,21 @@ class MailTemplatesField(ParsedJSONField):
     """`mail_templates` as the OpenAPI description shows it (tenants/mail_templates.py checks it)."""
 
 
+@extend_schema_field(PasswordPolicy.SCHEMA)
+class PasswordPolicyField(ParsedJSONField):
+    """`password_policy` as the OpenAPI description shows it (tenants/policies.py checks it)."""
+
+
+@extend_schema_field(LockoutPolicy.SCHEMA)
+class LockoutField(ParsedJSONField):
+    """`lockout` as the OpenAPI description shows it (tenants/policies.py checks it)."""
+
+
+def policy_field(field_class: type[ParsedJSONField], name: str, **kwargs) -> ParsedJSONField:
+    """A policy setting's field, with its model field's text (tenants/client_settings.py checks the value)."""
+    return field_class(help_text=Client._meta.get_field(name).help_text, **kwargs)
+
+
 class ClientSettingsFields(serializers.ModelSerializer):
     serializer_field_mapping = {model: STRICT.get(field, field) for model, field in serializers.ModelSerializer.serializer_field_mapping.items()}
 
@@ -53,6 +70,8 @@ class ClientSettingsFields(serializers.ModelSerializer):
         "shared by every client (then only `aud` tells clients' tokens apart).",
     )
     mail_templates = MailTemplatesField(required=False, allow_null=True, help_text=Client._meta.get_field("mail_templates").help_text)
+    password_policy = policy_field(PasswordPolicyField, "password_policy", required=False, allow_null=True)
+    lockout = policy_field(LockoutField, "lockout", required=False, allow_null=True)
 
     class Meta:
         model = Client
@@ -93,6 +112,8 @@ class ClientRegisterOutput(serializers.Serializer):
 
 
 class ClientOutput(serializers.ModelSerializer):
+    password_policy = policy_field(PasswordPolicyField, "password_policy")
+    lockout = policy_field(LockoutField, "lockout")
     documentation_url = serializers.SerializerMethodField()
     # The write-only smtp_url is never answered: only whether one is set, and its host.
     smtp_configured = serializers.SerializerMethodField(help_text="Whether the client's mail leaves through its own SMTP server (`smtp_url`).")

@@ -107,8 +107,9 @@ class ClientRegisterApi(APIView):
         summary="The calling client's settings",
         description=(
             "Answers the settings of the client the access key belongs to: name, industry, whether it "
-            "is active, whether email verification is required, its custom fields schema, its mail "
-            "settings (`PATCH` changes them) and its documentation URL. It changes nothing, which makes it the cheap way to check that a key "
+            "is active, whether email verification is required, its custom fields schema, its refresh "
+            "reuse interval (seconds; 0 is strict rotation), its mail settings (`PATCH` changes them) and "
+            "its documentation URL. It changes nothing, which makes it the cheap way to check that a key "
             "works (at start-up, or after a key rotation).\n\n"
             "401 `unauthorized` for a missing, unknown or revoked key; 403 `forbidden` for another "
             "client's key or a disabled client. Read-only: leaves an audit record only when refused."

@@ -23,6 +23,7 @@ from tenants.client_links import validate_link_url
 from tenants.client_schema import validate_client_schema
 from tenants.mail_templates import validate_mail_templates
 from tenants.models import Client
+from tenants.policies import POLICIES, policy_setting_clean
 from tenants.smtp import smtp_url_seal
 from tenants.validation import (
     validate_client_name,
@@ -30,6 +31,7 @@ from tenants.validation import (
     validate_mail_reply_to,
     validate_mail_sender_name,
     validate_rate_limits,
+    validate_refresh_reuse_interval,
 )
 
 # A JSON setting deeper than this is refused before anything walks it (recursively, as Django's
@@ -42,6 +44,15 @@ def _schema(schema: object) -> object:
     return schema
 
 
+def _policy(value: object, *, name: str) -> dict:
+    """A policy as stored: every key, those left out at their defaults (not at their current values:
+    a setting is replaced whole); null, the defaults."""
+    try:
+        return policy_setting_clean(POLICIES[name], {} if value is None else value)
+    except ValidationError as error:
+        raise InvalidRequest(f"{name} is not accepted.", fields={name: error.messages}) from None
+
+
 RULES: dict[str, Callable[[Any], Any]] = {
     "client_name": validate_client_name,
     "industry": validate_industry,
@@ -51,6 +62,10 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "mail_sender_name": validate_mail_sender_name,
     "mail_reply_to": validate_mail_reply_to,
     "mail_templates": validate_mail_templates,
+    # The model field would take "30", 1.5 or true for a number: a whole number of seconds only.
+    "refresh_reuse_interval": validate_refresh_reuse_interval,
+    "password_policy": partial(_policy, name="password_policy"),
+    "lockout": partial(_policy, name="lockout"),
     "rate_limits": validate_rate_limits,
     "smtp_url": smtp_url_seal,
 }

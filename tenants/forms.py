@@ -13,6 +13,7 @@ from core.errors import InvalidRequest
 from crypto.errors import SealingUnavailable
 from tenants.client_settings import Sealed, client_setting_clean
 from tenants.models import Client
+from tenants.policies import POLICIES
 from tenants.schema_example import custom_fields_example
 
 # The change page's boxes of the write-only `smtp_url` (Client.SEALED_SETTINGS).
@@ -35,6 +36,16 @@ class IndentedJSONField(forms.JSONField):
         if isinstance(value, str) or value is None:  # the text typed (kept as typed when invalid), or nothing set
             return super().prepare_value(value)
         return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
+class KeptWhenEmptyIntegerField(forms.IntegerField):
+    """A number that, left out of the form or emptied, stays what it was: it is neither required nor a change."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data) -> bool:
+        return data not in self.empty_values and super().has_changed(initial, data)
 
 
 SMTP_URL_HELP = (
@@ -67,7 +78,7 @@ class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = Client.fields_in_order(*Client.SETTINGS)
-        field_classes = dict.fromkeys(JSON_SETTINGS, IndentedJSONField)
+        field_classes = dict.fromkeys(JSON_SETTINGS, IndentedJSONField) | {"refresh_reuse_interval": KeptWhenEmptyIntegerField}
         widgets = {name: forms.Textarea(attrs={"class": "json-setting"}) for name in JSON_SETTINGS} | {
             "rate_limits": forms.Textarea(attrs={"rows": 3, "class": "json-setting"}),
             # Wide enough to read a page's URL with its query (a text box: the browser checks nothing, the rules do).
@@ -82,6 +93,7 @@ class ClientForm(forms.ModelForm):
         if self.instance._state.adding:  # set on the client's page, once it exists
             for name in SEALED_FORM_FIELDS:
                 self.fields.pop(name, None)
+        self._keep_policies_left_out()
         if self.is_bound and "token_issuer" in self.fields and "token_issuer" not in self.data:
             # A post without the field (a script, a page rendered before it existed) keeps the issuer:
             # a new `iss` fails the tokens at every verifier configured with the old one, so it is
@@ -120,6 +132,11 @@ class ClientForm(forms.ModelForm):
             self.instance.custom_fields_example = custom_fields_example(cleaned["custom_fields_schema"])
         return cleaned
 
+    def clean_refresh_reuse_interval(self):
+        # Left out or emptied: what it was (strict rotation for a new client).
+        seconds = self.cleaned_data.get("refresh_reuse_interval")
+        return self.instance.refresh_reuse_interval if seconds is None else seconds
+
     def changes(self) -> dict[str, Any]:
         """The settings changed, by the names the services and audit know, for client_settings_update:
         `smtp_url` sealed already when typed, "" when removed."""
@@ -129,6 +146,19 @@ class ClientForm(forms.ModelForm):
         elif self.cleaned_data.get("smtp_url_clear"):
             changes["smtp_url"] = ""
         return changes
+
+    def _keep_policies_left_out(self) -> None:
+        """A post without a policy's box (a script, a page rendered before it existed) keeps the policy:
+        a lockout must never turn off because a form did not show it. An empty box means the defaults."""
+        for name in POLICIES:
+            if name in self.fields:
+                self.fields[name].required = False
+                # Its default is a callable, for which Django compares with a hidden copy of the value
+                # first shown; the default is the same every time, so the shown value itself is compared.
+                self.fields[name].show_hidden_initial = False
+                if self.is_bound and name not in self.data:
+                    self.data = self.data.copy()
+                    self.data[name] = json.dumps(getattr(self.instance, name))
 
 
 class MailTestForm(forms.Form):

@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from core.errors import InvalidRequest
 from core.rates import rate_problem
-from tenants.models import Industry
+from tenants.models import MAX_REFRESH_REUSE_INTERVAL, Industry
 
 MAX_CLIENT_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
@@ -130,3 +130,12 @@ def validate_rate_limits(overrides: object) -> dict:
     if problems:
         raise InvalidRequest(fields={"rate_limits": problems})
     return overrides
+
+
+def validate_refresh_reuse_interval(seconds: object) -> int:
+    """Whole seconds from 0 to MAX_REFRESH_REUSE_INTERVAL; anything else (text, a bool, a fraction) is refused."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_REFRESH_REUSE_INTERVAL:
+        raise InvalidRequest(
+            fields={"refresh_reuse_interval": [f"Must be a whole number of seconds from 0 to {MAX_REFRESH_REUSE_INTERVAL}."]}
+        )
+    return seconds

@@ -66,16 +66,25 @@ class ProductionServer:
 
 
 @contextmanager
-def production_server_running(tmp_path: Path, *, port: int | None = None, **variables: str) -> Iterator[ProductionServer]:
-    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz."""
+def production_server_running(
+    tmp_path: Path, *, port: int | None = None, beside: ProductionServer | None = None, **variables: str
+) -> Iterator[ProductionServer]:
+    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz.
+
+    `beside` a running server: a second server process on the same database, keys and var dir
+    (as a second machine behind a load balancer), which migrates nothing.
+    """
     port = port or free_port()
+    if beside is not None:
+        shared = ("DATABASE_URL", "DJANGO_SECRET_KEY", "AUTHSVC_VAR_DIR")
+        variables = {**{name: beside.env[name] for name in shared}, **variables}
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "production-like-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "DATABASE_URL": own_database(tmp_path),
+        "DATABASE_URL": variables.get("DATABASE_URL") or own_database(tmp_path),
         "AUTHSVC_VAR_DIR": str(tmp_path / "var"),
         # The address it serves: mailed links and CSRF's trusted origin are built from it.
         "AUTHSVC_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -83,7 +92,8 @@ def production_server_running(tmp_path: Path, *, port: int | None = None, **vari
         "AUTHSVC_LOG_LEVEL": "WARNING",
         **variables,
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    if beside is None:
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(PRODUCTION_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

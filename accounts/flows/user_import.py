@@ -172,7 +172,7 @@ class _Run:
             return user
         try:
             self._count_clear_password()
-            validate_new_password(record.password, user=user)
+            validate_new_password(record.password, client=self.client, user=user)
         except InvalidRequest as refused:
             messages = " ".join(str(message) for message in (refused.fields or {}).get("password", []))
             self.report.refuse(record.line, f"{refused.detail} {messages}".strip())

@@ -24,7 +24,7 @@ from accounts.models import RefreshToken
 from accounts.signing_keys import SigningKey, generate_private_key, keyring, write_keyring
 from core.events import Event, catalog, subscribe, unsubscribe
 from tenants.user_models import user_model_for
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 
 PASSWORD = "Correct-horse-battery-staple-9"
 
@@ -67,6 +67,16 @@ def log_in(user: SignedUpUser) -> SignedUpUser:
 @pytest.fixture
 def user(tenant) -> SignedUpUser:
     return sign_up(tenant)
+
+
+# The refresh reuse interval of `tabs_user`'s client, in seconds.
+REUSE_INTERVAL = 60
+
+
+@pytest.fixture
+def tabs_user(transactional_db) -> SignedUpUser:
+    """A user of a client with a refresh reuse interval (REUSE_INTERVAL): its tabs may refresh at once."""
+    return sign_up(make_tenant("Tabs Co", refresh_reuse_interval=REUSE_INTERVAL))
 
 
 def token_rows(tenant: Tenant) -> list[RefreshToken]:

@@ -87,7 +87,7 @@ def test_invalid_lines_are_reported_with_their_numbers_and_reasons():
         10: "Unknown key(s): 'role'",
         11: "email is invalid",
         12: "Must be a JSON object",
-        13: "The password is too weak",
+        13: "This password is too common.",
         14: "email_verified must be true or false",
     }
     assert sorted(reasons) == sorted(expected)

@@ -121,6 +121,56 @@ def test_email_verification_setting_and_its_quickstart_step(api, required, setti
     assert verify_text in re.search(r'<li id="step-email-verify">.*?</li>', page, re.DOTALL)[0]
 
 
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("interval", "setting_text", "explained"),
+    [(0, "None: strict rotation.", "refresh one token from one"), (30, "30 seconds.", "not detected")],
+    ids=["strict", "thirty-seconds"],
+)
+def test_the_refresh_reuse_interval_setting_and_its_trade_off(api, interval, setting_text, explained):
+    """The page states the client's refresh reuse interval and what it means: strict rotation, or the window and its price."""
+    page = docs_page(api, make_tenant("Tabs Co", refresh_reuse_interval=interval).client_id)
+
+    section = re.search(r'<section id="settings".*?</section>', page, re.DOTALL)[0]
+    assert f"<strong>{setting_text}</strong>" in section
+    assert explained in " ".join(section.split())
+
+
+def paragraph_text(page: str, paragraph_id: str) -> str:
+    """The words of one paragraph, tags dropped and spaces collapsed, as a reader sees them."""
+    paragraph = re.search(rf'<p id="{paragraph_id}">(.*?)</p>', page, re.DOTALL)[1]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", paragraph)).split())
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("settings_given", "password_words", "lockout_words"),
+    [
+        ({}, ["8 to 1024 characters", "must not be a common password"], ["No lockout.", "login_email"]),
+        (
+            {"password_policy": {"min_length": 12, "min_strength": 3, "refuse_common": False}, "lockout": {"mode": "throttle", "max_failures": 5}},
+            ["12 to 1024 characters", "a zxcvbn score of at least 3 of 4"],
+            ["Throttled after 5 failures in a row.", "at most 900 seconds", "429 rate_limited", "answered exactly the same"],
+        ),
+        (
+            {"lockout": {"mode": "lock", "max_failures": 3, "forget_after_hours": 48}},
+            ["8 to 1024 characters"],
+            ["Locked after 3 failures in a row.", "429 login_locked", "48 hours pass", "answered exactly the same"],
+        ),
+    ],
+    ids=["defaults", "throttle-and-strength", "lock"],
+)
+def test_the_page_states_the_clients_password_policy_and_lockout(api, settings_given, password_words, lockout_words):
+    """What a new password must be and what failed logins cost, as this client set them."""
+    page = docs_page(api, make_tenant("Policy Co", **settings_given).client_id)
+    password, lockout = paragraph_text(page, "password-policy"), paragraph_text(page, "lockout")
+
+    assert all(words in password for words in password_words), password
+    assert ("common password" in password) == settings_given.get("password_policy", {}).get("refuse_common", True)
+    assert ("zxcvbn" in password) == ("min_strength" in settings_given.get("password_policy", {}))
+    assert all(words in lockout for words in lockout_words), lockout
+
+
 def test_a_schema_without_a_stored_example_says_what_to_fill_in(api):
     """No example could be worked out: sign-up and update name the required fields instead of showing a body that answers 400."""
     schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "required": ["code"]}

@@ -135,6 +135,23 @@ def test_a_refused_value_stores_nothing_of_the_call(tenant):
     assert AuditLog.objects.filter(action="client_update", status="success").count() == 0
 
 
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [(0, 200), (30, 200), (300, 200), (-1, 400), (301, 400), ("x", 400), ("30", 400), (1.5, 400), (True, 400), (None, 400)],
+)
+def test_the_refresh_reuse_interval_takes_whole_seconds_from_0_to_300(tenant, sent, status):
+    """PATCH sets the interval from 0 to 300 and GET answers it; anything else is a 400 naming it, and nothing changes."""
+    Client.objects.filter(pk=tenant.client.pk).update(refresh_reuse_interval=10)
+    response = patch_settings(tenant, {"refresh_reuse_interval": sent})
+
+    assert response.status_code == status, response.content
+    expected = sent if status == 200 else 10
+    if status == 400:
+        assert list(response.json()["fields"]) == ["refresh_reuse_interval"]
+    assert stored(tenant).refresh_reuse_interval == expected
+    assert call(tenant, "", method="GET").json()["refresh_reuse_interval"] == expected
+
+
 def test_the_smtp_url_is_taken_write_only_and_audited_by_name(tenant, client_smtp_server):
     """PATCH smtp_url: stored sealed, never answered (smtp_configured, smtp_host only), its record names it with no
     value; null removes it, and removing it again changes nothing."""

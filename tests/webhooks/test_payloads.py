@@ -5,6 +5,7 @@ secret of the exchange: passwords, their hashes, tokens, mailed link tokens, key
 import pytest
 
 from accounts.email_tokens import Purpose, email_token_make
+from accounts.flows.unlock import user_unlock
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
 from tests.conftest import make_tenant
@@ -50,6 +51,8 @@ def live_a_users_life(session: Session) -> None:
     session.call("email/verify", {"token": session.mailed_token(Purpose.VERIFY_EMAIL)})  # user.email_verified
     first = session.call("login", {"email": OLD, "password": PASSWORD})  # user.login
     session.call("login", {"email": OLD, "password": "Wrong-horse-battery-0"}, expect=401)  # user.login_failed
+    session.call("login", {"email": OLD, "password": "Wrong-horse-battery-0"}, expect=401)  # user.locked_out (the 2nd)
+    user_unlock(client=session.tenant.client, user=session.row())  # user.unlocked (staff, in the admin)
     session.call("token/refresh", {"refresh_token": first["refresh_token"]})
     session.call("token/refresh", {"refresh_token": first["refresh_token"]}, expect=401)  # token.reuse_detected
     path = f"users/{session.user_id}"
@@ -65,7 +68,7 @@ def live_a_users_life(session: Session) -> None:
 def test_every_webhook_event_type_arrives_with_its_data_and_no_secret(receiver, transactional_db):
     """All webhook event types are received, each with the envelope's data; none of the session's
     secrets (nor the webhook's own) appears in any message, headers included."""
-    tenant = make_tenant("Verify Co", require_email_verification=True)
+    tenant = make_tenant("Verify Co", require_email_verification=True, lockout={"mode": "lock", "max_failures": 2})
     webhook = create_webhook(tenant, receiver.url, EVENT_NAMES)
     session = Session(tenant)
     session.secrets.add(webhook["secret"])
@@ -77,12 +80,13 @@ def test_every_webhook_event_type_arrives_with_its_data_and_no_secret(receiver, 
     for item in receiver.received:
         message = item.json
         assert set(message) == {"type", "timestamp", "data"}
-        assert {"client_id": tenant.client_id, "user_id": session.user_id, "ip": "198.51.100.9", "user_agent": "Safari/19"}.items() <= message[
-            "data"
-        ].items(), message
+        # Staff's unlock came from no end user (its audit record names the staff member).
+        where = {} if message["type"] == "user.unlocked" else {"ip": "198.51.100.9", "user_agent": "Safari/19"}
+        assert {"client_id": tenant.client_id, "user_id": session.user_id, **where}.items() <= message["data"].items(), message
         sent = item.body.decode() + repr(item.headers)
         assert [secret for secret in session.secrets if secret in sent] == [], message["type"]
     by_type = {item.json["type"]: item.json["data"] for item in receiver.received}
     assert by_type["user.created"]["email"] == OLD and by_type["user.email_changed"]["email"] == NEW
     assert by_type["user.deleted"]["email"] is None  # gone by then
     assert by_type["token.reuse_detected"]["revoked"] >= 1
+    assert (by_type["user.locked_out"]["mode"], by_type["user.locked_out"]["failures"]) == ("lock", 2)
