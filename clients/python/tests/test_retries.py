@@ -3,11 +3,13 @@ only calls that are safe to send twice are retried, after Retry-After, a bounded
 
 import time
 
+import httpx
 import pytest
 from conftest import PASSWORD, sdk_for
 
-from authsvc_client import AuthsvcClient, RateLimited, ServiceUnavailable
+from authsvc_client import AuthsvcClient, AuthsvcConnectionError, RateLimited, ServiceUnavailable, TokenReused
 from authsvc_client.endpoints import UNSET, Endpoints
+from tests.conftest import make_tenant
 from tests.production import production_server_running
 
 pytestmark = pytest.mark.store_independent
@@ -35,6 +37,7 @@ RETRY_SAFE = {
     "signup": (lambda e: e.signup("a@example.com", "p", None, None, None), False),
     "login": (lambda e: e.login("a@example.com", "p", None, None), False),
     "refresh": (lambda e: e.refresh("rt", None, None), False),
+    "refresh within a reuse interval": (lambda e: Endpoints(USER_ID, 30).refresh("rt", None, None), True),
     "forgot_password": (lambda e: e.forgot_password("a@example.com", None, None), False),
     "reset_password": (lambda e: e.reset_password("t", "p", None, None), False),
     "verify_email": (lambda e: e.verify_email("t", None, None), False),
@@ -121,6 +124,46 @@ def test_a_call_not_safe_to_repeat_is_sent_once_and_its_429_raised(sdk, tenant, 
     with pytest.raises(RateLimited):
         send(sdk)
     assert attempts.statuses == [429]
+
+
+# --- refresh and the client's reuse interval -----------------------------------------------------
+
+
+def lose_the_first_answer(attempts):
+    """The service answered, the answer never arrived: the first 200 is turned into a read error."""
+    lost = []
+
+    def lose() -> None:
+        if not lost:
+            lost.append(True)
+            raise httpx.ReadError("the connection dropped before the answer was read")
+
+    attempts.on_status[200] = [lose]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_whose_answer_was_lost_is_retried_within_the_reuse_interval_and_keeps_the_login(service, attempts):
+    """The first attempt spent the token; the retry (the same token, within the interval) gets the same
+    pair back instead of revoking the login, and that pair keeps working."""
+    tenant = make_tenant("Tabs", refresh_reuse_interval=60)
+    client = sdk_for(service, tenant, attempts, refresh_reuse_interval=60)
+    pair = client.signup("ada@example.com", PASSWORD).tokens
+    lose_the_first_answer(attempts)
+    renewed = client.refresh(pair.refresh_token)
+    assert attempts.statuses[-2:] == [200, 200]
+    assert client.refresh(renewed.refresh_token).user_id == pair.user_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_strict_rotation_a_refresh_whose_answer_was_lost_is_not_retried(sdk, attempts):
+    """Without a reuse interval a retry would be reuse (and revoke the login): the SDK raises instead."""
+    pair = sdk.signup("ada@example.com", PASSWORD).tokens
+    lose_the_first_answer(attempts)
+    with pytest.raises(AuthsvcConnectionError):
+        sdk.refresh(pair.refresh_token)
+    assert attempts.statuses[-1:] == [200] and len(attempts.statuses) == 2  # sign-up, one refresh
+    with pytest.raises(TokenReused):
+        sdk.refresh(pair.refresh_token)  # what a blind retry would have got
 
 
 # --- a real 503: the server's Redis stops ------------------------------------------------------

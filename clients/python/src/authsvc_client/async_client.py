@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -59,12 +60,13 @@ class AsyncAuthsvcClient:
         retries: int = 2,
         backoff: float = 0.5,
         max_retry_after: float = 30.0,
+        refresh_reuse_interval: float = 0,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = str(client_id)
         self._access_key = access_key
-        self._endpoints = Endpoints(self.client_id)
+        self._endpoints = Endpoints(self.client_id, refresh_reuse_interval)
         self._retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._owns_http = http_client is None
@@ -84,7 +86,7 @@ class AsyncAuthsvcClient:
 
     async def _send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
         """The successful answer to `call`, after the retries its policy allows; else its AuthsvcError."""
-        attempt = 0
+        attempt, started = 0, time.monotonic()
         while True:
             try:
                 response = await self._http.send(build_request(self._http, self.base_url, call, self._access_key), stream=stream)
@@ -97,7 +99,7 @@ class AsyncAuthsvcClient:
                 error: AuthsvcError = connection_error(call, exc)
             except AuthsvcError as refused:
                 error = refused
-            delay = self._retry.delay(call, attempt, error)
+            delay = self._retry.delay(call, attempt, error, time.monotonic() - started)
             if delay is None:
                 raise error
             await asyncio.sleep(delay)

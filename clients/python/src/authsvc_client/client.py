@@ -45,7 +45,9 @@ class AuthsvcClient:
     """A client backend's connection to authsvc: `AuthsvcClient(base_url, client_id, access_key)`.
 
     Thread-safe (one `httpx.Client` pool); close it, or use it as a context manager. Pass `http_client`
-    to bring your own `httpx.Client` (proxies, certificates, event hooks); it is left open.
+    to bring your own `httpx.Client` (proxies, certificates, event hooks); it is left open. Give
+    `refresh_reuse_interval` the client's setting of that name (seconds) and `refresh` is retried
+    too, within that interval, where the service answers a spent token's replay with the same pair.
     """
 
     def __init__(
@@ -58,12 +60,13 @@ class AuthsvcClient:
         retries: int = 2,
         backoff: float = 0.5,
         max_retry_after: float = 30.0,
+        refresh_reuse_interval: float = 0,
         http_client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = str(client_id)
         self._access_key = access_key
-        self._endpoints = Endpoints(self.client_id)
+        self._endpoints = Endpoints(self.client_id, refresh_reuse_interval)
         self._retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
         self._http = http_client or httpx.Client(timeout=timeout)
         self._owns_http = http_client is None
@@ -83,7 +86,7 @@ class AuthsvcClient:
 
     def _send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
         """The successful answer to `call`, after the retries its policy allows; else its AuthsvcError."""
-        attempt = 0
+        attempt, started = 0, time.monotonic()
         while True:
             try:
                 response = self._http.send(build_request(self._http, self.base_url, call, self._access_key), stream=stream)
@@ -96,7 +99,7 @@ class AuthsvcClient:
                 error: AuthsvcError = connection_error(call, exc)
             except AuthsvcError as refused:
                 error = refused
-            delay = self._retry.delay(call, attempt, error)
+            delay = self._retry.delay(call, attempt, error, time.monotonic() - started)
             if delay is None:
                 raise error
             time.sleep(delay)

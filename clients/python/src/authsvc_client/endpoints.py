@@ -63,8 +63,9 @@ def _query(**values: Any) -> dict[str, Any]:
 class Endpoints:
     """Builds the `Call` of each endpoint of one client."""
 
-    def __init__(self, client_id: str) -> None:
+    def __init__(self, client_id: str, refresh_reuse_interval: float = 0) -> None:
         self.client_id = str(client_id)
+        self.refresh_reuse_interval = refresh_reuse_interval
         self.prefix = f"/api/v1/{quote(self.client_id, safe='')}/"
 
     def _user_path(self, user_id: str, rest: str = "") -> str:
@@ -85,10 +86,15 @@ class Endpoints:
         return Call("POST", self.prefix + "login", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent))
 
     def refresh(self, refresh_token: str, ip: str | None, agent: str | None) -> Call[TokenPair]:
-        # Never retried: if the first attempt was applied, a second spends the token again, which the
-        # service must treat as theft (token_reused) and answer by revoking the login.
+        # Not retried under strict rotation: if the first attempt was applied, a second presents a spent
+        # token, which the service must treat as theft (token_reused) and answer by revoking the login.
+        # Within the client's refresh_reuse_interval a spent token answers the same successor, so a
+        # retry sent inside it is safe (the client object is told the interval; 0: never retried).
         body = {"refresh_token": refresh_token}
-        return Call("POST", self.prefix + "token/refresh", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent))
+        return Call(
+            "POST", self.prefix + "token/refresh", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent),
+            retry_safe=self.refresh_reuse_interval > 0, retry_within=self.refresh_reuse_interval or None,
+        )
 
     def verify(self, token: str, token_type_hint: str | None) -> Call[Introspection]:
         body = {"token": token, **({"token_type_hint": token_type_hint} if token_type_hint else {})}

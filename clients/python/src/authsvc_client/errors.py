@@ -130,6 +130,13 @@ class RateLimited(AuthsvcError):
     code = "rate_limited"
 
 
+class LoginLocked(RateLimited):
+    """429 `login_locked`: the client's lockout refuses this email's logins until a password reset, staff,
+    or `retry_after` seconds (the same answer for an email without an account)."""
+
+    code = "login_locked"
+
+
 class ServerError(AuthsvcError):
     """500 `server_error`: a bug on the service's side (logged there, never detailed)."""
 
@@ -147,6 +154,7 @@ BY_CODE: dict[str, type[AuthsvcError]] = {
     for cls in (
         ValidationError, UnsafeUrl, Unauthorized, InvalidCredentials, InvalidToken, TokenReused, Forbidden,
         EmailNotVerified, AccountDisabled, NotFound, MethodNotAllowed, EmailTaken, WebhookLimitReached, PayloadTooLarge, RateLimited,
+        LoginLocked,
         ServerError, ServiceUnavailable,
     )
 }

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .errors import AuthsvcConnectionError, AuthsvcError, RateLimited, ServiceUnavailable, error_from_answer
+from .errors import AuthsvcConnectionError, AuthsvcError, LoginLocked, RateLimited, ServiceUnavailable, error_from_answer
 
 T = TypeVar("T")
 
@@ -42,6 +42,8 @@ class Call(Generic[T]):
     params: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     retry_safe: bool = False
+    # Seconds from the first attempt after which no retry is sent (a refresh's reuse interval).
+    retry_within: float | None = None
     authenticated: bool = True
 
 
@@ -125,15 +127,19 @@ class RetryPolicy:
     max_backoff: float = 8.0
     max_retry_after: float = 30.0
 
-    def delay(self, call: Call[Any], attempt: int, error: AuthsvcError) -> float | None:
-        """Seconds to wait before attempt `attempt + 1`, or None to raise `error` now."""
+    def delay(self, call: Call[Any], attempt: int, error: AuthsvcError, elapsed: float = 0.0) -> float | None:
+        """Seconds to wait before attempt `attempt + 1` (`elapsed` seconds after the first), or None to raise `error` now."""
         if not call.retry_safe or attempt >= self.retries:
             return None
-        if not isinstance(error, (RateLimited, ServiceUnavailable, AuthsvcConnectionError)):
+        if not isinstance(error, (RateLimited, ServiceUnavailable, AuthsvcConnectionError)) or isinstance(error, LoginLocked):
             return None
         step = min(self.max_backoff, self.backoff * 2**attempt)
         if error.retry_after is None:
-            return random.uniform(0, step)
-        if error.retry_after > self.max_retry_after:
+            wait = random.uniform(0, step)
+        elif error.retry_after > self.max_retry_after:
             return None
-        return error.retry_after + random.uniform(0, step)
+        else:
+            wait = error.retry_after + random.uniform(0, step)
+        if call.retry_within is not None and elapsed + wait >= call.retry_within:
+            return None
+        return wait
