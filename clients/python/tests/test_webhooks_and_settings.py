@@ -24,8 +24,9 @@ def receiver():
 
 def test_update_settings_changes_them_and_answers_them(sdk):
     """PATCH /api/v1/<client_id>/: the answer is the settings as GET answers them; a bad value is a 400."""
-    changed = sdk.update_settings(require_email_verification=True, mail_sender_name="The Shop")
+    changed = sdk.update_settings(require_email_verification=True, mail_sender_name="The Shop", refresh_reuse_interval=20)
     assert isinstance(changed, ClientSettings) and changed.require_email_verification is True
+    assert changed.refresh_reuse_interval == 20
     assert sdk.get_settings().raw["mail_sender_name"] == "The Shop"
     with pytest.raises(ValidationError) as refused:
         sdk.update_settings(industry="Space piracy")

@@ -144,6 +144,7 @@ class ClientSettings:
     require_email_verification: bool
     custom_fields_schema: dict[str, Any] | None
     token_issuer: str | None
+    refresh_reuse_interval: int
     documentation_url: str | None
     raw: dict[str, Any] = field(repr=False, compare=False)
 
@@ -157,6 +158,7 @@ class ClientSettings:
             require_email_verification=bool(body.get("require_email_verification")),
             custom_fields_schema=body.get("custom_fields_schema"),
             token_issuer=body.get("token_issuer"),
+            refresh_reuse_interval=int(body.get("refresh_reuse_interval") or 0),
             documentation_url=body.get("documentation_url"),
             raw=body,
         )
