@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint test-sqlite test-mongodb test-postgresql docs clean bench
+.PHONY: run test lint test-sqlite test-mongodb test-postgresql test-sdk docs clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,9 @@ run: $(VENV)/.run-deps
 
 # The linters first (ruff; import-linter keeps the apps' one-way layers), then the suite on
 # every store: SQLite, MongoDB (SecantusDB unless MONGODB_URI) and PostgreSQL (a cluster the
-# tests start with the machine's PostgreSQL unless POSTGRES_URL).
+# tests start with the machine's PostgreSQL unless POSTGRES_URL). The Python SDK's tests
+# (clients/python/tests, in pytest.ini's testpaths) run in the SQLite pass only: they test the SDK
+# against a live server, not the store; the example backend's test (tests/examples) runs on all three.
 test: lint
 	@echo "store: sqlite"
 	AUTHSVC_TEST_STORE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
@@ -51,6 +53,10 @@ test-mongodb: $(VENV)/.dev-deps
 
 test-postgresql: $(VENV)/.dev-deps
 	AUTHSVC_TEST_STORE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+
+# The SDK's own suite and the example backend alone (what `make test` runs of them in its SQLite pass).
+test-sdk: $(VENV)/.dev-deps
+	AUTHSVC_TEST_STORE=sqlite $(PY) -m pytest clients/python/tests tests/examples $(PYTEST_ARGS)
 
 $(VENV)/.bench-deps: bench/requirements.txt $(VENV)/.dev-deps
 	$(PY) -m pip install --quiet -r bench/requirements.txt

@@ -394,6 +394,29 @@ def transfer_section(results: dict) -> list[str]:
     return lines
 
 
+def offline_section(results: dict) -> list[str]:
+    lines = [
+        "## 10. Access tokens verified in the client's process against token/verify over HTTP (bench/offline_verification.py)",
+        "",
+        "As a client backend does it, with the SDK: `TokenVerifier.verify` (offline: PyJWT and the issuer's keys, fetched",
+        "once) and `AuthsvcClient.verify` (`token/verify` over one keep-alive loopback connection to the recommended server),",
+        "and the verifier's online mode (both). Each call timed alone; batches alternate within each round; ratio = HTTP p50",
+        "over offline p50 of the same round, median (min–max). Loopback: a real network adds its round trip to both HTTP columns.",
+        "",
+        "| store | offline p50 µs | offline calls/s | token/verify over HTTP p50 ms | online mode p50 ms | HTTP / offline |",
+        "|---|---|---|---|---|---|",
+    ]
+    for data, item in _ran(results, "offline"):
+        if "error" in item:
+            lines.append(f"| {data['label']} | {item['error']} |||||")
+            continue
+        lines.append(
+            f"| {data['label']} | {_spread(item['offline_p50_us'])} | {int(item['offline_per_second']['median']):,} | "
+            f"{_spread(item['http_p50_ms'])} | {_spread(item['online_p50_ms'])} | {_spread(item['http_over_offline'], '×')} |"
+        )
+    return lines
+
+
 def merged_runs(results: dict) -> list[str]:
     """Partial runs merged into these results (BENCH_MERGE=1): which figures, when, from which commit."""
     lines = []
@@ -439,5 +462,7 @@ def markdown(results: dict) -> str:
         *webhook_timing.section([(data["label"], item) for data, item in _ran(results, "webhooks")]),
         "",
         *transfer_section(results),
+        "",
+        *offline_section(results),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import http_floor, mail_timing, transfer, webhook_timing  # noqa: E402
+from bench import http_floor, mail_timing, offline_verification, transfer, webhook_timing  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
@@ -81,8 +81,10 @@ class Plan:
         self.webhook_warmup, self.webhook_rounds = (10, 100) if q else (20, 300)
         # Figure 9: users imported (bcrypt hashes, no hashing) and exported.
         self.transfer_users = 2000 if q else 10000
+        # Figure 10: rounds of (offline, token/verify over HTTP, online mode) batches of these many calls.
+        self.offline_rounds, self.offline_batch, self.offline_http_batch = (3, 500, 50) if q else (7, 2000, 200)
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor,webhooks,import").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,peer,scaling,load,mixed,mail,floor,webhooks,import,offline").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -414,6 +416,13 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         transfer_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_transfer"), redis_url=redis_url)
         results["transfer"] = transfer.figure(transfer_env, scratch, users)
         results["seconds"]["figure_9"] = round(time.perf_counter() - started, 1)
+    if "offline" in plan.figures:
+        log(f"{store}: figure 10 (access tokens verified in the client's process against token/verify over HTTP; bench/offline_verification.py)")
+        started = time.perf_counter()
+        results["offline"] = offline_verification.figure(
+            store, scratch, rounds=plan.offline_rounds, offline_batch=plan.offline_batch, http_batch=plan.offline_http_batch
+        )
+        results["seconds"]["figure_10"] = round(time.perf_counter() - started, 1)
     return results
 
 

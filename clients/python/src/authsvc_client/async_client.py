@@ -1,0 +1,247 @@
+"""`AsyncAuthsvcClient`: `AuthsvcClient`'s methods, awaited, over an `httpx.AsyncClient`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from .endpoints import UNSET, Endpoints
+from .errors import AuthsvcError, NotFound
+from .models import (
+    AuditRecord,
+    ClientSettings,
+    Discovery,
+    ImportResult,
+    Introspection,
+    Page,
+    SignupResult,
+    TokenPair,
+    User,
+    Webhook,
+    WebhookDelivery,
+    WebhookSecret,
+)
+from .protocol import DEFAULT_TIMEOUT, Call, RetryPolicy, build_request, connection_error, error_of, result_of, user_line
+
+T = TypeVar("T")
+
+
+async def _walk(fetch: Callable[[str | None], Awaitable[Page]]) -> AsyncIterator[Any]:
+    """The items of every page (keyset pagination: each page names the cursor of the next)."""
+    cursor = None
+    while True:
+        page = await fetch(cursor)
+        for item in page.results:
+            yield item
+        if page.next is None:
+            return
+        cursor = page.next
+
+
+class AsyncAuthsvcClient:
+    """`AuthsvcClient` for asyncio: `AsyncAuthsvcClient(base_url, client_id, access_key)`, same methods, awaited.
+
+    One `httpx.AsyncClient` pool; `await client.aclose()`, or use it as an async context manager. Pass
+    `http_client` to bring your own `httpx.AsyncClient`; it is left open.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        access_key: str,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_retry_after: float = 30.0,
+        refresh_reuse_interval: float = 0,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client_id = str(client_id)
+        self._access_key = access_key
+        self._endpoints = Endpoints(self.client_id, refresh_reuse_interval)
+        self._retry = RetryPolicy(retries=retries, backoff=backoff, max_retry_after=max_retry_after)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout)
+        self._owns_http = http_client is None
+
+    def __repr__(self) -> str:
+        return f"AsyncAuthsvcClient({self.base_url!r}, {self.client_id!r})"  # never the key
+
+    async def __aenter__(self) -> AsyncAuthsvcClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _send(self, call: Call[Any], *, stream: bool = False) -> httpx.Response:
+        """The successful answer to `call`, after the retries its policy allows; else its AuthsvcError."""
+        attempt, started = 0, time.monotonic()
+        while True:
+            try:
+                response = await self._http.send(build_request(self._http, self.base_url, call, self._access_key), stream=stream)
+                if response.is_success:
+                    return response
+                await response.aread()
+                await response.aclose()
+                raise error_of(response)
+            except httpx.TransportError as exc:
+                error: AuthsvcError = connection_error(call, exc)
+            except AuthsvcError as refused:
+                error = refused
+            delay = self._retry.delay(call, attempt, error, time.monotonic() - started)
+            if delay is None:
+                raise error
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _run(self, call: Call[T]) -> T:
+        return result_of(call, await self._send(call))
+
+    # --- end users ------------------------------------------------------------------------------
+
+    async def signup(
+        self, email: str, password: str, custom_fields: dict[str, Any] | None = None, *,
+        end_user_ip: str | None = None, end_user_agent: str | None = None,
+    ) -> SignupResult:
+        return await self._run(self._endpoints.signup(email, password, custom_fields, end_user_ip, end_user_agent))
+
+    async def login(self, email: str, password: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TokenPair:
+        return await self._run(self._endpoints.login(email, password, end_user_ip, end_user_agent))
+
+    async def refresh(self, refresh_token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TokenPair:
+        return await self._run(self._endpoints.refresh(refresh_token, end_user_ip, end_user_agent))
+
+    async def verify(self, token: str, *, token_type_hint: str | None = None) -> Introspection:
+        return await self._run(self._endpoints.verify(token, token_type_hint))
+
+    async def revoke(
+        self, token: str, *, token_type_hint: str | None = None, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> None:
+        await self._run(self._endpoints.revoke(token, token_type_hint, end_user_ip, end_user_agent))
+
+    async def logout(self, refresh_token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> None:
+        await self._run(self._endpoints.logout(refresh_token, end_user_ip, end_user_agent))
+
+    async def forgot_password(self, email: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> None:
+        await self._run(self._endpoints.forgot_password(email, end_user_ip, end_user_agent))
+
+    async def reset_password(self, token: str, new_password: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> str:
+        return await self._run(self._endpoints.reset_password(token, new_password, end_user_ip, end_user_agent))
+
+    async def verify_email(self, token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> str:
+        return await self._run(self._endpoints.verify_email(token, end_user_ip, end_user_agent))
+
+    async def resend_verification(self, email: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> None:
+        await self._run(self._endpoints.resend_verification(email, end_user_ip, end_user_agent))
+
+    async def change_password(
+        self, user_id: str, current_password: str, new_password: str, *,
+        end_user_ip: str | None = None, end_user_agent: str | None = None,
+    ) -> None:
+        await self._run(self._endpoints.change_password(user_id, current_password, new_password, end_user_ip, end_user_agent))
+
+    # --- users ----------------------------------------------------------------------------------
+
+    async def get_user(self, user_id: str) -> User:
+        return await self._run(self._endpoints.get_user(user_id))
+
+    async def list_users_page(self, *, email: str | None = None, limit: int | None = None, cursor: str | None = None) -> Page:
+        return await self._run(self._endpoints.list_users(email, limit, cursor))
+
+    def list_users(self, *, email: str | None = None, page_size: int | None = None) -> AsyncIterator[User]:
+        """Every user, oldest first, fetching one page of `page_size` at a time as the loop goes."""
+        return _walk(lambda cursor: self.list_users_page(email=email, limit=page_size, cursor=cursor))
+
+    async def update_user(
+        self, user_id: str, *, custom_fields: dict[str, Any] = UNSET, is_active: bool = UNSET,
+        email_verified: bool = UNSET, email: str = UNSET,
+    ) -> User:
+        changes = {"custom_fields": custom_fields, "is_active": is_active, "email_verified": email_verified, "email": email}
+        return await self._run(self._endpoints.update_user(user_id, changes))
+
+    async def import_users(self, users: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """Users from another system (docs/api.md §11): each a mapping with `email` and `password_hash` or
+        `password`, and optionally `email_verified`, `custom_fields`, `created_at`; at most 10,000 a call."""
+        return await self._run(self._endpoints.import_users(users))
+
+    async def export_users(self) -> AsyncIterator[User]:
+        """Every user, oldest first, read from the stream as the loop goes (never a password hash)."""
+        response = await self._send(self._endpoints.export_users(), stream=True)
+        try:
+            async for line in response.aiter_lines():
+                if line.strip():
+                    yield User.from_json(user_line(line))
+        finally:
+            await response.aclose()
+
+    async def delete_user(self, user_id: str) -> None:
+        await self._run(self._endpoints.delete_user(user_id))
+
+    # --- the client -----------------------------------------------------------------------------
+
+    async def get_settings(self) -> ClientSettings:
+        return await self._run(self._endpoints.get_settings())
+
+    async def update_settings(self, **changes: Any) -> ClientSettings:
+        """PATCH the client's own settings (docs/api.md §3a: client_name, require_email_verification, ...)."""
+        return await self._run(self._endpoints.update_settings(changes))
+
+    async def list_audit_page(
+        self, *, action: str | None = None, status: str | None = None, user_id: str | None = None,
+        since: datetime | None = None, limit: int | None = None, cursor: str | None = None,
+    ) -> Page:
+        filters = {"action": action, "status": status, "user_id": user_id, "since": since.isoformat() if since else None}
+        return await self._run(self._endpoints.list_audit(filters, limit, cursor))
+
+    def list_audit(
+        self, *, action: str | None = None, status: str | None = None, user_id: str | None = None,
+        since: datetime | None = None, page_size: int | None = None,
+    ) -> AsyncIterator[AuditRecord]:
+        """The client's audit records, newest first, one page at a time as the loop goes."""
+        return _walk(
+            lambda cursor: self.list_audit_page(action=action, status=status, user_id=user_id, since=since, limit=page_size, cursor=cursor)
+        )
+
+    async def jwks(self) -> dict[str, Any]:
+        return await self._run(self._endpoints.jwks())
+
+    async def discovery(self) -> Discovery:
+        """The discovery document of this client's issuer: its own, else (token_issuer=service) the service's."""
+        try:
+            return await self._run(self._endpoints.client_discovery())
+        except NotFound:
+            return await self._run(self._endpoints.service_discovery())
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    async def create_webhook(self, url: str, events: list[str], *, description: str | None = None) -> WebhookSecret:
+        """A new webhook; its signing secret is in the answer only (keep it for WebhookReceiver)."""
+        return await self._run(self._endpoints.create_webhook(url, events, description))
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return await self._run(self._endpoints.list_webhooks())
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._run(self._endpoints.delete_webhook(webhook_id))
+
+    async def rotate_webhook_secret(self, webhook_id: str) -> WebhookSecret:
+        """A new secret; messages carry a signature under the previous one too until `previous_secret_expires_at`."""
+        return await self._run(self._endpoints.rotate_webhook_secret(webhook_id))
+
+    async def list_webhook_deliveries_page(self, webhook_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page:
+        return await self._run(self._endpoints.list_webhook_deliveries(webhook_id, limit, cursor))
+
+    def list_webhook_deliveries(self, webhook_id: str, *, page_size: int | None = None) -> AsyncIterator[WebhookDelivery]:
+        """A webhook's messages, newest first, one page at a time as the loop goes."""
+        return _walk(lambda cursor: self.list_webhook_deliveries_page(webhook_id, limit=page_size, cursor=cursor))

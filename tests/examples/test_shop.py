@@ -1,0 +1,92 @@
+"""examples/shop end to end: authsvc's production command on the suite's store, the shop's own Django
+process beside it (SDK for sign-up/login/refresh/logout, offline-verified tokens for its API)."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.production import ROOT, production_server_running
+from tests.stores import free_port
+
+SHOP = ROOT / "examples" / "shop"
+PASSWORD = "Correct-horse-battery-staple-9"
+
+
+@dataclass(frozen=True)
+class Shop:
+    url: str
+    log: Path
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.request(method, self.url + path, json=body, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def shop(tmp_path) -> Iterator[Shop]:
+    """authsvc (gunicorn, DEBUG off, the suite's store), a client registered on it, and the shop's runserver."""
+    with production_server_running(tmp_path) as authsvc:
+        status, client = authsvc.request("POST", "/api/v1/clients/register", {"client_name": "Shop", "industry": "E-commerce"})
+        assert status == 201, client
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "PYTHONPATH": str(ROOT / "clients" / "python" / "src"),
+            "AUTHSVC_URL": authsvc.url,
+            "AUTHSVC_CLIENT_ID": client["client_id"],
+            "AUTHSVC_ACCESS_KEY": client["access_key"],
+            "SHOP_DATABASE": str(tmp_path / "shop.sqlite3"),
+        }
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=SHOP, env=env, check=True, timeout=120)
+        port, log = free_port(), tmp_path / "shop.log"
+        with open(log, "wb") as output:
+            server = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=SHOP, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        try:
+            yield wait_for(Shop(f"http://127.0.0.1:{port}", log), server)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def wait_for(shop: Shop, server: subprocess.Popen) -> Shop:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, shop.log.read_text()[-3000:]
+        try:
+            shop.call("GET", "/api/me")
+            return shop
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"the shop did not answer within 60 s:\n{shop.log.read_text()[-3000:]}")
+
+
+def test_a_shopper_signs_up_orders_refreshes_and_logs_out(shop):
+    """Sign-up and login through authsvc, the shop's API with the access token, refresh, logout, and refusals passed on."""
+    credentials = {"email": "ada@example.com", "password": PASSWORD}
+    signed_up = shop.call("POST", "/auth/signup", credentials)
+    assert signed_up.status_code == 201, signed_up.text
+    assert shop.call("POST", "/auth/signup", credentials).json()["error"] == "email_taken"
+    assert shop.call("POST", "/auth/login", {**credentials, "password": "wrong password"}).status_code == 401
+
+    tokens = shop.call("POST", "/auth/login", credentials).json()
+    assert shop.call("GET", "/api/me", token=tokens["access_token"]).json() == {"user_id": signed_up.json()["user_id"], "email": "ada@example.com"}
+    assert shop.call("POST", "/api/orders", {"item": "teapot"}, token=tokens["access_token"]).status_code == 201
+    assert shop.call("GET", "/api/me").status_code == 401
+    assert shop.call("GET", "/api/me", token=tokens["refresh_token"]).status_code == 401
+
+    renewed = shop.call("POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]}).json()
+    assert [order["item"] for order in shop.call("GET", "/api/orders", token=renewed["access_token"]).json()] == ["teapot"]
+    assert shop.call("POST", "/auth/logout", {"refresh_token": renewed["refresh_token"]}).status_code == 204
+    refused = shop.call("POST", "/auth/refresh", {"refresh_token": renewed["refresh_token"]})
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_token"), json.dumps(refused.json())
