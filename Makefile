@@ -33,13 +33,10 @@ run: $(VENV)/.run-deps
 # tests start with the machine's PostgreSQL unless POSTGRES_URL). The Python SDK's tests
 # (clients/python/tests, in pytest.ini's testpaths) run in the SQLite pass only: they test the SDK
 # against a live server, not the store; the example backend's test (tests/examples) runs on all three.
+# The three passes run side by side (tests/passes.py: each line prefixed with its store, a summary
+# at the end); AUTHSVC_TEST_STORES=sqlite,postgresql picks some.
 test: lint
-	@echo "store: sqlite"
-	AUTHSVC_TEST_STORE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
-	@echo "store: mongodb"
-	AUTHSVC_TEST_STORE=mongodb $(PY) -m pytest $(PYTEST_ARGS)
-	@echo "store: postgresql"
-	AUTHSVC_TEST_STORE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m tests.passes $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

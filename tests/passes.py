@@ -1,0 +1,64 @@
+"""`make test`'s store passes, run side by side: SQLite, MongoDB and PostgreSQL.
+
+Each pass is one pytest process that spends much of its time waiting on its own servers
+(SecantusDB, PostgreSQL, Redis, a browser), so on two cores the three together take little more
+than the longest one alone. Every pass starts its own servers on free loopback ports and its own
+scratch databases, so they share nothing. Each line a pass prints is shown as it comes, prefixed
+with its store; a pass's summary is repeated at the end, and the exit status is the first failure's.
+
+    python -m tests.passes [pytest arguments...]
+    AUTHSVC_TEST_STORES=sqlite,postgresql python -m tests.passes   # some passes only
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+STORES = ("sqlite", "mongodb", "postgresql")
+
+
+def _relay(store: str, process: subprocess.Popen, tail: list[str], lock: threading.Lock) -> None:
+    """Print the pass's lines as they come, prefixed; keep its last lines for the summary."""
+    for line in process.stdout:
+        with lock:
+            sys.stdout.write(f"[{store}] {line}")
+            sys.stdout.flush()
+        tail.append(line.rstrip("\n"))
+        del tail[:-3]
+
+
+def main(arguments: list[str]) -> int:
+    stores = [name.strip() for name in os.environ.get("AUTHSVC_TEST_STORES", ",".join(STORES)).split(",") if name.strip()]
+    started = time.monotonic()
+    lock = threading.Lock()
+    passes = {}
+    for store in stores:
+        environment = {**os.environ, "AUTHSVC_TEST_STORE": store, "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", *arguments],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        tail: list[str] = []
+        relay = threading.Thread(target=_relay, args=(store, process, tail, lock), daemon=True)
+        relay.start()
+        passes[store] = (process, relay, tail)
+    status = 0
+    for store, (process, relay, tail) in passes.items():
+        code = process.wait()
+        relay.join()
+        passes[store] = (code, tail)
+        status = status or code
+    print(f"\nstore passes, {time.monotonic() - started:.0f} s in all:")
+    for store, (code, tail) in passes.items():
+        print(f"store: {store}: {'ok' if code == 0 else f'FAILED (exit {code})'}: {tail[-1] if tail else ''}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
