@@ -44,3 +44,17 @@ class EmailTaken(ServiceError):
     default_detail = "A user with this email already exists."
     meaning = "A user with this email already exists for this client."
     answers_for_status = True
+
+
+class InvalidMfaCode(ServiceError):
+    code = "invalid_mfa_code"
+    status_code = 401
+    default_detail = "The code is wrong, expired or already used."
+    meaning = "The TOTP or recovery code is wrong, outside its time window, or was already used."
+
+
+class MfaConflict(ServiceError):
+    code = "mfa_conflict"
+    status_code = 409
+    default_detail = "The user's second factors are not in a state that allows this."
+    meaning = "TOTP is already on (remove it first), no TOTP enrolment is pending, or the user has no factor to back up."

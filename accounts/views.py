@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts import selectors
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
 from accounts.flows import login, signup, tokens, users
+from accounts.mfa_serializers import LoginResponse
 from accounts.serializers import (
     IntrospectionOutput,
     LoginInput,
@@ -87,10 +88,13 @@ class SignupApi(ClientApi):
             "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
             "answer for both); only after the right password, 403 `account_disabled` (the user was "
             "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
-            "one email or one end-user IP (`X-End-User-IP`) tries too often."
+            "one email or one end-user IP (`X-End-User-IP`) tries too often.\n\n"
+            "A user with a second factor gets no tokens here but `{\"mfa_required\": true, \"mfa_token\", \"methods\"}`: "
+            "send the token with a code to `login/mfa`. When the client's `mfa_policy` is `required` and the user has "
+            "no factor, the answer is `{\"mfa_enrollment_required\": true, \"mfa_token\"}`: enrol with `login/mfa/totp`."
         ),
         request=LoginInput,
-        responses={200: LoginOutput},
+        responses={200: LoginResponse},
         errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
         tags=[ACCOUNTS],
         examples=[
@@ -108,6 +112,8 @@ class LoginApi(ClientApi):
         result = login.user_login(client=self.client, request_meta=self.meta, **data)
         if isinstance(result, login.LoginPending):
             raise result.refusal  # a stage stopped it; the flow published the stop
+        if isinstance(result, login.LoginContinues):
+            return Response(LoginResponse(result.answer).data)  # a second factor is asked for: no tokens
         body = LoginOutput({"user_id": result.user.user_id, **asdict(result.tokens)}).data
         return Response(body)
 

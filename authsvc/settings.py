@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
@@ -191,6 +192,9 @@ AUTHSVC_RATE_LIMITS = {
     # Requests to a client's mailed-link pages from one browser address (peer, IPv6 per /64):
     # they take no access key, so anyone can send them.
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
+    # Second-factor codes (login/mfa and the TOTP confirmations): per user, and per end-user IP.
+    "mfa_user": env_rate("AUTHSVC_RATE_MFA_USER", "10/m"),
+    "mfa_ip": env_rate("AUTHSVC_RATE_MFA_IP", "30/m"),
 }
 # Off only in the bench's what-if without the per-key counter; never from the environment.
 AUTHSVC_RATE_LIMITS_ENABLED = True
@@ -202,6 +206,19 @@ AUTHSVC_HMAC_KEY = os.environ.get("AUTHSVC_HMAC_KEY", "")
 AUTHSVC_HMAC_KEY_FALLBACKS = env_list("AUTHSVC_HMAC_KEY_FALLBACKS")
 # Older SECRET_KEYs that Django's signing (sessions, mailed links) still accepts.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
+
+# --- keys that seal secrets the service reads back (crypto/sealed.py) ----------------------
+# Fernet keys, comma-separated, the first one sealing; unset, a key derived from SECRET_KEY seals
+# (and is always accepted when opening, so setting dedicated keys later breaks nothing).
+AUTHSVC_SEALING_KEYS = env_list("AUTHSVC_SEALING_KEYS")
+for _key in AUTHSVC_SEALING_KEYS:
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "AUTHSVC_SEALING_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); generate one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
+        ) from None
 
 # --- storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authsvc.sqlite3'}"

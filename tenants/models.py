@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone
 
 
+class MfaPolicy(models.TextChoices):
+    OPTIONAL = "optional", "optional: users may enrol a second factor"
+    REQUIRED = "required", "required: users enrol a second factor at their next login"
+
+
 class Industry(models.TextChoices):
     AI_ML = "AI/ML", "AI/ML"
     E_COMMERCE = "E-commerce", "E-commerce"
@@ -65,7 +70,7 @@ class Client(models.Model):
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
     # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
     # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema")
+    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "mfa_policy")
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
 
@@ -78,6 +83,8 @@ class Client(models.Model):
     # The sign-up example of the docs page, worked out whenever the schema is saved
     # (tenants/schema_example.py), so that the public page runs none of the client's schema.
     custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
+    # With `required`, a user without a second factor enrols one before any login issues tokens.
+    mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)
@@ -166,8 +173,11 @@ class AbstractTenantUser(models.Model):
     # access tokens carry the value they were issued under as `gen`. Documents written before
     # the field existed have none: read as 0 (`current_token_generation`).
     token_generation = models.PositiveIntegerField(default=0)
-    # The second factors a user enrolled (none yet: the MFA work decides what goes in here).
+    # The second factors a user enrolled (accounts/mfa_factors.py): sealed secrets and hashes only.
     mfa = models.JSONField(default=dict, blank=True)
+    # Raised by every write of `mfa`, which is conditional on it: two processes spending the same
+    # TOTP step or recovery code cannot both succeed (accounts/mfa_factors.py).
+    mfa_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

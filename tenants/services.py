@@ -25,7 +25,7 @@ from tenants.events import (
 )
 from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
-from tenants.models import AccessKey, Client, Industry
+from tenants.models import AccessKey, Client, Industry, MfaPolicy
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
 from tenants.user_models import user_model_cache
@@ -77,12 +77,15 @@ def client_register(
     industry: str,
     require_email_verification: bool = False,
     custom_fields_schema: dict | None = None,
+    mfa_policy: str = MfaPolicy.OPTIONAL,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
 ) -> ClientWithKey:
     client_name = validate_client_name(client_name)
     if industry not in Industry.values:
         raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
+    if mfa_policy not in MfaPolicy.values:
+        raise InvalidRequest(fields={"mfa_policy": [f"Must be one of: {', '.join(MfaPolicy.values)}."]})
     validate_client_schema(custom_fields_schema)
 
     # The row and its key commit together or not at all; the collection follows the commit.
@@ -93,6 +96,7 @@ def client_register(
             require_email_verification=require_email_verification,
             custom_fields_schema=custom_fields_schema,
             custom_fields_example=custom_fields_example(custom_fields_schema),
+            mfa_policy=mfa_policy,
         )
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
