@@ -51,6 +51,7 @@ class _MfaCodeApi(ClientApi):
             "again. Calling it again replaces a pending secret. 409 `mfa_conflict` when TOTP is already on "
             "(DELETE it first); 404 `not_found` if this client has no such user."
         ),
+        request=None,
         responses={201: TotpEnrolOutput},
         errors=(MfaConflict,),
         tags=[USERS],
@@ -117,6 +118,7 @@ class TotpConfirmApi(_UserApi, _MfaCodeApi):
             "Ten new recovery codes replace the user's old ones, which stop working at once. 409 `mfa_conflict` "
             "when the user has no factor on."
         ),
+        request=None,
         responses={200: RecoveryCodesOutput},
         errors=(MfaConflict,),
         tags=[USERS],
