@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +65,8 @@ class ProductionServer:
         subprocess.run(MAIL_WORKER_BURST, cwd=ROOT, env=self.env, check=True, timeout=120, capture_output=True)
 
 
-@contextmanager
-def production_server_running(tmp_path: Path, *, port: int | None = None, **variables: str) -> Iterator[ProductionServer]:
-    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz."""
-    port = port or free_port()
-    env = {
+def production_environment(tmp_path: Path, *, port: int, **variables: str) -> dict[str, str]:
+    return {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -83,11 +80,18 @@ def production_server_running(tmp_path: Path, *, port: int | None = None, **vari
         "AUTHSVC_LOG_LEVEL": "WARNING",
         **variables,
     }
+
+
+def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
-    log_path = tmp_path / "server.log"
+
+
+@contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[ProductionServer]:
+    """The production command with `env`, once it answers /healthz; stopped on exit."""
     with open(log_path, "wb") as log:
         server = subprocess.Popen(PRODUCTION_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = ProductionServer(port=port, log_path=log_path, env=env)
+    running = ProductionServer(port=int(env["PORT"]), log_path=log_path, env=env)
     try:
         _wait_healthy(running, server)
         yield running
@@ -97,6 +101,30 @@ def production_server_running(tmp_path: Path, *, port: int | None = None, **vari
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@contextmanager
+def production_server_running(tmp_path: Path, *, port: int | None = None, **variables: str) -> Iterator[ProductionServer]:
+    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz."""
+    env = production_environment(tmp_path, port=port or free_port(), **variables)
+    migrate(env)
+    with serving(env, tmp_path / "server.log") as running:
+        yield running
+
+
+@contextmanager
+def production_servers_running(tmp_path: Path, count: int, **variables: str) -> Iterator[list[ProductionServer]]:
+    """`count` production servers of one deployment: one fresh database, one secret key, one var/ (the
+    signing key), each on its own port with one worker process. Started one after the other."""
+    shared = production_environment(tmp_path, port=free_port(), WEB_CONCURRENCY="1", **variables)
+    migrate(shared)
+    with ExitStack() as stack:
+        servers = []
+        for number in range(count):
+            port = free_port()
+            env = {**shared, "PORT": str(port), "AUTHSVC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+            servers.append(stack.enter_context(serving(env, tmp_path / f"server-{number}.log")))
+        yield servers
 
 
 def _wait_healthy(running: ProductionServer, server: subprocess.Popen) -> None:
