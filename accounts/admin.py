@@ -1,8 +1,8 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
 Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
-(which revokes the user's tokens), reactivating one, marking one's email verified and deleting one. Nothing here ever shows a refresh
-token or its hash.
+(which revokes the user's tokens), reactivating one, marking one's email verified, resetting one's second
+factors and deleting one. Nothing here ever shows a refresh token or its hash, a TOTP secret or a recovery code.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
 their page is a custom admin view, `client_users_view`, which the admin site (authsvc.admin)
@@ -25,8 +25,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors
+from accounts.flows.mfa import mfa_reset
 from accounts.flows.tokens import token_families_revoke_by_staff
 from accounts.flows.users import user_delete, user_update
+from accounts.mfa_factors import mfa_summary, totp_state
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin, admin_time
@@ -36,7 +38,9 @@ from tenants.models import Client
 from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
-USER_ACTIONS = {"deactivate": "Deactivate", "reactivate": "Reactivate", "mark_verified": "Mark verified", "delete": "Delete"}
+USER_ACTIONS = {
+    "deactivate": "Deactivate", "reactivate": "Reactivate", "mark_verified": "Mark verified", "reset_mfa": "Reset MFA", "delete": "Delete",
+}
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -210,6 +214,13 @@ def _mark_verified(request, client: Client, users: list) -> None:
     messages.success(request, f"Marked {len(users)} user(s)' email verified.")
 
 
+def _reset_mfa(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
+    for user in users:
+        mfa_reset(client=client, user=user, request_meta=meta)
+    messages.success(request, f"Reset the second factors of {len(users)} user(s): they log in with their password alone.")
+
+
 def _delete(request, client: Client, users: list) -> None:
     meta = staff_request_meta(request)
     for user in users:
@@ -226,7 +237,9 @@ def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
     return TemplateResponse(request, "admin/accounts/client_users_delete_confirmation.html", context)
 
 
-USER_ACTION_SERVICES = {"deactivate": _deactivate, "reactivate": _reactivate, "mark_verified": _mark_verified, "delete": _delete}
+USER_ACTION_SERVICES = {
+    "deactivate": _deactivate, "reactivate": _reactivate, "mark_verified": _mark_verified, "reset_mfa": _reset_mfa, "delete": _delete,
+}
 
 
 def _act_on_users(request, client: Client):
@@ -253,6 +266,15 @@ def _custom_fields_text(custom_fields) -> str:
     return json.dumps(custom_fields, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
 
+def _factors_text(mfa) -> str:
+    """What staff see of a user's factors: which are on and how many recovery codes are left, never a secret."""
+    summary = mfa_summary(mfa or {})
+    on = ["TOTP"] if summary["totp"] else (["TOTP pending"] if totp_state(mfa or {}) else [])
+    if summary["recovery_codes_left"]:
+        on.append(f"{summary['recovery_codes_left']} recovery codes")
+    return ", ".join(on)
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
@@ -260,7 +282,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
-        "rows": [(user, _custom_fields_text(user.custom_fields)) for user in page.object_list],
+        "rows": [(user, _custom_fields_text(user.custom_fields), _factors_text(user.mfa)) for user in page.object_list],
         "search": search,
         "actions": USER_ACTIONS,
         "can_act": request.user.has_perm("tenants.change_client"),
@@ -270,8 +292,8 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users; POST deactivates, reactivates, marks verified or (after
-    confirmation) deletes some of them."""
+    """GET lists the client's users; POST deactivates, reactivates, marks verified, resets the second
+    factors of or (after confirmation) deletes some of them."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)
