@@ -14,7 +14,10 @@ from tenants.selectors import api_base_url, client_get, parse_client_id
 
 ENDPOINTS = [
     ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
-    ("POST", "login", "Exchange email and password for tokens."),
+    ("POST", "login", "Exchange email and password for tokens (or an mfa_token when a second factor is needed)."),
+    ("POST", "login/mfa", "Finish a login with a TOTP or recovery code and the mfa_token."),
+    ("POST", "login/mfa/totp", "Enrol TOTP during a login, when this client requires a second factor."),
+    ("POST", "login/mfa/totp/confirm", "Confirm that enrolment with a code: tokens and recovery codes."),
     ("POST", "token/refresh", "Spend a refresh token for a new pair."),
     ("POST", "token/verify", "Introspect an access token."),
     ("POST", "logout", "Revoke a refresh token's family."),
@@ -24,6 +27,9 @@ ENDPOINTS = [
     ("POST", "password/reset", "Set a new password with the mailed token."),
     ("GET", "users", "List users (email filter, cursor pagination)."),
     ("GET/PATCH/DELETE", "users/<user_id>", "Read, update or delete one user."),
+    ("POST/DELETE", "users/<user_id>/mfa/totp", "Start a TOTP enrolment (secret and otpauth URI), or remove TOTP."),
+    ("POST", "users/<user_id>/mfa/totp/confirm", "Turn TOTP on with a code; answers ten recovery codes."),
+    ("POST", "users/<user_id>/mfa/recovery-codes", "Replace the user's recovery codes with ten new ones."),
     ("GET", "audit", "This client's audit records, newest first."),
 ]
 

@@ -243,3 +243,16 @@ def test_api_paths_still_answer_json_404(api):
 
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("policy", "says"), [("optional", "Optional for this client."), ("required", "Required for this client.")]
+)
+def test_the_mfa_section_says_the_clients_policy_and_shows_the_calls(api, policy, says):
+    """The section names the policy and gives the enrol, login and enrol-at-login calls on this client's URL."""
+    tenant = make_tenant("Factor Co", mfa_policy=policy)
+    page = docs_page(api, tenant.client_id)
+    section = re.search(r'<section id="mfa".*?</section>', page, re.DOTALL)[0]
+    assert says in section
+    for path in ("users/$USER_ID/mfa/totp", "users/$USER_ID/mfa/totp/confirm", "login/mfa", "login/mfa/totp", "login/mfa/totp/confirm"):
+        assert f"/api/v1/{tenant.client_id}/{path}&quot;" in section or f"/api/v1/{tenant.client_id}/{path}\"" in section
