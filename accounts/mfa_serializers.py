@@ -15,8 +15,21 @@ CODE_HELP = "A 6-digit code of the user's authenticator app, or one of their rec
 RECOVERY_CODES_HELP = "Ten single-use codes: show them to the user once; they are stored only as digests."
 
 
+class MfaTokenField(StrictCharField):
+    # Taken as sent, never trimmed: a token of spaces is a wrong token (401), not a blank field (400).
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_MFA_TOKEN_LENGTH, trim_whitespace=False, help_text=MFA_TOKEN_HELP, **kwargs)
+
+
+class CodeField(StrictCharField):
+    # Spaces inside a recovery code are allowed (they are dropped when it is read); a code of spaces is wrong (401).
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", CODE_HELP)
+        super().__init__(max_length=MAX_CODE_LENGTH, trim_whitespace=False, **kwargs)
+
+
 class CodeInput(StrictSerializer):
-    code = StrictCharField(max_length=MAX_CODE_LENGTH, help_text="A 6-digit code of the new secret, from the user's app.")
+    code = CodeField(help_text="A 6-digit code of the new secret, from the user's app.")
 
 
 class TotpEnrolOutput(serializers.Serializer):
@@ -29,17 +42,17 @@ class RecoveryCodesOutput(serializers.Serializer):
 
 
 class LoginMfaInput(StrictSerializer):
-    mfa_token = StrictCharField(max_length=MAX_MFA_TOKEN_LENGTH, help_text=MFA_TOKEN_HELP)
-    code = StrictCharField(max_length=MAX_CODE_LENGTH, help_text=CODE_HELP)
+    mfa_token = MfaTokenField()
+    code = CodeField()
 
 
 class MfaTokenInput(StrictSerializer):
-    mfa_token = StrictCharField(max_length=MAX_MFA_TOKEN_LENGTH, help_text=MFA_TOKEN_HELP)
+    mfa_token = MfaTokenField()
 
 
 class LoginTotpConfirmInput(StrictSerializer):
-    mfa_token = StrictCharField(max_length=MAX_MFA_TOKEN_LENGTH, help_text=MFA_TOKEN_HELP)
-    code = StrictCharField(max_length=MAX_CODE_LENGTH, help_text="A 6-digit code of the new secret, from the user's app.")
+    mfa_token = MfaTokenField()
+    code = CodeField(help_text="A 6-digit code of the new secret, from the user's app.")
 
 
 class LoginTotpConfirmOutput(serializers.Serializer):
