@@ -6,7 +6,8 @@ import pytest
 from audit.models import AuditLog
 from tests.accounts.conftest import call, sign_up, totp_turn_on
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Redis counters, not rows: the sqlite pass is enough.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store_independent]
 
 
 def limit(tenant, name: str, rate: str = "2/h") -> None:

@@ -245,6 +245,7 @@ def test_api_paths_still_answer_json_404(api):
     assert response.json()["error"] == "not_found"
 
 
+@pytest.mark.store_independent
 @pytest.mark.parametrize(
     ("policy", "says"), [("optional", "Optional for this client."), ("required", "Required for this client.")]
 )

@@ -42,6 +42,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_JWT_KEY_STAGE_SECONDS": "60"}, "AUTHSVC_JWT_KEY_STAGE_SECONDS must be at least 300"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_SEALING_KEYS": "not-a-fernet-key"}, "AUTHSVC_SEALING_KEYS holds a value that is not a Fernet key"),
     ],
     ids=[
         "weak-key-too-short",
@@ -52,6 +53,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "tenant-alias-without-url",
         "rate-with-a-zero-period",
         "key-staged-shorter-than-the-jwks-cache",
+        "sealing-key-not-fernet",
     ],
 )
 @pytest.mark.embedded_default
