@@ -285,10 +285,12 @@ class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
 
 @dataclass(frozen=True, kw_only=True)
 class TokensPurged(Event, name="tokens.purged"):
-    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows)."""
+    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows), and the
+    rows of expired mfa_tokens (`mfa_challenges`)."""
 
     revoked_before: str
     deleted: int
+    mfa_challenges: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,6 +31,19 @@ class IndentedJSONField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
 
 
+class KeptWhenAbsentChoiceField(forms.TypedChoiceField):
+    """A choice a submission may leave out: then the setting keeps its value (ClientForm.clean_mfa_policy) and
+    counts as unchanged. The admin's select always sends one; a script posting only the fields it
+    changes (as before this setting existed) does not reset it."""
+
+    def __init__(self, **kwargs):
+        kwargs["required"] = False
+        super().__init__(**kwargs)
+
+    def has_changed(self, initial, data):
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
@@ -45,6 +58,12 @@ class ClientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "rate_limits" in self.fields:
             self.fields["rate_limits"].help_text = _rate_limits_help()
+        if "mfa_policy" in self.fields:
+            model_field = Client._meta.get_field("mfa_policy")
+            self.fields["mfa_policy"] = KeptWhenAbsentChoiceField(
+                choices=model_field.choices, initial=self.fields["mfa_policy"].initial, label="MFA policy",
+                help_text="required: a user without a second factor enrols TOTP at their next login, before any token is issued.",
+            )
 
     def clean_client_name(self):
         try:
@@ -62,6 +81,9 @@ class ClientForm(forms.ModelForm):
             # Worked out with the schema it shows, so that the public docs page only renders it.
             self.instance.custom_fields_example = custom_fields_example(schema)
         return schema
+
+    def clean_mfa_policy(self):
+        return self.cleaned_data.get("mfa_policy") or self.instance.mfa_policy
 
     def clean_rate_limits(self):
         try:
