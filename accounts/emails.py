@@ -1,4 +1,5 @@
-"""The mails we send end users, through Django's email framework (EMAIL_URL picks the backend).
+"""The mails we send end users, through Django's email framework: the client's own SMTP server when it
+set one (tenants.smtp), else ours (EMAIL_URL picks the backend).
 
 Each mail has a text and an HTML part rendered from `templates/accounts/email/<name>.{txt,html}`
 and carries a link to one of our small pages (`accounts.link_pages`) with `?token=<token>`.
@@ -17,6 +18,7 @@ from django.urls import reverse
 from accounts.email_tokens import EMAIL_TOKEN_MAX_AGE, Purpose, email_token_make
 from accounts.models import MailKind
 from tenants.models import AbstractTenantUser, Client
+from tenants.smtp import client_mail_connection
 
 VERIFY_EMAIL_PAGE = "verify-email"
 RESET_PASSWORD_PAGE = "reset-password"
@@ -71,22 +73,24 @@ def send_link_mail(*, kind: str, client: Client, user: AbstractTenantUser, messa
         "link": link_url(client=client, page=mail.page, token=token),
         "valid_hours": VALID_HOURS,
     }
-    _send(kind, subject=mail.subject.format(client_name=client.client_name), to=to or user.email, context=context, message_id=message_id)
+    _send(kind, client=client, subject=mail.subject.format(client_name=client.client_name), to=to or user.email, context=context, message_id=message_id)
 
 
 def send_notice_mail(*, kind: str, client: Client, to: str, message_id: str) -> None:
     """A mail of `kind` without a link (NOTICE_MAILS) to `to`; a failed send raises."""
     context = {"client_name": _one_line(client.client_name), "email": to, "service_host": urlsplit(settings.AUTHSVC_PUBLIC_URL).netloc}
-    _send(kind, subject=NOTICE_MAILS[kind].format(client_name=client.client_name), to=to, context=context, message_id=message_id)
+    _send(kind, client=client, subject=NOTICE_MAILS[kind].format(client_name=client.client_name), to=to, context=context, message_id=message_id)
 
 
-def _send(kind: str, *, subject: str, to: str, context: dict, message_id: str) -> None:
+def _send(kind: str, *, client: Client, subject: str, to: str, context: dict, message_id: str) -> None:
     message = EmailMultiAlternatives(
         subject=_one_line(subject),
         body=render_to_string(f"accounts/email/{kind}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers={"Message-ID": message_id},
+        # The client's own SMTP server when it has one (tenants.smtp), else ours (EMAIL_URL).
+        connection=client_mail_connection(client),
     )
     message.attach_alternative(render_to_string(f"accounts/email/{kind}.html", context), "text/html")
     message.send()

@@ -156,6 +156,26 @@ class LogoutFailed(Failure, name="user.logout_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TokenRevoked(Event, name="token.revoked"):
+    """The client revoked a token of its own (token/revoke, RFC 7009), and with it the login it belongs to:
+    the token family `family_id` (`revoked` rows were still live; 0 when already revoked). `token_type` is
+    what was presented, `access_token` or `refresh_token`; an access token from before sessions (no `sid`)
+    names no family, and nothing is revoked."""
+
+    token_type: str
+    family_id: uuid.UUID | None
+    revoked: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRevokeFailed(Failure, name="token.revoke_failed"):
+    """A revocation named no live token of this client (malformed, unknown, expired or another client's):
+    nothing changed, and the call was answered 200 all the same, as RFC 7009 asks."""
+
+    reason: str = "invalid_token"
+
+
+@dataclass(frozen=True, kw_only=True)
 class TokenFamilyRevoked(Event, name="token.family_revoked"):
     """Staff revoked a token family in the admin."""
 

@@ -77,6 +77,11 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
         "custom_fields": user.custom_fields,
         "exp": access["exp"],
         "iat": access["iat"],
+        # RFC 7662's names for what the token says of itself.
+        "sub": access["sub"],
+        "aud": access["aud"],
+        "iss": access["iss"],
+        "client_id": access["client_id"],
     }
 
 

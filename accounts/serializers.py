@@ -66,8 +66,20 @@ class RefreshInput(FlatSerializer):
     )
 
 
+# RFC 7009 and RFC 7662 register these two. Only a hint: every token is recognised by its form, so the
+# answer is the same with any of them or none; another value is refused as a client's bug.
+TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
+TOKEN_TYPE_HINT_HELP = "Optional: `access_token` or `refresh_token`. The token is recognised by its form either way."
+
+
 class VerifyInput(FlatSerializer):
-    token = TokenInputField()
+    token = TokenInputField(help_text="The access token to introspect.")
+    token_type_hint = serializers.ChoiceField(choices=TOKEN_TYPE_HINTS, required=False, help_text=TOKEN_TYPE_HINT_HELP)
+
+
+class RevokeInput(FlatSerializer):
+    token = TokenInputField(help_text="A refresh token (`rt_…`) or an access token of this client.")
+    token_type_hint = serializers.ChoiceField(choices=TOKEN_TYPE_HINTS, required=False, help_text=TOKEN_TYPE_HINT_HELP)
 
 
 class TokenPairOutput(FlatSerializer):
@@ -128,13 +140,20 @@ class SignupOutput(serializers.Serializer):
 
 
 class IntrospectionOutput(FlatSerializer):
+    """RFC 7662's answer: `active`, and for an active token what it says and whose it is; inactive is `active` alone."""
+
     active = serializers.BooleanField()
+    sub = serializers.CharField(required=False, help_text="The user's id, as in the token.")
+    aud = serializers.CharField(required=False, help_text="The audience: this client's id.")
+    iss = serializers.CharField(required=False, help_text="The issuer the token names (the client's or the service's).")
+    exp = serializers.IntegerField(required=False)
+    iat = serializers.IntegerField(required=False)
+    token_type = serializers.CharField(required=False, help_text="`Bearer`, as RFC 6749 §7.1 names the type.")
+    client_id = serializers.CharField(required=False, help_text="The client the token was issued to: this one.")
     user_id = serializers.UUIDField(required=False)
     email = serializers.EmailField(required=False)
     email_verified = serializers.BooleanField(required=False)
     custom_fields = serializers.JSONField(required=False)
-    exp = serializers.IntegerField(required=False)
-    iat = serializers.IntegerField(required=False)
 
 
 @extend_schema_field({"type": "boolean", "enum": [True]})

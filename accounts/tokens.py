@@ -6,6 +6,11 @@ token backend has one audience and one key; ours needs an audience per client an
 rotation, so each token gets a backend for its client. A token minted for client A fails the
 audience check on client B.
 
+`iss` is the client's own issuer (`AUTHSVC_ISSUER/api/v1/<client_id>`, with a discovery document
+there) or the service's (`AUTHSVC_ISSUER`), as the client's `token_issuer` says. Reading a token
+accepts either of its client's two: a token minted before the client switched stays valid until its
+`exp`, and `aud` pins the client whichever it is.
+
 Refresh tokens are not JWTs, so no JWT verifier can take one for an access token: they are
 `rt_<token_id>.<secret>`, and only the `tokens` table (an HMAC of the whole string) knows them.
 Refresh tokens issued as JWTs before that are read by LegacyRefreshToken until they expire.
@@ -28,20 +33,37 @@ from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, Token
 
 from accounts.signing_keys import Keyring, keyring
+from tenants.models import Client, TokenIssuer
 
 ALGORITHM = "RS256"
 ACCESS_TOKEN_TYP = "at+jwt"
 
 
+def service_issuer() -> str:
+    return settings.AUTHSVC_ISSUER
+
+
+def client_issuer(client_id: uuid.UUID | str) -> str:
+    """A client's own issuer: where its discovery document is (`<issuer>/.well-known/openid-configuration`)."""
+    return f"{settings.AUTHSVC_ISSUER.rstrip('/')}/api/v1/{client_id}"
+
+
+def issuer_of(client: Client) -> str:
+    """The `iss` the client's new access tokens carry."""
+    return client_issuer(client.client_id) if client.token_issuer == TokenIssuer.CLIENT else service_issuer()
+
+
 class KeyringTokenBackend(TokenBackend):
-    def __init__(self, ring: Keyring, audience: str, *, typ: str | None = None):
-        super().__init__(ALGORITHM, audience=audience, issuer=settings.AUTHSVC_ISSUER)
+    def __init__(self, ring: Keyring, audience: str, *, typ: str | None = None, mint_issuer: str | None = None):
+        # SimpleJWT hands `issuer` to PyJWT's check, which takes a collection: either of the client's two.
+        super().__init__(ALGORITHM, audience=audience, issuer=(service_issuer(), client_issuer(audience)))
         self.ring = ring
         self.typ = typ
+        self.mint_issuer = mint_issuer or service_issuer()
 
     def encode(self, payload: dict) -> str:
         signing = self.ring.current
-        claims = {**payload, "aud": self.audience, "iss": self.issuer}
+        claims = {**payload, "aud": self.audience, "iss": self.mint_issuer}
         headers = {"kid": signing.kid, **({"typ": self.typ} if self.typ else {})}
         return jwt.encode(claims, signing.private_key, algorithm=ALGORITHM, headers=headers)
 
@@ -69,8 +91,8 @@ def unverified_kid(token: str | bytes) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
-def backend_for(client_id: uuid.UUID, *, typ: str | None = None) -> KeyringTokenBackend:
-    return KeyringTokenBackend(keyring(), audience=str(client_id), typ=typ)
+def backend_for(client_id: uuid.UUID, *, typ: str | None = None, mint_issuer: str | None = None) -> KeyringTokenBackend:
+    return KeyringTokenBackend(keyring(), audience=str(client_id), typ=typ, mint_issuer=mint_issuer)
 
 
 class ClientBoundMixin:
@@ -78,8 +100,9 @@ class ClientBoundMixin:
 
     header_typ: str | None = None  # the JWT header's `typ` when minting; PyJWT's "JWT" if None
 
-    def __init__(self, token=None, verify: bool = True, *, client_id: uuid.UUID):
+    def __init__(self, token=None, verify: bool = True, *, client_id: uuid.UUID, mint_issuer: str | None = None):
         self.client_id = client_id
+        self.mint_issuer = mint_issuer  # the `iss` of a token minted here (issuer_of its client)
         super().__init__(token, verify)
 
     @cached_property
@@ -87,7 +110,7 @@ class ClientBoundMixin:
         # SimpleJWT's hook for a token's backend (get_token_backend, kept for backward
         # compatibility, reads it too). Asked twice per decode (signature, then leeway):
         # one keyring look is enough.
-        return backend_for(self.client_id, typ=self.header_typ)
+        return backend_for(self.client_id, typ=self.header_typ, mint_issuer=self.mint_issuer)
 
 
 class ClientAccessToken(ClientBoundMixin, AccessToken):

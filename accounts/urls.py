@@ -8,6 +8,7 @@ client_api_urlpatterns = [
     path("login", views.LoginApi.as_view(), name="login"),
     path("token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
     path("token/verify", views.TokenVerifyApi.as_view(), name="token-verify"),
+    path("token/revoke", views.TokenRevokeApi.as_view(), name="token-revoke"),
     path("logout", views.LogoutApi.as_view(), name="logout"),
     path("users", views.UserListApi.as_view(), name="user-list"),
     path(

@@ -18,6 +18,7 @@ from accounts.serializers import (
     LoginOutput,
     RefreshInput,
     RefreshOutput,
+    RevokeInput,
     SignupInput,
     SignupOutput,
     SignupResponse,
@@ -32,6 +33,7 @@ from accounts.signing_keys import keyring
 from accounts.validation import normalize_email
 from clientapi.api import ClientApi
 from clientapi.openapi import ACCOUNTS, TOKENS, USERS, client_operation
+from clientapi.parsers import form_or_json
 from core.errors import NotFound
 
 
@@ -150,15 +152,20 @@ class TokenRefreshApi(ClientApi):
 
 @extend_schema_view(
     post=client_operation(
-        summary="Introspect an access token (RFC 7662 style)",
+        summary="Introspect an access token (RFC 7662)",
         description=(
-            "Tells whether an access token is live for this client and, if so, whose it is: "
-            '`{"active": true, "user_id", "email", "email_verified", "custom_fields", "exp", "iat"}`. '
-            'Anything else (expired, malformed, another client\'s, a refresh token, a deleted or disabled '
-            'user) is simply `{"active": false}` with status 200.\n\n'
-            "Call it when you cannot verify JWTs yourself; verifying them offline with the public keys "
-            "at `/.well-known/jwks.json` saves the round trip. Read-only: it changes nothing and "
-            "leaves an audit record only when the call itself is refused (bad key, bad body, rate limit)."
+            "Tells whether an access token is live for this client and, if so, what it says and whose it is: "
+            '`{"active": true, "sub", "aud", "iss", "exp", "iat", "token_type": "Bearer", "client_id", '
+            '"user_id", "email", "email_verified", "custom_fields"}` (the user fields as they are now, not as '
+            'the token was minted). Anything else (expired, malformed, another client\'s, a refresh token, a '
+            'deleted or disabled user, a login that was logged out or revoked) is exactly `{"active": false}` '
+            "with status 200. `token_type_hint` (`access_token` or `refresh_token`) is optional and changes "
+            "nothing: only access tokens are introspected.\n\n"
+            "The body is JSON or, as RFC 7662 sends it, `application/x-www-form-urlencoded`. "
+            "Call it when you cannot verify JWTs yourself, or when a logout must count before the token's "
+            "`exp`; verifying offline with the keys of your issuer's discovery document saves the round trip. "
+            "Read-only: it changes nothing and leaves an audit record only when the call itself is refused "
+            "(bad key, bad body, rate limit)."
         ),
         request=VerifyInput,
         responses={200: IntrospectionOutput},
@@ -169,12 +176,46 @@ class TokenRefreshApi(ClientApi):
 )
 class TokenVerifyApi(ClientApi):
     action_name = "token_verify"
+    parser_classes = form_or_json()
 
     def post(self, request, client_id):
         data = self.validated(VerifyInput)
         introspection = selectors.access_token_introspect(client=self.client, token=data["token"])
-        answer = {"active": False} if introspection is None else {"active": True, **introspection}
+        answer = {"active": False} if introspection is None else {"active": True, "token_type": "Bearer", **introspection}
         return Response(IntrospectionOutput(answer).data)
+
+
+@extend_schema_view(
+    post=client_operation(
+        summary="Revoke a token (RFC 7009)",
+        description=(
+            "Ends the login a token belongs to. A refresh token: it, and every token refreshed from the same "
+            "login, stop working. An access token: the login it was issued for ends the same way (its refresh "
+            "tokens too). Either way `token/verify` reports that login's access tokens inactive at once; "
+            "verified offline they stay valid until they expire (minutes), so drop them on your side too. "
+            "The user's other logins stay.\n\n"
+            "Answers 200 with an empty body whatever the token: one that is unknown, malformed, expired, "
+            "already revoked or another client's changes nothing and gets the same answer, so it is safe "
+            "to retry. `token_type_hint` (`access_token` or `refresh_token`) is optional; each token is "
+            "recognised by its form. The body is JSON or, as RFC 7009 sends it, "
+            "`application/x-www-form-urlencoded`. Every call leaves one `token_revoke` audit record: "
+            "success when a token of this client was found, failed (`invalid_token`) when none was."
+        ),
+        request=RevokeInput,
+        responses={200: None},
+        errors=(400,),
+        tags=[TOKENS],
+        examples=[OpenApiExample("revoke", request_only=True, value={"token": "rt_…", "token_type_hint": "refresh_token"})],
+    )
+)
+class TokenRevokeApi(ClientApi):
+    action_name = "token_revoke"
+    parser_classes = form_or_json()
+
+    def post(self, request, client_id):
+        data = self.validated(RevokeInput)
+        tokens.token_revoke(client=self.client, request_meta=self.meta, **data)
+        return Response(status=200)
 
 
 @extend_schema_view(

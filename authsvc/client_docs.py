@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 
+from accounts.tokens import issuer_of
 from clientapi.ratelimits import client_rate
 from core import errors
 from tenants.models import Client
@@ -110,16 +110,30 @@ def pretty_schema(schema: object) -> str | None:
 
 # Runs as printed: tests/authsvc/test_docs_page_offline_verification.py executes it.
 OFFLINE_RECIPE = '''# pip install "pyjwt[crypto]"  (PyJWT 2)
+import functools
+import json
+import urllib.request
+
 import jwt
 
-JWKS = jwt.PyJWKClient({jwks_url})  # fetches the public keys, and again for an unknown kid
-ISSUER = {issuer}
+ISSUER = {issuer}  # keys and all else come from its discovery document
 CLIENT_ID = {client_id}
+
+
+@functools.cache
+def public_keys() -> jwt.PyJWKClient:
+    """The issuer's keys, from its discovery document (fetched once, then the keys as they rotate)."""
+    discovery = ISSUER.rstrip("/") + "/.well-known/openid-configuration"
+    with urllib.request.urlopen(discovery, timeout=10) as answer:
+        metadata = json.load(answer)
+    if metadata["issuer"] != ISSUER:
+        raise RuntimeError(f"{{discovery}} describes another issuer: {{metadata['issuer']}}")
+    return jwt.PyJWKClient(metadata["jwks_uri"])  # fetches the keys, and again for an unknown kid
 
 
 def verify_access_token(token: str) -> dict:
     """The claims of a live access token of this client; raises jwt.PyJWTError for anything else."""
-    key = JWKS.get_signing_key_from_jwt(token).key
+    key = public_keys().get_signing_key_from_jwt(token).key
     verified = jwt.decode_complete(
         token, key, algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER,
         options={{"require": ["exp", "iat", "iss", "aud", "sub"]}},
@@ -131,10 +145,11 @@ def verify_access_token(token: str) -> dict:
 '''
 
 
+def discovery_url(client: Client) -> str:
+    """Where verifiers configured with the client's issuer find its keys (accounts/discovery.py)."""
+    return issuer_of(client).rstrip("/") + "/.well-known/openid-configuration"
+
+
 def offline_verification_recipe(client: Client) -> str:
-    """Python (PyJWT) that verifies this client's access tokens offline and refuses every other token."""
-    return OFFLINE_RECIPE.format(
-        jwks_url=json.dumps(settings.AUTHSVC_PUBLIC_URL + reverse("jwks")),
-        issuer=json.dumps(settings.AUTHSVC_ISSUER),
-        client_id=json.dumps(str(client.client_id)),
-    )
+    """Python (PyJWT) that verifies this client's access tokens offline, configured from its issuer alone."""
+    return OFFLINE_RECIPE.format(issuer=json.dumps(issuer_of(client)), client_id=json.dumps(str(client.client_id)))

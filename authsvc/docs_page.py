@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 
+from accounts.tokens import issuer_of
 from authsvc import client_docs, quickstart
 from core.errors import NotFound
 from tenants.selectors import api_base_url, client_get, parse_client_id
@@ -19,7 +20,8 @@ ENDPOINTS = [
     ("POST", "login/mfa/totp", "Enrol TOTP during a login, when this client requires a second factor."),
     ("POST", "login/mfa/totp/confirm", "Confirm that enrolment with a code: tokens and recovery codes."),
     ("POST", "token/refresh", "Spend a refresh token for a new pair."),
-    ("POST", "token/verify", "Introspect an access token."),
+    ("POST", "token/verify", "Introspect an access token (RFC 7662)."),
+    ("POST", "token/revoke", "Revoke the login of a refresh or access token (RFC 7009); 200 whatever the token."),
     ("POST", "logout", "Revoke a refresh token's family."),
     ("POST", "email/verify", "Confirm an email address with the mailed token."),
     ("POST", "email/resend", "Mail a new verification link."),
@@ -49,7 +51,8 @@ def client_docs_page(request, client_id: str):
         "client": client,
         "base_url": base_url,
         "public_url": settings.AUTHSVC_PUBLIC_URL,
-        "issuer": settings.AUTHSVC_ISSUER,
+        "issuer": issuer_of(client),
+        "discovery_url": client_docs.discovery_url(client),
         "verification_recipe": client_docs.offline_verification_recipe(client),
         "endpoints": ENDPOINTS,
         "quickstart": quickstart.quickstart_steps(client, base_url),

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from pymongo.uri_parser import parse_uri as parse_mongo_uri
@@ -23,6 +22,8 @@ from authsvc.private_paths import owner_only_directory, owner_only_sqlite_file
 from authsvc.public_url import recorded_public_url
 from authsvc.secret_key import embedded_secret_key, is_weak, key_file
 from core.rates import rate_problem
+from crypto.sealing_keys import key_from_secret as sealing_key_from_secret
+from crypto.sealing_keys import keys_problem as sealing_keys_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Owner-only (0700): it holds secret keys and, on the embedded default, the password hashes.
@@ -207,19 +208,6 @@ AUTHSVC_HMAC_KEY_FALLBACKS = env_list("AUTHSVC_HMAC_KEY_FALLBACKS")
 # Older SECRET_KEYs that Django's signing (sessions, mailed links) still accepts.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
-# --- keys that seal secrets the service reads back (crypto/sealed.py) ----------------------
-# Fernet keys, comma-separated, the first one sealing; unset, a key derived from SECRET_KEY seals
-# (and is always accepted when opening, so setting dedicated keys later breaks nothing).
-AUTHSVC_SEALING_KEYS = env_list("AUTHSVC_SEALING_KEYS")
-for _key in AUTHSVC_SEALING_KEYS:
-    try:
-        Fernet(_key)
-    except (ValueError, TypeError):
-        raise ImproperlyConfigured(
-            "AUTHSVC_SEALING_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes); generate one with "
-            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'."
-        ) from None
-
 # --- storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authsvc.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
@@ -378,6 +366,28 @@ AUTHSVC_MAIL_LEASE_SECONDS = env_int("AUTHSVC_MAIL_LEASE_SECONDS", 2 * EMAIL_TIM
 AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1)
 if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
     raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
+
+# A client's own SMTP server (tenants.smtp) is refused when its host is or resolves to a loopback,
+# private, link-local or otherwise non-public address, at set time and at each send; "1" allows
+# them: the operator's switch for tests and private networks.
+AUTHSVC_SMTP_ALLOW_PRIVATE = env_bool("AUTHSVC_SMTP_ALLOW_PRIVATE", False)
+
+# --- secrets at rest (crypto/sealed.py) ------------------------------------------------
+# Comma-separated Fernet keys: the first seals, every one unseals (rotation: a new key first, the
+# old ones after it, then `manage.py reseal_secrets`, then drop the old ones). Unset in development:
+# one key derived from SECRET_KEY, so `make run` needs nothing. Unset in production: no start-up
+# refusal (a deployment that stores no secret needs none); storing a secret answers 503 saying
+# what to set, and `manage.py check` warns (crypto/checks.py).
+AUTHSVC_SEALING_KEYS = env_list("AUTHSVC_SEALING_KEYS")
+if _sealing_problem := sealing_keys_problem(AUTHSVC_SEALING_KEYS):
+    raise ImproperlyConfigured(f"AUTHSVC_SEALING_KEYS: {_sealing_problem}.")
+if not AUTHSVC_SEALING_KEYS and DEBUG:
+    AUTHSVC_SEALING_KEYS = [sealing_key_from_secret(SECRET_KEY)]
+
+# --- webhooks --------------------------------------------------------------------------
+# Deliveries to URLs a client gave us go only to public addresses (delivery.safe_http); "1" lets
+# them reach loopback and private networks: the operator's switch for tests and private setups.
+AUTHSVC_WEBHOOK_ALLOW_PRIVATE = env_bool("AUTHSVC_WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- passwords -------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -1,53 +1,63 @@
-"""Secrets the service must read back (TOTP secrets, a client's SMTP password): sealed with Fernet.
+"""Secrets at rest: values we must read back (a client's SMTP credentials, TOTP secrets), stored
+as Fernet tokens (AES-128-CBC and HMAC-SHA256, from `cryptography`) under keys from the environment.
 
-`seal` encrypts with the first key of AUTHSVC_SEALING_KEYS; `unseal` opens a value sealed under any
-of them (MultiFernet), so a key is rotated by putting the new one first and keeping the old one
-until every value is sealed again. A key derived from SECRET_KEY (HKDF-SHA256) is always the last
-one: it is the only key while the variable is unset (the embedded default, and the test suite), and
-values sealed under it stay readable after the operator sets dedicated keys.
+AUTHSVC_SEALING_KEYS is a list so that keys rotate (MultiFernet): the first key seals, every key
+unseals. To rotate, put a new key first and keep the old ones after it, restart, run
+`manage.py reseal_secrets` (each value sealed again under the first key: `reseal`), then drop
+the old keys. Unset with DEBUG on, the key is derived from SECRET_KEY (authsvc/settings.py), so
+`make run` needs nothing; unset with DEBUG off, `seal` and `unseal` raise SealingUnavailable
+(a 503 at the API that tells the operator what to set) and only what needs sealing fails.
 
-Settings are read on every call (the MultiFernet is cached per key list), never copied at import.
+Settings are read on every call, never copied at import, like crypto.hmac_keys.
 """
 
-import base64
-import logging
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-from core.errors import ServerError
-
-logger = logging.getLogger("authsvc.crypto")
-
-DERIVED_KEY_INFO = b"authsvc.crypto.sealed"
-
-
-def derived_key(secret_key: str) -> bytes:
-    """The Fernet key HKDF derives from SECRET_KEY (a key of its own, not SECRET_KEY itself)."""
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=DERIVED_KEY_INFO).derive(secret_key.encode())
-    return base64.urlsafe_b64encode(raw)
-
-
-@lru_cache(maxsize=4)
-def _sealer(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    return MultiFernet([*(Fernet(key) for key in keys), Fernet(derived_key(secret_key))])
-
-
-def _current() -> MultiFernet:
-    return _sealer(tuple(settings.AUTHSVC_SEALING_KEYS), settings.SECRET_KEY)
+from crypto.errors import SealedSecretUnreadable, SealingUnavailable
 
 
 def seal(plaintext: str) -> str:
-    return _current().encrypt(plaintext.encode()).decode("ascii")
+    """`plaintext` sealed under the first key: a URL-safe ASCII token, different at every call."""
+    if not isinstance(plaintext, str):
+        raise TypeError("seal() takes text")
+    return _keyring().encrypt(plaintext.encode()).decode("ascii")
 
 
 def unseal(token: str) -> str:
-    """The plaintext of a sealed value; a value no configured key opens is a server error (logged)."""
+    """The text `token` was sealed from, under any listed key; SealedSecretUnreadable if none opens it."""
+    keyring = _keyring()
     try:
-        return _current().decrypt(token.encode("ascii")).decode()
-    except (InvalidToken, UnicodeError):
-        logger.error("A sealed value could not be opened with AUTHSVC_SEALING_KEYS (was a key dropped too early?).")
-        raise ServerError() from None
+        return keyring.decrypt(_token_bytes(token)).decode()
+    except (InvalidToken, UnicodeDecodeError):
+        raise SealedSecretUnreadable() from None
+
+
+def reseal(token: str) -> str:
+    """`token` sealed again under the first key (the rotation step); SealedSecretUnreadable if no key opens it."""
+    keyring = _keyring()
+    try:
+        return keyring.rotate(_token_bytes(token)).decode("ascii")
+    except InvalidToken:
+        raise SealedSecretUnreadable() from None
+
+
+def _token_bytes(token: str) -> bytes:
+    if not isinstance(token, str) or not token.isascii():
+        raise SealedSecretUnreadable()
+    return token.encode("ascii")
+
+
+def _keyring() -> MultiFernet:
+    keys = tuple(settings.AUTHSVC_SEALING_KEYS)
+    if not keys:
+        raise SealingUnavailable()
+    return _multi_fernet(keys)
+
+
+@lru_cache(maxsize=4)
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    # settings.py refused malformed keys at start-up; a test's override is the only other source.
+    return MultiFernet([Fernet(key) for key in keys])

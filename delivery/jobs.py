@@ -5,6 +5,7 @@ failed after the commit) costs a delay until the next sweep, never a delivery.
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django_redis import get_redis_connection
@@ -18,6 +19,8 @@ QUEUE = "delivery"
 DELIVER_JOB = "delivery.services.delivery_deliver_job"
 SWEEP_JOB = "delivery.services.deliveries_sweep_job"
 SWEEP_JOB_IDS = ("authsvc-delivery-sweep-a", "authsvc-delivery-sweep-b")
+# The client whose delivery a worker took last (delivery.services: clients take turns).
+TURN_KEY = "authsvc:delivery:turn"
 DEFAULT_SWEEP_SECONDS = 60
 
 
@@ -60,3 +63,16 @@ def sweep_schedule(*, turn: int = 0) -> None:
     """
     delay = timedelta(seconds=sweep_seconds())
     delivery_queue().enqueue_in(delay, SWEEP_JOB, turn, job_id=SWEEP_JOB_IDS[turn], result_ttl=0)
+
+
+def turn_get() -> uuid.UUID | None:
+    """The client served last, by any worker (None: nobody yet, or Redis lost it: start over)."""
+    value = get_redis_connection("default").get(TURN_KEY)
+    try:
+        return uuid.UUID(value.decode()) if value else None
+    except ValueError:
+        return None
+
+
+def turn_set(client_id) -> None:
+    get_redis_connection("default").set(TURN_KEY, str(client_id))

@@ -45,6 +45,8 @@ class Delivery(models.Model):
 
     class Meta:
         db_table = "deliveries"
+        # The workers' turn (delivery.services): the due rows, client by client, oldest first.
+        indexes = [models.Index(fields=["status", "client", "next_attempt_at"], name="deliveries_due_by_client")]
         ordering = ["-created_at"]
         verbose_name = "delivery"
         verbose_name_plural = "deliveries"

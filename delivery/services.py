@@ -16,6 +16,14 @@ enqueues every row that is due (which covers a crash between the commit and the 
 Redis outage at that moment), deletes the stand-ins whose job was lost the same way, and fails
 the rows not sent by their give-up time: the dead letters, which the kind announces and staff
 retry or discard in the admin.
+
+Clients take turns. RQ runs jobs in the order they were queued, so a client with a thousand
+deliveries to a receiver that times out would otherwise hold every other client's deliveries
+behind its own for a thousand timeouts. A job therefore names a row but delivers the oldest due
+row of the next client in turn (round robin by client id; the last client served is kept in
+Redis, shared by every worker): each client waits at most one attempt per other client with
+work, whatever their backlogs. The claim stays the one conditional update; the turn is only a
+hint (two workers reading it at once make one of them lose the claim and take the next client).
 """
 
 import logging
@@ -32,7 +40,7 @@ from core.queries import one_or_none
 from core.request_meta import RequestMeta
 from delivery import jobs
 from delivery.events import DeliveryDiscarded, DeliveryRetried
-from delivery.kinds import Kind, Policy, kind_get
+from delivery.kinds import Kind, Policy, kind_get, kinds
 from delivery.models import Delivery, Status
 from tenants.models import Client
 
@@ -40,6 +48,8 @@ logger = logging.getLogger("authsvc.delivery")
 
 # A worker's clock may run a little behind the one that scheduled the retry.
 CLOCK_TOLERANCE = timedelta(seconds=1)
+# A job tries this many rows in turn when other workers claim them first, then its own.
+CLAIM_TRIES = 3
 
 
 # --- requests: queue a delivery ------------------------------------------------------------
@@ -82,20 +92,58 @@ class Outcome:
 
 
 def delivery_deliver_job(delivery_id: str) -> str:
-    """RQ's entry point: deliver one row (a failed send schedules its own retry)."""
-    return delivery_deliver(delivery_id=delivery_id).outcome
+    """RQ's entry point. A job is a ticket for one delivery, not for which one: it delivers the
+    next client's due row in turn (delivery_deliver_next), so that one client's backlog, queued
+    ahead of everyone else's, cannot hold their deliveries back; the ticket's own row is served
+    by a later job the same way."""
+    return delivery_deliver_next(ticket=delivery_id).outcome
+
+
+def delivery_deliver_next(*, ticket: str) -> Outcome:
+    """Deliver the oldest due row of the client after the last one served (by client id, round
+    robin, across workers); when nothing is left to claim, the ticket's own row (delivery_deliver)."""
+    for _ in range(CLAIM_TRIES):
+        delivery = _next_in_turn()
+        if delivery is None:
+            break
+        jobs.turn_set(delivery.client_id)
+        if (outcome := _deliver(delivery)) is not None:
+            return outcome
+        # Another worker claimed it first: it has taken this client's turn, take the next one.
+    return delivery_deliver(delivery_id=ticket)
+
+
+def _next_in_turn() -> Delivery | None:
+    """A row whose worker died first (rare, and overdue); else the oldest due row of the first
+    client after the last one served, or of the first client at all (the turn wraps around)."""
+    now = timezone.now()
+    registered = Delivery.objects.filter(kind__in=[kind.name for kind in kinds()]).select_related("client")
+    abandoned = registered.filter(status=Status.SENDING, lease_until__lt=now).order_by("lease_until").first()
+    if abandoned is not None:
+        return abandoned
+    # The (status, client, next_attempt_at) index walks this in order and stops at the first row.
+    due = registered.filter(status=Status.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE).order_by("client_id", "next_attempt_at")
+    last = jobs.turn_get()
+    after = due.filter(client_id__gt=last).first() if last is not None else None
+    return after or due.first()
 
 
 def delivery_deliver(*, delivery_id: str) -> Outcome:
+    """Deliver this row, if it is due and no other worker holds it."""
     delivery = one_or_none(Delivery.objects.select_related("client").filter(pk=delivery_id))
-    if delivery is not None and delivery.is_stand_in:
-        _drop_stand_ins(Delivery.objects.filter(pk=delivery.pk))
-        return Outcome("dropped")
     if delivery is None:
         return Outcome("skipped")
+    return _deliver(delivery) or Outcome("skipped")
+
+
+def _deliver(delivery: Delivery) -> Outcome | None:
+    """One attempt at `delivery`; None if it could not be claimed (not due, or held by another worker)."""
+    if delivery.is_stand_in:
+        _drop_stand_ins(Delivery.objects.filter(pk=delivery.pk))
+        return Outcome("dropped")
     kind = kind_get(delivery.kind)
     if not _claim(delivery, kind):
-        return Outcome("skipped")
+        return None
     if timezone.now() > delivery.give_up_at:
         _give_up(delivery, kind)
         return Outcome("failed")
@@ -112,11 +160,14 @@ def delivery_deliver(*, delivery_id: str) -> Outcome:
     return Outcome("sent")
 
 
+def _claimable(now) -> Q:
+    return Q(status=Status.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE) | Q(status=Status.SENDING, lease_until__lt=now)
+
+
 def _claim(delivery: Delivery, kind: Kind) -> bool:
     """Take the row for one attempt: a conditional update only one worker can win."""
     now = timezone.now()
-    claimable = Q(status=Status.PENDING, next_attempt_at__lte=now + CLOCK_TOLERANCE) | Q(status=Status.SENDING, lease_until__lt=now)
-    claimed = Delivery.objects.filter(claimable, pk=delivery.pk, attempts=delivery.attempts).update(
+    claimed = Delivery.objects.filter(_claimable(now), pk=delivery.pk, attempts=delivery.attempts).update(
         status=Status.SENDING,
         attempts=delivery.attempts + 1,
         lease_until=now + timedelta(seconds=kind.policy().lease),

@@ -18,35 +18,43 @@ from django.db import router, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from core.errors import NotFound
+from core.errors import InvalidRequest, NotFound
 from core.request_meta import staff_request_meta
-from tenants.forms import ClientForm
+from crypto.errors import SealingError
+from tenants.forms import SEALED_FORM_FIELDS, ClientForm, MailTestForm
 from tenants.models import AccessKey, Client
 from tenants.selectors import access_key_get, access_key_list, documentation_url, parse_client_id
 from tenants.services import (
+    SmtpTestResult,
     access_key_revoke,
     access_key_rotate,
     client_attach_first_key,
     client_deactivate,
     client_delete,
     client_reactivate,
+    client_test_mail_send,
     client_update,
 )
+from tenants.smtp import SECURITY_NAMES, client_smtp_server
 
 # The fields come from Client's declared settings, so a new setting shows up here without an edit.
 ADD_FIELDS = Client.fields_in_order(*Client.SETTINGS)
 CHANGE_FIELDS = (
     *Client.fields_in_order("client_id", "is_active", *Client.SETTINGS),
+    "mail_server",
+    *SEALED_FORM_FIELDS,
     "documentation",
     "created_at",
     "updated_at",
 )
 # Only the settings are edited here. is_active is changed only by the Deactivate and Reactivate
 # actions, so that the services (and the events they publish) run.
-CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in Client.SETTINGS)
+CHANGE_READONLY_FIELDS = tuple(name for name in CHANGE_FIELDS if name not in (*Client.SETTINGS, *SEALED_FORM_FIELDS))
 
 
 # Session entry holding keys issued by the last action until the next page shows them.
@@ -71,6 +79,7 @@ def _take_issued_keys(request) -> list[dict]:
 
 KEY_FIELDS = ("key_id", "created_at", "last_used_at", "revoked_at")
 REVOKE_ACCESS_KEY_URL = "tenants_client_revoke_access_key"
+TEST_MAIL_URL = "tenants_client_test_mail"
 
 
 class AccessKeyInline(admin.TabularInline):
@@ -123,6 +132,7 @@ class ClientAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), "issued_keys": _take_issued_keys(request)})
 
+    @method_decorator(sensitive_post_parameters("smtp_url"))  # never in an error report
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         context = {**(extra_context or {}), "issued_keys": _take_issued_keys(request)}
         return super().changeform_view(request, object_id, form_url, context)
@@ -138,11 +148,16 @@ class ClientAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.revoke_access_key_view)),
             name=REVOKE_ACCESS_KEY_URL,
         )
-        return [revoke, *super().get_urls()]  # before the catch-all <object_id>/ of the ModelAdmin
+        test_mail = path(
+            "<path:object_id>/test-mail/",
+            self.admin_site.admin_view(require_http_methods(["GET", "POST"])(self.test_mail_view)),
+            name=TEST_MAIL_URL,
+        )
+        return [revoke, test_mail, *super().get_urls()]  # before the catch-all <object_id>/ of the ModelAdmin
 
     def client_links(self, client_id) -> list[tuple[str, str]]:
-        """(label, url) of the client's pages beyond this one: none of tenants' own; authsvc.admin adds them."""
-        return []
+        """(label, url) of the client's pages beyond this one: tenants' own test mail; authsvc.admin adds the others'."""
+        return [("Send a test mail", reverse(f"{self.admin_site.name}:{TEST_MAIL_URL}", args=[client_id]))]
 
     def get_search_results(self, request, queryset, search_term):
         client_id = parse_client_id(search_term.strip())
@@ -159,6 +174,17 @@ class ClientAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
 
+    @admin.display(description="Mail leaves through")
+    def mail_server(self, client: Client) -> str:
+        """Which server the client's mail leaves by; of its own server, never more than where it is."""
+        if not client.smtp_url_sealed:
+            return "This service's mail server (EMAIL_URL)."
+        try:
+            server = client_smtp_server(client)
+        except (SealingError, InvalidRequest):
+            return "Its own SMTP server, but the stored URL cannot be read with AUTHSVC_SEALING_KEYS: set it again."
+        return f"Its own SMTP server: {server.address}, {SECURITY_NAMES[server.security]}."
+
     @admin.display(description="Documentation")
     def documentation(self, client: Client) -> str:
         url = documentation_url(client)
@@ -166,7 +192,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            client_update(client=obj, fields=form.changed_data, request_meta=staff_request_meta(request))
+            client_update(client=obj, fields=form.changed_settings(), request_meta=staff_request_meta(request))
             return
         super().save_model(request, obj, form, change)
         plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=staff_request_meta(request))
@@ -213,6 +239,37 @@ class ClientAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(change_url)
         return TemplateResponse(request, "admin/tenants/client/revoke_access_key.html", self._revoke_context(request, client, key, change_url))
+
+    def test_mail_view(self, request, object_id):
+        """GET asks for an address; POST sends the test mail now, the way the client's mails leave, then back to the client."""
+        client = self.get_object(request, unquote(object_id))
+        if client is None:
+            raise Http404("No such client.")
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        change_url = reverse(f"{self.admin_site.name}:tenants_client_change", args=[client.pk])
+        form = MailTestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            result = client_test_mail_send(client=client, to=form.cleaned_data["to"], request_meta=staff_request_meta(request))
+            self._announce_test_mail(request, result, form.cleaned_data["to"])
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Send a test mail",
+            "opts": self.opts,
+            "client": client,
+            "form": form,
+            "mail_server": self.mail_server(client),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/tenants/client/test_mail.html", context)
+
+    def _announce_test_mail(self, request, result: SmtpTestResult, to: str) -> None:
+        via = "its own SMTP server" if result.mail_server == "client" else "this service's mail server"
+        if result.sent:
+            self.message_user(request, f"Test mail sent to {to} through {via}.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"The test mail to {to} was not sent through {via}: {result.detail}", messages.ERROR)
 
     def _revoke_context(self, request, client: Client, key: AccessKey, change_url: str) -> dict:
         other_live = access_key_list(client=client).filter(revoked_at__isnull=True).exclude(pk=key.pk).count()

@@ -6,7 +6,7 @@ audit subscribes (audit.receivers). `client_id` is the client's, `user_id` is ne
 
 from dataclasses import dataclass
 
-from core.events import Event
+from core.events import Event, Failure
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,3 +51,19 @@ class ClientReactivated(Event, name="client.reactivated"):
 @dataclass(frozen=True, kw_only=True)
 class ClientDeleted(Event, name="client.deleted"):
     """A client, its keys and its users were deleted for good."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientTestMailSent(Event, name="client.test_mail_sent"):
+    """Staff sent a test mail through the server the client's mail leaves by; `mail_server` is
+    `client` (its own SMTP server) or `service` (ours). The recipient is not recorded."""
+
+    mail_server: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientTestMailFailed(Failure, name="client.test_mail_failed"):
+    """A test mail staff sent did not go: `reason` says why (the server refused the login, could not be
+    reached, refused the mail, or the stored setting cannot be unsealed)."""
+
+    mail_server: str

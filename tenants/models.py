@@ -59,6 +59,13 @@ class OrderedJSONField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+class TokenIssuer(models.TextChoices):
+    """Which `iss` a client's access tokens carry (accounts/tokens.py turns the choice into a URL)."""
+
+    CLIENT = "client", "This client's own: AUTHSVC_ISSUER/api/v1/{client_id}"
+    SERVICE = "service", "The service's: AUTHSVC_ISSUER, shared by every client"
+
+
 def default_users_database() -> str:
     """Where a new client's users table goes: today the one tenant alias, AUTHSVC_TENANT_DATABASE."""
     return settings.AUTHSVC_TENANT_DATABASE
@@ -70,9 +77,13 @@ class Client(models.Model):
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
     # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
     # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "mfa_policy")
+    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer", "mfa_policy")
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
+    # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
+    # sealed value. The client and staff set them (tenants.smtp says what is accepted); they are
+    # never shown back, and audit records name them without their value.
+    SEALED_SETTINGS = {"smtp_url": "smtp_url_sealed"}
 
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client_name = models.CharField(max_length=200)
@@ -83,6 +94,19 @@ class Client(models.Model):
     # The sign-up example of the docs page, worked out whenever the schema is saved
     # (tenants/schema_example.py), so that the public page runs none of the client's schema.
     custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
+    # New clients get an issuer of their own, so that `iss` alone pins the tenant for verifiers that
+    # skip `aud`; clients registered before it existed keep the shared one their verifiers expect
+    # (migration 0009), until they choose to switch (docs/api.md §5).
+    token_issuer = models.CharField(
+        max_length=16,
+        choices=TokenIssuer.choices,
+        default=TokenIssuer.CLIENT,
+        help_text=(
+            "The iss of its access tokens. Switching applies to tokens minted from then on; earlier ones stay valid "
+            "here until they expire, but verifiers configured with the old issuer refuse the new tokens: have the "
+            "client accept both issuers first."
+        ),
+    )
     # With `required`, a user without a second factor enrols one before any login issues tokens.
     mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
@@ -92,6 +116,8 @@ class Client(models.Model):
     # The database alias holding this client's users table: tenants/routers.py routes its user model
     # by this record, so that clients can later be placed on several databases.
     users_database = models.CharField(max_length=64, default=default_users_database, editable=False)
+    # The client's own SMTP server (tenants.smtp), sealed; "" when its mail goes through ours.
+    smtp_url_sealed = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         db_table = "clients"

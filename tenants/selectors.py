@@ -1,5 +1,6 @@
 """Reads of the tenants context."""
 
+import logging
 import uuid
 from collections.abc import Collection
 
@@ -7,10 +8,14 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 
-from core.errors import NotFound
+from core.errors import InvalidRequest, NotFound
 from core.queries import one_or_none
+from crypto.errors import SealingError
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
 from tenants.models import AccessKey, Client
+from tenants.smtp import client_smtp_server
+
+logger = logging.getLogger("authsvc.tenants")
 
 
 def parse_client_id(value: object) -> uuid.UUID | None:
@@ -99,3 +104,14 @@ def registration_mode() -> str:
     if settings.AUTHSVC_REGISTRATION_TOKEN:
         return "token"
     return "open" if settings.AUTHSVC_OPEN_REGISTRATION else "closed"
+
+
+def client_smtp_host(client: Client) -> str | None:
+    """The host of the client's own SMTP server, or None without one or when its setting cannot be read
+    (a sealing key dropped too soon: the mail worker reports that, a read of the settings must not fail)."""
+    try:
+        server = client_smtp_server(client)
+    except (SealingError, InvalidRequest):
+        logger.warning("client %s: its stored smtp_url cannot be unsealed or parsed; set it again", client.client_id)
+        return None
+    return server.host if server is not None else None

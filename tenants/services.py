@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,13 +23,16 @@ from tenants.events import (
     ClientDeleted,
     ClientReactivated,
     ClientRegistered,
+    ClientTestMailFailed,
+    ClientTestMailSent,
     ClientUpdated,
 )
 from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
-from tenants.models import AccessKey, Client, Industry, MfaPolicy
+from tenants.models import AccessKey, Client, Industry, MfaPolicy, TokenIssuer
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
+from tenants.smtp import client_mail_connection, send_failure, smtp_test_mail, smtp_url_seal
 from tenants.user_models import user_model_cache
 from tenants.validation import validate_client_name
 
@@ -77,6 +82,7 @@ def client_register(
     industry: str,
     require_email_verification: bool = False,
     custom_fields_schema: dict | None = None,
+    token_issuer: str = TokenIssuer.CLIENT,
     mfa_policy: str = MfaPolicy.OPTIONAL,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
@@ -87,6 +93,8 @@ def client_register(
     if mfa_policy not in MfaPolicy.values:
         raise InvalidRequest(fields={"mfa_policy": [f"Must be one of: {', '.join(MfaPolicy.values)}."]})
     validate_client_schema(custom_fields_schema)
+    if token_issuer not in TokenIssuer.values:
+        raise InvalidRequest(fields={"token_issuer": [f"Must be one of: {', '.join(TokenIssuer.values)}."]})
 
     # The row and its key commit together or not at all; the collection follows the commit.
     with transaction.atomic():
@@ -96,6 +104,7 @@ def client_register(
             require_email_verification=require_email_verification,
             custom_fields_schema=custom_fields_schema,
             custom_fields_example=custom_fields_example(custom_fields_schema),
+            token_issuer=token_issuer,
             mfa_policy=mfa_policy,
         )
         _, plaintext = _issue_key(client)
@@ -113,16 +122,59 @@ def client_attach_first_key(*, client: Client, surface: str = "admin", request_m
 
 
 def client_update(*, client: Client, fields: Sequence[str], request_meta: RequestMeta | None = None) -> Client:
-    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing."""
-    changed = [name for name in fields if name in Client.SETTINGS]
+    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing.
+
+    A sealed setting (Client.SEALED_SETTINGS) is named by its setting, `smtp_url`, and saved from the
+    field that holds it sealed (set with tenants.smtp.smtp_url_seal); the event names the setting only."""
+    changed = [name for name in fields if name in Client.SETTINGS or name in Client.SEALED_SETTINGS]
     derived = []
     if "custom_fields_schema" in changed:  # the docs page's example goes with the schema it passes
         client.custom_fields_example = custom_fields_example(client.custom_fields_schema)
         derived.append("custom_fields_example")
     if changed:
-        client.save(update_fields=[*changed, *derived, "updated_at"])  # saving also forgets the remembered keys
+        columns = [Client.SEALED_SETTINGS.get(name, name) for name in changed]
+        client.save(update_fields=[*columns, *derived, "updated_at"])  # saving also forgets the remembered keys
         publish(ClientUpdated(client_id=client.client_id, fields=tuple(changed), request_meta=request_meta))
     return client
+
+
+def client_smtp_set(*, client: Client, smtp_url: str | None, request_meta: RequestMeta | None = None) -> Client:
+    """Give the client its own SMTP server (`smtp_url`, kept only sealed), or take it away (None or "":
+    its mail goes through ours again). InvalidRequest naming `smtp_url` when refused (tenants.smtp);
+    SealingUnavailable (503) when the operator set no sealing key."""
+    client.smtp_url_sealed = smtp_url_seal(smtp_url)
+    return client_update(client=client, fields=["smtp_url"], request_meta=request_meta)
+
+
+@dataclass(frozen=True)
+class SmtpTestResult:
+    sent: bool
+    mail_server: str  # "client" (its own SMTP server) or "service" (ours)
+    reason: str = ""  # why not sent (tenants.smtp.SEND_FAILURES)
+    detail: str = ""  # the same for staff, never the server's reply
+
+
+def client_test_mail_send(*, client: Client, to: str, request_meta: RequestMeta | None = None) -> SmtpTestResult:
+    """Send a test mail to `to` (an address staff typed) now, the way the client's mails leave; audited.
+
+    Staff wait for the answer, at most EMAIL_TIMEOUT per step: it is one mail, from the admin, not
+    a client's request that must not wait on a relay."""
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise InvalidRequest(fields={"to": ["Enter a valid email address."]}) from None
+    server = "client" if client.smtp_url_sealed else "service"
+    try:
+        smtp_test_mail(client=client, to=to, connection=client_mail_connection(client)).send()
+    except Exception as error:  # noqa: BLE001 - sorted below; anything else is a bug and raises
+        failure = send_failure(error)
+        if failure is None:
+            raise
+        reason, detail = failure
+        publish(ClientTestMailFailed(client_id=client.client_id, reason=reason, mail_server=server, request_meta=request_meta))
+        return SmtpTestResult(sent=False, mail_server=server, reason=reason, detail=detail)
+    publish(ClientTestMailSent(client_id=client.client_id, mail_server=server, request_meta=request_meta))
+    return SmtpTestResult(sent=True, mail_server=server)
 
 
 def access_key_rotate(

@@ -169,11 +169,16 @@ def loopback_listener():
 
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on loopback. `messages` is what it received (parsed), read
-    after the mail worker ran; `delay` slows every answer; stop() and start() take it down and up."""
+    after the mail worker ran; `delay` slows every answer; stop() and start() take it down and up.
 
-    def __init__(self, port: int):
+    With `credentials` (user, password) it takes mail only after AUTH with exactly those (over
+    plain SMTP: loopback), and `logins` lists the user names that logged in."""
+
+    def __init__(self, port: int, credentials: tuple[str, str] | None = None):
         self.host, self.port = "127.0.0.1", port
+        self.credentials = credentials
         self.received: list = []
+        self.logins: list[str] = []
         self.delay = 0.0
         self.controller = None
 
@@ -195,8 +200,27 @@ class SmtpServer:
                 server.received.append(message_from_bytes(envelope.content, policy=policy.default))
                 return "250 OK"
 
-        self.controller = Controller(Collect(), hostname=self.host, port=self.port)
+        self.controller = Controller(Collect(), hostname=self.host, port=self.port, **self._auth())
         self.controller.start()
+
+    def _auth(self) -> dict:
+        if self.credentials is None:
+            return {}
+        import logging
+
+        from aiosmtpd.smtp import AuthResult
+
+        # It warns at each connection that AUTH without TLS is unsafe: on loopback, in a test, it is what we want.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            user, password = auth_data.login.decode(), auth_data.password.decode()
+            if (user, password) != self.credentials:
+                return AuthResult(success=False, handled=False)
+            self.logins.append(user)
+            return AuthResult(success=True)
+
+        return {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
 
     def stop(self) -> None:
         if self.controller is not None:
@@ -226,3 +250,41 @@ def smtp_server(settings):
 def mailoutbox(mailoutbox):
     """pytest-django's outbox, read after the mail worker sent what requests queued."""
     return DeliveredMail(mailoutbox)
+
+
+@pytest.fixture
+def sealing_key(settings) -> str:
+    """A sealing key of the test's own: the suite runs with DEBUG off, where none is derived."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    settings.AUTHSVC_SEALING_KEYS = [key]
+    return key
+
+
+CLIENT_SMTP_CREDENTIALS = ("mailer@client.example", "Sm7p-pa55:w@rd/x")
+
+
+@pytest.fixture
+def client_smtp_server(settings, sealing_key):
+    """A client's own SMTP server on 127.0.0.1, beside ours (smtp_server): it wants a login.
+    Loopback is allowed for it, as the operator's switch allows private networks."""
+    from tests.stores import free_port
+
+    settings.AUTHSVC_SMTP_ALLOW_PRIVATE = True
+    server = SmtpServer(free_port(), credentials=CLIENT_SMTP_CREDENTIALS)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def smtp_url_of(server: SmtpServer, scheme: str = "smtp") -> str:
+    """The smtp_url a client gives for `server`, with its credentials percent-encoded."""
+    from urllib.parse import quote
+
+    if server.credentials is None:
+        return f"{scheme}://{server.host}:{server.port}"
+    user, password = (quote(part, safe="") for part in server.credentials)
+    return f"{scheme}://{user}:{password}@{server.host}:{server.port}"

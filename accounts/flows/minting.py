@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import RefreshToken
-from accounts.tokens import ClientAccessToken, OpaqueRefreshToken
+from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, issuer_of
 from crypto.hmac_keys import hmac_digest
 from tenants.models import AbstractTenantUser, Client
 
@@ -29,7 +29,7 @@ def refresh_token_hash(token: str) -> str:
 
 def pair_mint(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID) -> tuple[TokenPair, RefreshToken]:
     """A signed access token, an opaque refresh token, and the (unsaved) `tokens` row of the latter."""
-    access = ClientAccessToken(client_id=client.client_id)
+    access = ClientAccessToken(client_id=client.client_id, mint_issuer=issuer_of(client))
     access["sub"] = str(user.user_id)
     access["client_id"] = str(client.client_id)
     access["email"] = user.email

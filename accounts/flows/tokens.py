@@ -1,17 +1,32 @@
-"""Refresh, logout and revocation of refresh tokens (opaque, rotated, one family per login)."""
+"""Refresh, logout and revocation of refresh tokens (opaque, rotated, one family per login).
+
+A family is one login: its refresh tokens, and the access tokens minted from them (their `sid`).
+Revoking it ends the login: no refresh accepts its tokens, and `token/verify` (accounts.selectors)
+answers its access tokens inactive. Offline verifiers accept those until `exp`: a JWT cannot be recalled.
+"""
 
 import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.errors import InvalidToken, TokenReused
-from accounts.events import LogoutFailed, TokenFamilyRevoked, TokenRefreshed, TokenRefreshFailed, TokenReuseDetected, UserLoggedOut
+from accounts.events import (
+    LogoutFailed,
+    TokenFamilyRevoked,
+    TokenRefreshed,
+    TokenRefreshFailed,
+    TokenReuseDetected,
+    TokenRevoked,
+    TokenRevokeFailed,
+    UserLoggedOut,
+)
 from accounts.flows.minting import REFRESH_HASH_SALT, TokenPair, pair_mint
 from accounts.models import RefreshToken
 from accounts.selectors import user_get
-from accounts.tokens import refresh_token_id
+from accounts.tokens import ClientAccessToken, refresh_token_id
 from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_matches
@@ -112,3 +127,66 @@ def token_logout(*, client: Client, refresh_token: str, request_meta: RequestMet
         row = _decode_refresh(client=client, refresh_token=refresh_token)
     token_family_revoke(family_id=row.family_id)
     publish(UserLoggedOut(client_id=client.client_id, user_id=row.user_id, request_meta=request_meta))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A live token of the client, and the login it belongs to (None: an access token from before `sid`)."""
+
+    token_type: str
+    user_id: uuid.UUID | None
+    family_id: uuid.UUID | None
+
+
+def _refresh_token_found(*, client: Client, token: str) -> _Found | None:
+    try:
+        row = _decode_refresh(client=client, refresh_token=token)
+    except InvalidToken:
+        return None
+    return _Found("refresh_token", row.user_id, row.family_id)
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _access_token_found(*, client: Client, token: str) -> _Found | None:
+    try:
+        access = ClientAccessToken(token, client_id=client.client_id)
+    except TokenError:
+        return None
+    if access.get("client_id") != str(client.client_id):
+        return None
+    sid = access.get("sid")
+    return _Found("access_token", _uuid_or_none(access.get("sub")), None if sid is None else _uuid_or_none(sid))
+
+
+def token_revoke(*, client: Client, token: str, token_type_hint: str | None = None, request_meta: RequestMeta | None = None) -> None:
+    """RFC 7009: revoke the login (token family) of a live refresh or access token of this client.
+
+    Answers nothing either way, so that the caller learns nothing of a token it does not hold:
+    an unknown, malformed, expired or other client's token changes nothing (published as a failed
+    revocation). Idempotent: a family already revoked stays revoked. The hint only says which
+    form to try first; each token is recognised by its own form.
+    """
+    finders = [_refresh_token_found, _access_token_found]
+    if token_type_hint == "access_token":
+        finders.reverse()
+    found = next((hit for finder in finders if (hit := finder(client=client, token=token)) is not None), None)
+    if found is None:
+        publish(TokenRevokeFailed(client_id=client.client_id, request_meta=request_meta))
+        return
+    revoked = 0 if found.family_id is None else token_family_revoke(family_id=found.family_id)
+    publish(
+        TokenRevoked(
+            client_id=client.client_id,
+            user_id=found.user_id,
+            token_type=found.token_type,
+            family_id=found.family_id,
+            revoked=revoked,
+            request_meta=request_meta,
+        )
+    )

@@ -116,9 +116,9 @@ def refresh_row(token: str) -> RefreshToken:
     return RefreshToken.objects.get(pk=refresh_token_id(token))
 
 
-def old_format_refresh_token(user: SignedUpUser, *, exp_offset: int = 7 * 86400, record: bool = True) -> str:
+def old_format_refresh_token(user: SignedUpUser, *, exp_offset: int = 7 * 86400, record: bool = True, **claims) -> str:
     """A refresh token as releases before opaque ones issued it: an RS256 JWT typed `refresh`, and its row."""
-    token = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=exp_offset)
+    token = sign_claims(user.tenant, user.user_id, token_type="refresh", exp_offset=exp_offset, **claims)
     claims = claims_of(token)
     if record:
         RefreshToken.objects.create(

@@ -40,6 +40,7 @@ ENDPOINTS = {
     "login": Endpoint("POST", "login", lambda user: {"email": user.email, "password": user.password}),
     "token-refresh": Endpoint("POST", "token/refresh", lambda user: {"refresh_token": user.refresh_token}),
     "token-verify": Endpoint("POST", "token/verify", lambda user: {"token": user.access_token}),
+    "token-revoke": Endpoint("POST", "token/revoke", lambda user: {"token": user.refresh_token}),
     "logout": Endpoint("POST", "logout", lambda user: {"refresh_token": user.refresh_token}),
     "user-list": Endpoint("GET", "users", lambda user: None),
     "user-get": Endpoint("GET", "users/<uuid:user_id>", lambda user: None),
@@ -140,11 +141,17 @@ def inactive(response) -> None:
     assert response.json() == {"active": False}
 
 
+def answered_as_revoked(response) -> None:
+    """RFC 7009: another client's token is answered as any other, and nothing happens (checked below)."""
+    assert (response.status_code, response.content) == (200, b"")
+
+
 # What client A's tokens, credentials and user ids get on client B's path with B's own key.
 FOREIGN_USE = {
     "login": refused_with(401, "invalid_credentials"),
     "token-refresh": refused_with(401, "invalid_token"),
     "token-verify": inactive,
+    "token-revoke": answered_as_revoked,
     "logout": refused_with(401, "invalid_token"),
     "user-get": refused_with(404, "not_found"),
     "user-patch": refused_with(404, "not_found"),

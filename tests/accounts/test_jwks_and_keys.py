@@ -35,11 +35,15 @@ def kids() -> list[str]:
     return [key["kid"] for key in jwks()["keys"]]
 
 
-def decode_offline(token: str, audience: str) -> dict:
-    """What a relying party does: pick the JWKS key by kid, check signature, audience and issuer."""
+def own_issuer(client_id: str) -> str:
+    return f"{settings.AUTHSVC_ISSUER}/api/v1/{client_id}"
+
+
+def decode_offline(token: str, audience: str, issuer: str | None = None) -> dict:
+    """What a relying party does: pick the JWKS key by kid, check signature, audience and issuer (the client's own)."""
     header = jwt.get_unverified_header(token)
     (jwk,) = [key for key in jwks()["keys"] if key["kid"] == header["kid"]]
-    return jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience=audience, issuer=settings.AUTHSVC_ISSUER)
+    return jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["RS256"], audience=audience, issuer=issuer or own_issuer(audience))
 
 
 def rotate(*options: str) -> str:
@@ -70,7 +74,7 @@ def test_an_access_token_verifies_offline_with_the_claims_of_the_contract(key_fi
     assert header["typ"] == "at+jwt"
     assert header["kid"] in kids()
     claims = decode_offline(user.access_token, audience=user.tenant.client_id)
-    assert claims["iss"] == settings.AUTHSVC_ISSUER
+    assert claims["iss"] == own_issuer(user.tenant.client_id)  # a new client's own issuer
     assert claims["aud"] == user.tenant.client_id
     assert claims["sub"] == user.user_id
     assert claims["client_id"] == user.tenant.client_id
@@ -106,8 +110,10 @@ def test_token_lifetimes_follow_the_settings(key_file, tenant, settings):
 
 
 def test_a_token_fails_offline_verification_for_another_audience(key_file, user, other_tenant):
-    """aud is the client_id: a relying party of client B rejects client A's token."""
+    """aud is the client_id: a relying party of client B rejects client A's token (and B's own issuer does first)."""
     with pytest.raises(jwt.InvalidAudienceError):
+        decode_offline(user.access_token, audience=other_tenant.client_id, issuer=own_issuer(user.tenant.client_id))
+    with pytest.raises(jwt.InvalidIssuerError):
         decode_offline(user.access_token, audience=other_tenant.client_id)
 
 

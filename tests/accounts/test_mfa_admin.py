@@ -7,7 +7,8 @@ from accounts.models import MfaChallenge
 from tests.accounts.conftest import PASSWORD, call, sign_up, totp_enrol, totp_turn_on
 from tests.audit.conftest import records_written_by
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
 
 def users_page(tenant) -> str:

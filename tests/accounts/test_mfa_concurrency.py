@@ -5,16 +5,18 @@ import time
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 
 from accounts.flows.mfa_methods import RecoveryCodeMethod, TotpMethod
 from tests.accounts.conftest import PASSWORD
 from tests.concurrency import at_once
 from tests.production import ProductionServer, production_servers_running
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
-# Limits out of the way: the races, not the limiter, are under test here.
-GENEROUS = {"AUTHSVC_RATE_MFA_USER": "1000/m", "AUTHSVC_RATE_LOGIN_EMAIL": "1000/m"}
+# Limits out of the way (the races, not the limiter, are under test here), and a sealing key of the deployment's.
+SERVERS = {"AUTHSVC_RATE_MFA_USER": "1000/m", "AUTHSVC_RATE_LOGIN_EMAIL": "1000/m", "AUTHSVC_SEALING_KEYS": Fernet.generate_key().decode()}
 
 
 class Deployment:
@@ -57,7 +59,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    with production_servers_running(tmp_path_factory.mktemp("two-processes"), 2, **GENEROUS) as servers:
+    with production_servers_running(tmp_path_factory.mktemp("two-processes"), 2, **SERVERS) as servers:
         yield Deployment(servers)
 
 

@@ -11,7 +11,8 @@ from accounts.mfa_factors import recovery_digests, totp_state
 from crypto.sealed import unseal
 from tests.accounts.conftest import call, totp_enrol, totp_turn_on
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
 
 def mfa_of(user) -> dict:

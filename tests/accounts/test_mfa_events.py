@@ -11,7 +11,8 @@ from audit.models import AuditLog
 from tests.accounts.conftest import call, totp_enrol
 from tests.audit.conftest import serialized
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
 
 def test_each_step_of_a_journey_publishes_its_event(user, published):

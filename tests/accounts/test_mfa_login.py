@@ -11,7 +11,8 @@ from accounts.models import MfaChallenge, RefreshToken
 from tests.accounts.conftest import PASSWORD, call, sign_up, token_rows, totp_enrol, totp_turn_on
 from tests.conftest import make_tenant
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
 
 def finish(totp_user, token: str, code: str):

@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from tests.accounts.conftest import PASSWORD, call, sign_up, token_rows, totp_turn_on
 from tests.conftest import make_tenant
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
 
 REGISTER = "/api/v1/clients/register"
 

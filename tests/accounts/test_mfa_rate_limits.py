@@ -7,7 +7,7 @@ from audit.models import AuditLog
 from tests.accounts.conftest import call, sign_up, totp_turn_on
 
 # Redis counters, not rows: the sqlite pass is enough.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store_independent]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.store_independent, pytest.mark.usefixtures("sealing_key")]
 
 
 def limit(tenant, name: str, rate: str = "2/h") -> None:

@@ -107,7 +107,8 @@ class CachingVerifier:
             key = self.jwks()[kid_of(token)]
         except KeyError:
             raise jwt.InvalidTokenError(f"unknown kid {kid_of(token)}") from None
-        return jwt.decode(token, key.key, algorithms=["RS256"], audience=self.audience, issuer=settings.AUTHSVC_ISSUER)
+        own_issuer = f"{settings.AUTHSVC_ISSUER}/api/v1/{self.audience}"
+        return jwt.decode(token, key.key, algorithms=["RS256"], audience=self.audience, issuer=own_issuer)
 
 
 def login_over_http(base_url: str, user) -> str:

@@ -1,13 +1,26 @@
-"""POST /api/v1/<client_id>/token/verify: RFC 7662-style introspection of access tokens."""
+"""POST /api/v1/<client_id>/token/verify: RFC 7662 introspection of access tokens."""
 
+import json
 import uuid
+from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.email_tokens import Purpose, email_token_make
 from accounts.flows.tokens import token_families_revoke_by_staff
-from tests.accounts.conftest import call, claims_of, log_in, old_format_refresh_token, sign_claims, token_rows, with_payload
+from tests.accounts.conftest import (
+    call,
+    claims_of,
+    log_in,
+    old_format_refresh_token,
+    sign_claims,
+    sign_up,
+    token_rows,
+    with_payload,
+)
+from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,19 +31,29 @@ def verify(tenant, token: str):
     return call(tenant, "token/verify", {"token": token})
 
 
-def test_a_valid_access_token_is_active_with_the_user_and_its_times(user):
-    """Active: the user's id, email, verification state, custom_fields, exp and iat."""
+@pytest.mark.parametrize(
+    ("token_issuer", "issuer"),
+    [("client", lambda tenant: f"{settings.AUTHSVC_ISSUER}/api/v1/{tenant.client_id}"), ("service", lambda tenant: settings.AUTHSVC_ISSUER)],
+)
+def test_a_valid_access_token_is_active_with_rfc_7662_fields_and_the_user(token_issuer, issuer):
+    """Active: RFC 7662's sub, aud, iss, exp, iat, token_type and client_id, and the user's id, email, verification, custom_fields."""
+    user = sign_up(make_tenant("Introspected", token_issuer=token_issuer))
     response = verify(user.tenant, user.access_token)
     assert response.status_code == 200
     claims = claims_of(user.access_token)
     assert response.json() == {
         "active": True,
+        "sub": user.user_id,
+        "aud": user.tenant.client_id,
+        "iss": issuer(user.tenant),
+        "exp": claims["exp"],
+        "iat": claims["iat"],
+        "token_type": "Bearer",
+        "client_id": user.tenant.client_id,
         "user_id": user.user_id,
         "email": user.email,
         "email_verified": False,
         "custom_fields": {},
-        "exp": claims["exp"],
-        "iat": claims["iat"],
     }
 
 
@@ -122,13 +145,63 @@ def test_the_answer_is_json_whatever_accept_asks(user, accept):
     assert response.json()["active"] is True
 
 
-def test_a_body_that_is_not_json_is_still_refused_with_accept_ignored(user):
-    """Choosing the answer's format ignores Accept; the body's Content-Type still has to be JSON."""
-    response = APIClient().generic(
-        "POST", user.tenant.url("token/verify"), "token=x", content_type="application/x-www-form-urlencoded", **user.tenant.auth
-    )
+def test_a_body_neither_json_nor_a_form_is_still_refused_with_accept_ignored(user):
+    """Choosing the answer's format ignores Accept; the body's Content-Type still has to be JSON or a form."""
+    response = APIClient().generic("POST", user.tenant.url("token/verify"), "token=x", content_type="text/plain", **user.tenant.auth)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+def post_form(tenant, path: str, body: str):
+    return APIClient().generic("POST", tenant.url(path), body, content_type="application/x-www-form-urlencoded", **tenant.auth)
+
+
+@pytest.mark.store_independent
+def test_a_form_encoded_introspection_as_rfc_7662_sends_it_is_answered(user):
+    """`token=...&token_type_hint=access_token`, form-encoded: the same answer as JSON."""
+    response = post_form(user.tenant, "token/verify", urlencode({"token": user.access_token, "token_type_hint": "access_token"}))
+    assert response.status_code == 200
+    assert response.json() == verify(user.tenant, user.access_token).json()
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize("hint", ["access_token", "refresh_token"])
+@pytest.mark.parametrize("which", ["access", "refresh"])
+def test_the_token_type_hint_changes_no_answer(user, hint, which):
+    """Either hint, right or wrong: an access token is active, a refresh token inactive (only access tokens are introspected)."""
+    token = user.access_token if which == "access" else user.refresh_token
+    body = call(user.tenant, "token/verify", {"token": token, "token_type_hint": hint}).json()
+    assert body["active"] is (which == "access")
+    assert body == verify(user.tenant, token).json()
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("content_type", "body", "field"),
+    [
+        ("application/json", json.dumps({"token": "x", "token_type_hint": "id_token"}), "token_type_hint"),
+        ("application/json", json.dumps({"token": ""}), "token"),
+        ("application/x-www-form-urlencoded", "token=", "token"),
+        ("application/x-www-form-urlencoded", "token_type_hint=access_token", "token"),
+    ],
+    ids=["unknown-hint", "empty-json", "empty-form", "missing-form"],
+)
+def test_an_unknown_hint_or_an_empty_token_is_a_400_naming_it(user, content_type, body, field):
+    """RFC 6749 §3.1: an empty parameter is an omitted one; a hint no RFC registers is refused, not guessed at."""
+    response = APIClient().generic("POST", user.tenant.url("token/verify"), body, content_type=content_type, **user.tenant.auth)
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+
+
+@pytest.mark.store_independent
+def test_a_form_parameter_sent_twice_is_refused_and_an_unknown_one_ignored(user):
+    """RFC 6749 §3.1: each parameter once, so two `token`s are a 400 naming it, not a guess; §3.2: an unknown one is ignored."""
+    response = post_form(user.tenant, "token/verify", urlencode([("token", "garbage"), ("token", user.access_token)]))
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+    assert "token" in response.json()["fields"]
+    assert user.access_token not in response.content.decode()
+    ignored = post_form(user.tenant, "token/verify", urlencode([("token", user.access_token), ("client_id", "a"), ("client_id", "b")]))
+    assert ignored.json()["active"] is True
 
 
 def log_out(user) -> None:

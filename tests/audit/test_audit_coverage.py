@@ -62,6 +62,14 @@ def with_refresh_token(path: str):
     return prepare
 
 
+def revoking(which: str):
+    def prepare(tenant):
+        token = getattr(sign_up(tenant), which)
+        return lambda: call(tenant, "token/revoke", {"token": token})
+
+    return prepare
+
+
 def verify_live_token(tenant):
     token = sign_up(tenant).access_token
     return lambda: call(tenant, "token/verify", {"token": token})
@@ -163,6 +171,11 @@ CASES = {
     "refresh-invalid": (posting("token/refresh", {"refresh_token": "not-a-token"}), 401, [("token_refresh", FAILED)]),
     "logout": (with_refresh_token("logout"), 204, [("logout", SUCCESS)]),
     "logout-invalid": (posting("logout", {"refresh_token": "not-a-token"}), 401, [("logout", FAILED)]),
+    "revoke": (revoking("refresh_token"), 200, [("token_revoke", SUCCESS)]),
+    "revoke-access-token": (revoking("access_token"), 200, [("token_revoke", SUCCESS)]),
+    "revoke-garbage": (posting("token/revoke", {"token": "not-a-token"}), 200, [("token_revoke", FAILED)]),
+    "revoke-invalid": (posting("token/revoke", {}), 400, [("token_revoke", FAILED)]),
+    "revoke-key-refused": (with_unknown_key("token/revoke", method="POST", body={"token": "x"}), 401, [("token_revoke", FAILED)]),
     "email-verify": (with_mailed_token("email/verify", Purpose.VERIFY_EMAIL), 200, [("email_verify", SUCCESS)]),
     "email-verify-invalid": (posting("email/verify", {"token": "not-a-token"}), 400, [("email_verify", FAILED)]),
     "email-resend": (posting("email/resend", {"email": "nobody@example.com"}), 202, [("email_resend", SUCCESS)]),
@@ -220,7 +233,7 @@ CASES = {
 
 
 @pytest.mark.parametrize(("prepare", "status", "expected"), CASES.values(), ids=CASES.keys())
-def test_records_left_by_one_call(tenant, prepare, status, expected):
+def test_records_left_by_one_call(tenant, sealing_key, prepare, status, expected):
     """The call answers its status and leaves exactly the listed records (action, outcome)."""
     send = prepare(tenant)
     response, records = records_written_by(send)

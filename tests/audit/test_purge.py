@@ -198,7 +198,7 @@ def test_purge_tokens_deletes_in_batches_and_reports_each(tenant, sessions):
     assert token_rows_left(sessions) == {"live", "spent"}
 
 
-def test_purge_tokens_deletes_the_rows_of_expired_mfa_tokens_only(tenant, sessions):
+def test_purge_tokens_deletes_the_rows_of_expired_mfa_tokens_only(tenant, sessions, sealing_key):
     """A login waiting for its code keeps its row; one whose token expired loses it."""
     totp_user = totp_turn_on(sign_up(tenant, "mfa@example.com"))
     expired, live = totp_user.mfa_token(), totp_user.mfa_token()

@@ -58,12 +58,13 @@ PAGES = {
     "openapi-schema": ("/api/schema/", "anyone", 200, STRICT),
     "json-api": ("/api/v1/{client_id}/", "the client", 200, STRICT),
     "jwks": ("/.well-known/jwks.json", "anyone", 200, STRICT),
+    "discovery": ("/.well-known/openid-configuration", "anyone", 200, STRICT),
     "favicon": ("/favicon.ico", "anyone", 200, STRICT),
     "static-svg": ("/static/admin/img/icon-yes.svg", "anyone", 200, STRICT),
     "healthz": ("/healthz", "anyone", 200, STRICT),
     "readyz": ("/readyz", "anyone", 200, STRICT),
 }
-NOT_HTML = {"swagger-ui-script", "openapi-schema", "json-api", "jwks", "favicon", "static-svg", "healthz", "readyz"}
+NOT_HTML = {"swagger-ui-script", "openapi-schema", "json-api", "jwks", "discovery", "favicon", "static-svg", "healthz", "readyz"}
 
 
 @pytest.fixture

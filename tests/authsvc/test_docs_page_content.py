@@ -246,6 +246,24 @@ def test_api_paths_still_answer_json_404(api):
 
 
 @pytest.mark.store_independent
+@pytest.mark.parametrize(("token_issuer", "issuer_path"), [("client", "/api/v1/{client_id}"), ("service", "")])
+def test_the_page_names_the_clients_issuer_and_links_its_discovery_document(api, settings, token_issuer, issuer_path):
+    """`iss` to check is the client's issuer; the link is its discovery document, which answers with that issuer."""
+    settings.AUTHSVC_ISSUER = PUBLIC_URL
+    tenant = make_tenant("Discovered Co", token_issuer=token_issuer)
+    issuer = PUBLIC_URL + issuer_path.format(client_id=tenant.client_id)
+    discovery = f"{issuer}/.well-known/openid-configuration"
+
+    page = docs_page(api, tenant.client_id)
+
+    assert f"<code>iss</code> = <code>{issuer}</code>" in page
+    assert f'<a href="{discovery}">{discovery}</a>' in page
+    assert f"ISSUER = &quot;{issuer}&quot;" in page  # the recipe is configured with it alone
+    answer = api.get(discovery.removeprefix(PUBLIC_URL))
+    assert answer.status_code == 200 and answer.json()["issuer"] == issuer
+
+
+@pytest.mark.store_independent
 @pytest.mark.parametrize(
     ("policy", "says"), [("optional", "Optional for this client."), ("required", "Required for this client.")]
 )

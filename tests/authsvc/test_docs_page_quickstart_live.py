@@ -122,7 +122,7 @@ def run_mfa(access_key: str, variables: dict[str, str], command: str, code: str)
     return status, json.loads(body) if body.strip() else {}
 
 
-def test_the_mfa_lines_run_as_written_for_a_client_requiring_a_factor(api, live_server, settings):
+def test_the_mfa_lines_run_as_written_for_a_client_requiring_a_factor(api, live_server, settings, sealing_key):
     """Enrol, confirm, log in with a code; then, for a user without a factor, enrol during the login: each answers as the page says."""
     settings.AUTHSVC_PUBLIC_URL = live_server.url
     tenant = make_tenant("Strict Bank", "Fintech", mfa_policy="required")

@@ -7,7 +7,7 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 PER_CLIENT_PATHS = [
-    "signup", "login", "token/refresh", "token/verify", "logout", "email/verify", "email/resend",
+    "signup", "login", "token/refresh", "token/verify", "token/revoke", "logout", "email/verify", "email/resend",
     "password/forgot", "password/reset", "users", "users/{user_id}", "audit",
 ]
 

@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 23
+    assert len(per_client) == 24
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -95,6 +95,7 @@ AREA_OF = {
     "/api/v1/{client_id}/login": "accounts",
     "/api/v1/{client_id}/token/refresh": "tokens",
     "/api/v1/{client_id}/token/verify": "tokens",
+    "/api/v1/{client_id}/token/revoke": "tokens",
     "/api/v1/{client_id}/logout": "tokens",
     "/api/v1/{client_id}/users": "users",
     "/api/v1/{client_id}/users/{user_id}": "users",

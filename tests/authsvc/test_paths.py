@@ -15,6 +15,8 @@ CALLS = [
     ("POST", "signup", {"email": "new@example.com", "password": PASSWORD}, 201),
     ("POST", "login", {"email": "ada@example.com", "password": PASSWORD}, 200),
     ("POST", "token/verify", {"token": "not-a-token"}, 200),
+    ("POST", "token/revoke", {"token": "not-a-token"}, 200),
+    ("GET", ".well-known/openid-configuration", None, 200),
     ("POST", "token/refresh", {"refresh_token": "not-a-token"}, 401),
     ("POST", "logout", {"refresh_token": "not-a-token"}, 401),
     ("POST", "email/verify", {"token": "not-a-token"}, 400),

@@ -43,7 +43,7 @@ def assert_matches(openapi, path: str, method: str, response) -> None:
 
 
 def test_every_success_answer_matches_its_description(openapi):
-    """Register, read the client, sign up (both shapes), log in, verify (both), refresh, users, mails, audit, logout."""
+    """Register, read the client, sign up (both shapes), log in, verify (both), refresh, revoke, users, mails, audit, logout."""
     client_path = "/api/v1/{client_id}/"
     register = APIClient().post("/api/v1/clients/register", {"client_name": "Schema Co", "industry": "SaaS"}, format="json")
     assert register.status_code == 201
@@ -68,6 +68,7 @@ def test_every_success_answer_matches_its_description(openapi):
         ("post", client_path + "password/forgot", call(tenant, "password/forgot", {"email": user.email})),
         ("get", client_path + "audit", call(tenant, "audit", method="GET")),
         ("post", client_path + "token/refresh", call(tenant, "token/refresh", {"refresh_token": user.refresh_token})),
+        ("post", client_path + "token/revoke", call(tenant, "token/revoke", {"token": user.access_token})),
         ("post", client_path + "logout", call(tenant, "logout", {"refresh_token": sign_up(tenant, "x@example.com").refresh_token})),
     ]
     for method, documented_path, response in cases:

@@ -13,6 +13,9 @@ import pytest
 from authsvc.public_url import record_public_url
 from tests.authsvc.conftest import STRONG_KEY
 
+# A Fernet key for these fresh processes only.
+SEALING_KEY = "Gm4p6Xw0o9N3uB0bqzX0yq0m1jH0H5dY4VtYQ8aQ0qM="
+
 PRINT_SETTINGS = """
 import json, django
 django.setup()
@@ -22,6 +25,7 @@ print(json.dumps({
     "MIGRATION_MODULES": settings.MIGRATION_MODULES,
     "DEFAULT_AUTO_FIELD": settings.DEFAULT_AUTO_FIELD,
     "DATABASES": {alias: db["ENGINE"] for alias, db in settings.DATABASES.items()},
+    "SEALING_KEYS": len(settings.AUTHSVC_SEALING_KEYS),
 }))
 """
 
@@ -42,7 +46,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "AUTHSVC_TENANT_DATABASE": "tenants"}, "DATABASE_URL_TENANTS"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_JWT_KEY_STAGE_SECONDS": "60"}, "AUTHSVC_JWT_KEY_STAGE_SECONDS must be at least 300"),
-        ({"DJANGO_DEBUG": "1", "AUTHSVC_SEALING_KEYS": "not-a-fernet-key"}, "AUTHSVC_SEALING_KEYS holds a value that is not a Fernet key"),
+        ({"DJANGO_DEBUG": "1", "AUTHSVC_SEALING_KEYS": f"{SEALING_KEY},typo"}, "AUTHSVC_SEALING_KEYS: key 2 of 2 is not a Fernet key"),
     ],
     ids=[
         "weak-key-too-short",
@@ -53,7 +57,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "tenant-alias-without-url",
         "rate-with-a-zero-period",
         "key-staged-shorter-than-the-jwks-cache",
-        "sealing-key-not-fernet",
+        "sealing-key-malformed",
     ],
 )
 @pytest.mark.embedded_default
@@ -68,10 +72,12 @@ def test_settings_refuse_to_start_when_misconfigured(run_django, variables, mess
 
 @pytest.mark.embedded_default
 def test_debug_mode_starts_with_the_embedded_defaults(run_django):
-    """With DJANGO_DEBUG=1 and nothing else set, Django starts on SQLite with the stock contrib apps."""
+    """With DJANGO_DEBUG=1 and nothing else set, Django starts on SQLite with the stock contrib apps, and
+    a sealing key derived from the secret key (make run stores a client's SMTP URL with nothing set)."""
     loaded = printed_settings(run_django("-c", PRINT_SETTINGS, DJANGO_DEBUG="1"))
 
     assert loaded["DATABASES"] == {"default": "django.db.backends.sqlite3"}
+    assert loaded["SEALING_KEYS"] == 1
     assert "django.contrib.auth" in loaded["INSTALLED_APPS"]
     assert loaded["MIGRATION_MODULES"] == {}
 
@@ -140,6 +146,7 @@ PRODUCTION_PROFILE = {
     "AUTHSVC_TRUST_X_FORWARDED_PROTO": "1",
     "AUTHSVC_HSTS_INCLUDE_SUBDOMAINS": "1",
     "AUTHSVC_HSTS_PRELOAD": "1",
+    "AUTHSVC_SEALING_KEYS": SEALING_KEY,
 }
 
 
@@ -160,6 +167,18 @@ def test_the_production_profile_passes_check_deploy_without_a_warning(run_django
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+@pytest.mark.embedded_default
+def test_check_deploy_warns_when_production_has_no_sealing_keys(run_django):
+    """The same profile without AUTHSVC_SEALING_KEYS starts, and check --deploy warns (crypto.W001), saying what to set."""
+    profile = {name: value for name, value in PRODUCTION_PROFILE.items() if name != "AUTHSVC_SEALING_KEYS"}
+    result = run_django("manage.py", "check", "--deploy", **profile, DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=os.environ["REDIS_URL"])
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "(crypto.W001) AUTHSVC_SEALING_KEYS is not set" in output
+    assert "System check identified 1 issue" in output
 
 
 NO_PUBLIC_URL = "AUTHSVC_PUBLIC_URL is not set and DJANGO_DEBUG is off: refusing to start"

@@ -1,62 +1,106 @@
-"""Sealed secrets (crypto/sealed.py): Fernet under AUTHSVC_SEALING_KEYS, the first key sealing, any opening, and a
-key derived from SECRET_KEY always last, so that setting or rotating keys never loses what was sealed."""
-
-import logging
+"""Secrets at rest: sealed under the first of AUTHSVC_SEALING_KEYS, unsealed under any, resealed for a
+rotation; a value no listed key opens, and a service with no key, fail with our own errors."""
 
 import pytest
 from cryptography.fernet import Fernet
 
-from core.errors import ServerError
-from crypto.sealed import derived_key, seal, unseal
+from crypto.errors import SealedSecretUnreadable, SealingError, SealingUnavailable
+from crypto.sealed import reseal, seal, unseal
+from crypto.sealing_keys import key_from_secret, keys_problem
 
 pytestmark = pytest.mark.store_independent
 
-SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SECRET = "smtp+tls://mailer:Sm7p-pa55@smtp.example.com:587"
 
 
-def test_a_sealed_value_opens_and_does_not_show_the_plaintext(settings):
-    """Round trip; the token is Fernet's, not the secret in another spelling; two seals differ."""
-    settings.AUTHSVC_SEALING_KEYS = [Fernet.generate_key().decode()]
-    sealed = seal(SECRET)
-    assert unseal(sealed) == SECRET
-    assert SECRET not in sealed and sealed.startswith("gAAAAA")
-    assert seal(SECRET) != sealed
+@pytest.fixture
+def keys(settings):
+    """Two keys, and a way to say which the service lists, first one sealing."""
+    key1, key2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+    def use(*listed: str) -> None:
+        settings.AUTHSVC_SEALING_KEYS = list(listed)
+
+    return key1, key2, use
 
 
-def test_without_keys_the_key_derived_from_the_secret_key_seals(settings):
-    """Unset: sealed under HKDF(SECRET_KEY), which is not SECRET_KEY itself."""
-    settings.AUTHSVC_SEALING_KEYS = []
-    sealed = seal(SECRET)
-    assert Fernet(derived_key(settings.SECRET_KEY)).decrypt(sealed.encode()).decode() == SECRET
-    assert derived_key(settings.SECRET_KEY).decode() != settings.SECRET_KEY
+def test_a_sealed_value_reads_back_and_shows_nothing_of_itself(keys):
+    """seal gives an ASCII token holding no part of the text, different each time; unseal gives the text back."""
+    key1, _, use = keys
+    use(key1)
+
+    first, second = seal(SECRET), seal(SECRET)
+
+    assert first != second and first.isascii()
+    assert "Sm7p-pa55" not in first and "smtp.example.com" not in first
+    assert unseal(first) == unseal(second) == SECRET
 
 
-def test_values_sealed_before_keys_were_set_stay_readable(settings):
-    """Sealed under the derived key, then the operator sets a dedicated key: still opens; new seals use the new key."""
-    settings.AUTHSVC_SEALING_KEYS = []
-    old = seal(SECRET)
-    new_key = Fernet.generate_key().decode()
-    settings.AUTHSVC_SEALING_KEYS = [new_key]
-    assert unseal(old) == SECRET
-    assert Fernet(new_key).decrypt(seal(SECRET).encode()).decode() == SECRET
+def test_rotation_reseals_under_the_new_key_and_the_old_key_can_then_go(keys):
+    """Sealed with key1; with "key2,key1" it still opens, reseal moves it to key2, then key2 alone opens it and key1 alone does not."""
+    key1, key2, use = keys
+    use(key1)
+    token = seal(SECRET)
+
+    use(key2, key1)
+    assert unseal(token) == SECRET
+    resealed = reseal(token)
+    assert resealed != token
+
+    use(key2)
+    assert unseal(resealed) == SECRET
+    use(key1)
+    with pytest.raises(SealedSecretUnreadable):
+        unseal(resealed)
 
 
-def test_rotation_keeps_the_old_key_readable_until_it_is_dropped(settings, caplog):
-    """[new, old] opens what old sealed; [new] alone no longer does: a logged 500 without the value."""
-    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings.AUTHSVC_SEALING_KEYS = [old_key]
-    sealed = seal(SECRET)
-    settings.AUTHSVC_SEALING_KEYS = [new_key, old_key]
-    assert unseal(sealed) == SECRET
-    settings.AUTHSVC_SEALING_KEYS = [new_key]
-    with caplog.at_level(logging.ERROR), pytest.raises(ServerError):
-        unseal(sealed)
-    assert "AUTHSVC_SEALING_KEYS" in caplog.text and sealed not in caplog.text and SECRET not in caplog.text
+@pytest.mark.parametrize(
+    "token",
+    ["made-under-another-key", "not a token", "gAAAAA", "", "jeton-\u00e9"],
+    ids=["other-key", "garbage", "truncated", "empty", "not-ascii"],
+)
+def test_a_value_no_listed_key_opens_is_a_clear_error(keys, token):
+    """Another key's token or garbage: SealedSecretUnreadable (server_error, 500), naming the setting and no key."""
+    key1, key2, use = keys
+    if token == "made-under-another-key":
+        use(key2)
+        token = seal(SECRET)
+    use(key1)
 
-
-@pytest.mark.parametrize("token", ["", "not-a-token", "gAAAAA" + "x" * 40, "ümlaut"])
-def test_garbage_is_a_server_error_not_a_crash(settings, token):
-    """Whatever is stored, unseal answers the plaintext or ServerError, never another exception."""
-    settings.AUTHSVC_SEALING_KEYS = []
-    with pytest.raises(ServerError):
+    with pytest.raises(SealedSecretUnreadable) as raised:
         unseal(token)
+    with pytest.raises(SealedSecretUnreadable):
+        reseal(token)
+
+    error = raised.value
+    assert (error.code, error.status_code, error.reason) == ("server_error", 500, "unknown_sealing_key")
+    assert "AUTHSVC_SEALING_KEYS" in error.detail and key1 not in error.detail
+    assert isinstance(error, SealingError)
+
+
+@pytest.mark.parametrize("operation", [seal, unseal, reseal], ids=["seal", "unseal", "reseal"])
+def test_without_any_key_sealing_is_unavailable_and_says_what_to_set(settings, operation):
+    """DEBUG off and no AUTHSVC_SEALING_KEYS: 503 service_unavailable telling the operator to set it."""
+    settings.AUTHSVC_SEALING_KEYS = []
+
+    with pytest.raises(SealingUnavailable) as raised:
+        operation(SECRET)
+
+    assert (raised.value.code, raised.value.status_code) == ("service_unavailable", 503)
+    assert "AUTHSVC_SEALING_KEYS" in raised.value.detail
+
+
+def test_the_development_key_is_a_fernet_key_derived_from_the_secret_key():
+    """Derived with HKDF: the same secret gives the same valid key, another secret another key."""
+    secret = "s" * 50
+
+    assert key_from_secret(secret) == key_from_secret(secret) != key_from_secret(secret + "x")
+    assert keys_problem([key_from_secret(secret)]) is None
+
+
+def test_a_malformed_key_is_named_by_its_position_never_shown():
+    """keys_problem names which key of the list is wrong and how to make one, without the key."""
+    problem = keys_problem([Fernet.generate_key().decode(), "not-a-fernet-key"])
+
+    assert problem.startswith("key 2 of 2 is not a Fernet key")
+    assert "not-a-fernet-key" not in problem and "Fernet.generate_key()" in problem

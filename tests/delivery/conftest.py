@@ -5,12 +5,15 @@ import http.server
 import json
 import threading
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
 
 from delivery.kinds import Policy, register_kind, unregister_kind
 from delivery.models import Delivery
+from delivery.safe_http import DeliveryFailed, safe_post
+from tests.receivers import http_receiver, network_log, self_signed_certificate
 
 PROBE = "probe"
 
@@ -80,3 +83,81 @@ def probe(receiver):
         yield seen
     finally:
         unregister_kind(PROBE)
+
+
+# --- safe_http: real receivers on loopback -------------------------------------------------
+
+
+@pytest.fixture
+def hook_receiver():
+    """A plain HTTP receiver on 127.0.0.1 (answers 204 unless the test says otherwise)."""
+    with http_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def second_receiver():
+    with http_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch):
+    """Start a TLS receiver whose certificate is for `name`, trusted by this process (SSL_CERT_FILE,
+    which OpenSSL reads when a connection loads the default authorities)."""
+    with ExitStack() as stack:
+
+        def start(name: str):
+            certificate = self_signed_certificate(name, tmp_path)
+            monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+            return stack.enter_context(http_receiver(certificate=certificate))
+
+        yield start
+
+
+@pytest.fixture
+def plain_http_allowed(settings):
+    """DEBUG on: http:// URLs are allowed (the loopback receivers speak plain HTTP)."""
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def network():
+    """This test's name resolutions and connections, as they happen."""
+    with network_log() as log:
+        yield log
+
+
+# --- a kind that delivers through safe_http --------------------------------------------------
+
+HOOK = "hook"
+HOOK_TIMEOUT = 0.3  # seconds per attempt: a receiver that holds its answer costs this much
+
+
+def hook_send(delivery: Delivery, payload: dict) -> None:
+    response = safe_post(
+        delivery.target,
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Idempotency-Key": str(delivery.delivery_id)},
+        timeout=HOOK_TIMEOUT,
+        allow_private=True,
+    )
+    if response.status >= 300:
+        raise DeliveryFailed(f"answered {response.status}")
+
+
+@pytest.fixture
+def hook_kind(plain_http_allowed):
+    """The kind "hook", registered the way a webhook kind would be: POSTs its payload through
+    safe_http to its target (loopback receivers allowed) with a short deadline."""
+    register_kind(
+        HOOK,
+        wanted=lambda delivery: delivery.payload,
+        send=hook_send,
+        on_give_up=lambda delivery: None,
+        policy=lambda: Policy(retry=30, retry_max=60, max_age=3600, lease=60, sweep=60),
+    )
+    try:
+        yield HOOK
+    finally:
+        unregister_kind(HOOK)

@@ -15,6 +15,7 @@ from tests.e2e.test_staff_switches import press_row_button
 pytestmark = [
     pytest.mark.skipif(missing_browser() is not None, reason=f"browser tests skipped: {missing_browser()}"),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("sealing_key"),
     pytest.mark.store_independent,  # a page; the reset itself is tested on every store (tests/accounts/test_mfa_admin.py)
 ]
 

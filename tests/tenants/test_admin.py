@@ -351,11 +351,10 @@ def test_staff_set_the_mfa_policy_on_the_change_page(staff_client, tenant):
     assert [(record.action, record.metadata["fields"]) for record in records] == [("client_update", ["mfa_policy"])]
 
 
-@pytest.mark.parametrize("sent", [{}, {"mfa_policy": ""}], ids=["left-out", "empty"])
-def test_a_form_that_does_not_send_the_policy_keeps_it(staff_client, sent):
+def test_a_form_that_does_not_send_the_policy_keeps_it(staff_client):
     """A script posting only the fields it changes (as before the setting existed) leaves required as it was."""
     client = make_tenant("Strict", mfa_policy="required").client
-    response, records = records_written_by(lambda: staff_client.post(change_url(client), {**CHANGE_FORM, "client_name": "Strict", **sent}))
+    response, records = records_written_by(lambda: staff_client.post(change_url(client), {**CHANGE_FORM, "client_name": "Strict"}))
     assert response.status_code == 302
     assert Client.objects.get(pk=client.pk).mfa_policy == "required"
     assert records == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tenants.forms import SEALED_FORM_FIELDS
 from tenants.models import Client
 from tenants.services import client_register
 
@@ -59,14 +60,16 @@ def test_the_add_page_edits_exactly_the_settings_in_their_order(staff_client):
 
 
 def test_the_change_page_keeps_its_order_and_edits_only_the_settings(staff_client, tenant):
-    """The change page shows the client's record in the order staff know; only its settings are editable."""
+    """The change page shows the client's record in the order staff know; only its settings are editable,
+    the write-only (sealed) ones through boxes that set or remove them."""
     response = staff_client.get(f"/admin/tenants/client/{tenant.client.pk}/change/")
     shown = shown_fields(response)
     read_only = set(response.context["adminform"].readonly_fields)
 
     assert [name for name in shown if name in CHANGE_PAGE] == CHANGE_PAGE
-    assert editable_fields(response) == set(Client.SETTINGS)
-    assert read_only == set(shown) - set(Client.SETTINGS)
+    assert editable_fields(response) == {*Client.SETTINGS, *SEALED_FORM_FIELDS}
+    assert {name.removesuffix("_clear") for name in SEALED_FORM_FIELDS} == set(Client.SEALED_SETTINGS)
+    assert read_only == set(shown) - set(Client.SETTINGS) - set(SEALED_FORM_FIELDS)
     assert read_only & set(CHANGE_PAGE) == READ_ONLY_ON_CHANGE_PAGE
 
 

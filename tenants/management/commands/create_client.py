@@ -1,8 +1,9 @@
-"""manage.py create_client --name NAME --industry INDUSTRY [--require-email-verification]"""
+"""manage.py create_client --name NAME --industry INDUSTRY [--require-email-verification] [--token-issuer client|service]"""
 
 from core.cli import service_errors
 from core.commands import ActorCommand
 from tenants.cli import INDUSTRY_CHOICES, require_industry
+from tenants.models import TokenIssuer
 from tenants.selectors import documentation_url
 from tenants.services import client_register
 
@@ -20,6 +21,12 @@ class Command(ActorCommand):
             action="store_true",
             help="Users must verify their email address before they get tokens.",
         )
+        parser.add_argument(
+            "--token-issuer",
+            choices=TokenIssuer.values,
+            default=TokenIssuer.CLIENT,
+            help="The `iss` of its access tokens: its own issuer URL (default), or the service's, shared by every client.",
+        )
 
     def handle(self, *args, **options):
         industry = require_industry(options["industry"])
@@ -28,6 +35,7 @@ class Command(ActorCommand):
                 client_name=options["name"],
                 industry=industry,
                 require_email_verification=options["require_email_verification"],
+                token_issuer=options["token_issuer"],
                 surface="command",
                 request_meta=self.request_meta(options),
             )

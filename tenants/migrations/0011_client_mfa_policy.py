@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0008_client_custom_fields_example'),
+        ('tenants', '0010_client_token_issuer'),
     ]
 
     operations = [
