@@ -155,3 +155,12 @@ def test_the_uri_keeps_any_client_name_in_its_place(name):
     expected_issuer = " ".join(name.replace(":", " ").split())
     assert (parsed.secret, parsed.issuer, parsed.name) == (secret, expected_issuer, "ada+1/x@example.com")
     assert urlsplit(uri).path.count("/") == 1 and ":" in unquote(urlsplit(uri).path)
+
+
+def test_without_a_sealing_key_enrolment_is_refused_and_nothing_is_stored(user, settings):
+    """Production without AUTHSVC_SEALING_KEYS: 503 service_unavailable naming the setting; the user has no pending secret."""
+    settings.AUTHSVC_SEALING_KEYS = []
+    response = call(user.tenant, f"users/{user.user_id}/mfa/totp")
+    assert (response.status_code, response.json()["error"]) == (503, "service_unavailable")
+    assert "AUTHSVC_SEALING_KEYS" in response.json()["detail"]
+    assert user.row().mfa == {}
