@@ -22,7 +22,7 @@ from accounts.events import MfaFailed, MfaRequired, MfaVerified
 from accounts.flows.login import LoginDone
 from accounts.flows.login_stages import LoginStep
 from accounts.flows.mfa import TotpEnrolment, totp_confirm_write, totp_enrol
-from accounts.flows.mfa_methods import Proof, methods_offered, mfa_methods
+from accounts.flows.mfa_methods import Checked, methods_offered, mfa_methods
 from accounts.flows.minting import pair_issue
 from accounts.mfa_factors import confirmed_factors
 from accounts.models import MfaChallenge, MfaPurpose
@@ -89,12 +89,15 @@ def _live(row: MfaChallenge) -> bool:
     return row.spent_at is None and row.expires_at > timezone.now() and row.attempts < MAX_ATTEMPTS
 
 
-def _claim_attempt(row: MfaChallenge) -> int:
-    """Count one code against the token before it is checked; the attempts left after it."""
+def _claim_attempt(row: MfaChallenge, *, spend: bool = False) -> int:
+    """Count one code against the token (and, for a right one, spend the token in the same update) before
+    the code is answered or used; the attempts left after it. Another call's claim in between is read
+    back and this one tried again, so all calls together never count more than MAX_ATTEMPTS."""
     for _ in range(MAX_ATTEMPTS + 1):
         if not _live(row):
             break
-        if MfaChallenge.objects.filter(pk=row.pk, attempts=row.attempts, spent_at__isnull=True).update(attempts=row.attempts + 1):
+        changes = {"attempts": row.attempts + 1, **({"spent_at": timezone.now()} if spend else {})}
+        if MfaChallenge.objects.filter(pk=row.pk, attempts=row.attempts, spent_at__isnull=True).update(**changes):
             row.attempts += 1
             return MAX_ATTEMPTS - row.attempts
         row.refresh_from_db(fields=["attempts", "spent_at"])
@@ -120,24 +123,29 @@ def _wrong_code(client: Client, row: MfaChallenge, attempts_left: int, request_m
     return publish_refusal(failed, InvalidMfaCode(user_id=row.user_id))
 
 
-def _prove(client: Client, user: AbstractTenantUser, proofs: dict) -> Proof | None:
+def _check(client: Client, user: AbstractTenantUser, proofs: dict) -> Checked | None:
     for method in mfa_methods():
         proof = proofs.get(method.proof_field)
         if proof is not None and method.offered(user.mfa or {}) and method.recognises(proof):
-            return method.spend(client=client, user=user, proof=proof)
+            return method.check(client=client, user=user, proof=proof)
     return None
 
 
 def mfa_login_verify(*, client: Client, challenge: MfaChallenge, proofs: dict, request_meta: RequestMeta | None = None) -> LoginDone:
-    """Finish the login with a proof of one of the user's methods (`proofs`: the body's proof fields)."""
+    """Finish the login with a proof of one of the user's methods (`proofs`: the body's proof fields).
+
+    The proof is checked first (reads only), but answered only once its attempt is counted: a wrong one
+    claims an attempt, a right one claims the attempt and spends the token in one update, then is used
+    up. A right code that another call used in between (a replay racing this one) is refused then.
+    """
     envelope = {"client_id": client.client_id, "request_meta": request_meta}
     with failures_published(MfaFailed, **envelope):
-        attempts_left = _claim_attempt(challenge)
         user = _challenge_user(client, challenge)
-        proof = _prove(client, user, proofs)
+        checked = _check(client, user, proofs)
+        attempts_left = _claim_attempt(challenge, spend=checked is not None)
+        proof = checked.use() if checked is not None else None
         if proof is None:
             raise _wrong_code(client, challenge, attempts_left, request_meta)
-        _spend(challenge)
     pair = pair_issue(client=client, user=user)
     publish(proof.event(**envelope, user_id=user.user_id, **proof.details))
     return LoginDone(user=user, tokens=pair)

@@ -2,12 +2,15 @@
 
 A method names itself (`key`, what the login answer's `methods` lists), the body field its proof
 comes in (`proof_field`: `code` for both built-in ones; a passkey method would read
-`passkey_credential`), whether a user has it (`offered`) and how a proof is spent (`spend`:
-atomically, once). `login/mfa` tries the offered methods whose proof field was sent, in order; the
-first that recognises the proof decides. A later factor registers its method with
-`mfa_method_register` (from its app's `ready()`).
+`passkey_credential`), whether a user has it (`offered`), and checks a proof in two steps: `check`
+reads only and says whether the proof is right; the `Checked` it answers `use`s it up, atomically
+and once. Between the two, `login/mfa` spends the mfa_token (one conditional update), so a right
+proof costs no statement on the token beyond that. `login/mfa` tries the offered methods whose
+proof field was sent, in order; the first that recognises the proof decides. A later factor
+registers its method with `mfa_method_register` (from its app's `ready()`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -28,6 +31,13 @@ class Proof:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A proof found right, nothing written yet: `use()` spends it (None when another call spent it first)."""
+
+    use: Callable[[], Proof | None]
+
+
 class MfaMethod(Protocol):
     key: ClassVar[str]
     proof_field: ClassVar[str]
@@ -37,8 +47,8 @@ class MfaMethod(Protocol):
     def recognises(self, proof: object) -> bool:
         """Whether `proof` has this method's shape (a wrong proof of the right shape is still a try)."""
 
-    def spend(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Proof | None:
-        """Check `proof` and use it up (once, across processes); None when it is wrong or already used."""
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
+        """Whether `proof` is right, reading only: a Checked that uses it up (once, across processes), else None."""
 
 
 class TotpMethod:
@@ -51,10 +61,11 @@ class TotpMethod:
     def recognises(self, proof: object) -> bool:
         return isinstance(proof, str) and CODE_SHAPE.fullmatch(proof) is not None
 
-    def spend(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Proof | None:
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
         sealed = totp_state(user.mfa).get("secret_sealed")
         step = totp_step_of(proof, unseal(sealed)) if sealed else None
-        if step is None:
+        last = totp_state(user.mfa).get("last_used_step")
+        if step is None or (last is not None and step <= last):
             return None
 
         def use_step(mfa: dict) -> dict | None:
@@ -66,7 +77,7 @@ class TotpMethod:
             mfa[TOTP] = {**totp, "last_used_step": step}
             return mfa
 
-        return Proof(MfaVerified, {"method": self.key}) if mfa_write(user, use_step) is not None else None
+        return Checked(lambda: Proof(MfaVerified, {"method": self.key}) if mfa_write(user, use_step) is not None else None)
 
 
 class RecoveryCodeMethod:
@@ -79,7 +90,7 @@ class RecoveryCodeMethod:
     def recognises(self, proof: object) -> bool:
         return isinstance(proof, str) and recovery_code_normal(proof) is not None
 
-    def spend(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Proof | None:
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
         ids = {"client_id": client.client_id, "user_id": user.user_id}
         digest = recovery_code_match(proof, recovery_digests(user.mfa), **ids)
         if digest is None:
@@ -93,8 +104,11 @@ class RecoveryCodeMethod:
             mfa["recovery_codes"] = {**mfa["recovery_codes"], "digests": digests}
             return mfa
 
-        saved = mfa_write(user, use_code)
-        return None if saved is None else Proof(RecoveryCodeUsed, {"codes_left": len(recovery_digests(saved))})
+        def use() -> Proof | None:
+            saved = mfa_write(user, use_code)
+            return None if saved is None else Proof(RecoveryCodeUsed, {"codes_left": len(recovery_digests(saved))})
+
+        return Checked(use)
 
 
 _methods: tuple[MfaMethod, ...] = (TotpMethod(), RecoveryCodeMethod())

@@ -104,16 +104,16 @@ def test_a_totp_step_read_by_two_processes_is_spent_by_one(totp_user):
     first, second = two_reads(totp_user)
     code = totp_user.code()
     client = totp_user.user.tenant.client
-    assert TotpMethod().spend(client=client, user=first, proof=code) is not None
-    assert TotpMethod().spend(client=client, user=second, proof=code) is None
+    assert TotpMethod().check(client=client, user=first, proof=code).use() is not None
+    assert TotpMethod().check(client=client, user=second, proof=code).use() is None
 
 
 def test_a_recovery_code_read_by_two_processes_is_spent_by_one(totp_user):
     """Same interleaving with a recovery code: one spend, nine codes left, not eight."""
     first, second = two_reads(totp_user)
     code, client = totp_user.recovery_codes[0], totp_user.user.tenant.client
-    assert RecoveryCodeMethod().spend(client=client, user=first, proof=code).details == {"codes_left": 9}
-    assert RecoveryCodeMethod().spend(client=client, user=second, proof=code) is None
+    assert RecoveryCodeMethod().check(client=client, user=first, proof=code).use().details == {"codes_left": 9}
+    assert RecoveryCodeMethod().check(client=client, user=second, proof=code).use() is None
     assert len(totp_user.user.row().mfa["recovery_codes"]["digests"]) == 9
 
 
@@ -121,5 +121,5 @@ def test_two_different_recovery_codes_read_at_once_are_both_spent(totp_user):
     """A lost compare-and-set is retried on the fresh row: a different code still goes through, and both are gone."""
     first, second = two_reads(totp_user)
     client = totp_user.user.tenant.client
-    assert RecoveryCodeMethod().spend(client=client, user=first, proof=totp_user.recovery_codes[0]) is not None
-    assert RecoveryCodeMethod().spend(client=client, user=second, proof=totp_user.recovery_codes[1]).details == {"codes_left": 8}
+    assert RecoveryCodeMethod().check(client=client, user=first, proof=totp_user.recovery_codes[0]).use() is not None
+    assert RecoveryCodeMethod().check(client=client, user=second, proof=totp_user.recovery_codes[1]).use().details == {"codes_left": 8}
