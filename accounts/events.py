@@ -16,10 +16,12 @@ from core.events import Event, Failure
 
 @dataclass(frozen=True, kw_only=True)
 class UserSignedUp(Event, name="user.signed_up"):
-    """A user signed up; with verification required, no tokens yet and a verification mail queued."""
+    """A user signed up; with verification required, no tokens yet and a verification mail queued; with a second
+    factor required (`mfa_enrollment_required`), no tokens yet but an enrolment mfa_token."""
 
     verification_required: bool
     verification_queued: bool | None = None  # only when verification is required
+    mfa_enrollment_required: bool | None = None  # only when the client requires a factor
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -215,13 +215,16 @@ class PasswordChangeInput(StrictSerializer):
 
 
 class SignupResponse(SignupOutput):
-    """Sign-up answer: tokens, or `verification_required` when the client requires email verification."""
+    """Sign-up answer: tokens, or `verification_required` when the client requires email verification, or
+    `mfa_enrollment_required` and an `mfa_token` when it requires a second factor."""
 
     access_token = serializers.CharField(required=False, help_text=ACCESS_TOKEN_HELP)
     refresh_token = serializers.CharField(required=False, help_text=REFRESH_TOKEN_HELP)
     token_type = serializers.CharField(required=False)
     expires_in = serializers.IntegerField(required=False)
     verification_required = serializers.BooleanField(required=False)
+    mfa_enrollment_required = serializers.BooleanField(required=False)
+    mfa_token = serializers.CharField(required=False, help_text="Enrols TOTP (login/mfa/totp): single-use, valid 5 minutes.")
 
 
 class UserPageOutput(serializers.Serializer):

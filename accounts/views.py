@@ -48,6 +48,9 @@ from core.errors import NotFound
             "`access_token` / `refresh_token` pair, so the user is logged in at once. If it does, the "
             "answer has `verification_required: true` and no tokens, and the user is mailed a "
             "verification link.\n\n"
+            "If the client's `mfa_policy` is `required` (and verification is not), the answer has no tokens but "
+            "`mfa_enrollment_required: true` and an `mfa_token`: enrol TOTP with it (`login/mfa/totp`, then "
+            "`login/mfa/totp/confirm`, which answers the first pair).\n\n"
             "Errors: 409 `email_taken` when the email is already registered for this client; 400 "
             "`invalid_request` for a weak password or custom fields the schema refuses (`fields` says "
             "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
@@ -75,7 +78,12 @@ class SignupApi(ClientApi):
             self.limit_mail()
         result = signup.user_signup(client=self.client, request_meta=self.meta, **data)
         answer = {name: getattr(result.user, name) for name in SignupOutput().fields}
-        answer.update(asdict(result.tokens) if result.tokens else {"verification_required": True})
+        if result.tokens:
+            answer.update(asdict(result.tokens))
+        elif result.mfa_token:  # the client requires a second factor: enrol it first (login/mfa/totp)
+            answer.update(mfa_enrollment_required=True, mfa_token=result.mfa_token)
+        else:
+            answer["verification_required"] = True
         return Response(SignupResponse(answer).data, status=201)
 
 

@@ -54,6 +54,8 @@ def sign_up(tenant: Tenant, email: str = "ada@example.com", password: str = PASS
     response = call(tenant, "signup", {"email": email, "password": password, **body})
     assert response.status_code == 201, response.content
     data = response.json()
+    if data.get("mfa_enrollment_required"):  # the client requires a second factor: no tokens until one is enrolled
+        return SignedUpUser(tenant, data["user_id"], data["email"], password, "", "")
     return SignedUpUser(tenant, data["user_id"], data["email"], password, data["access_token"], data["refresh_token"])
 
 

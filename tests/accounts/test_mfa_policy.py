@@ -36,6 +36,25 @@ def test_the_policy_is_optional_unless_registered_as_required(post_json, tenant)
     assert refused.status_code == 400 and "mfa_policy" in refused.json()["fields"]
 
 
+def test_sign_up_answers_an_enrolment_token_and_no_tokens(strict_tenant):
+    """201 with the user, `mfa_enrollment_required` and an mfa_token, no pair; that token enrols, and its confirmation logs in."""
+    rows = len(token_rows(strict_tenant))
+    response = call(strict_tenant, "signup", {"email": "ada@example.com", "password": PASSWORD})
+    body = response.json()
+    assert response.status_code == 201 and body["mfa_enrollment_required"] is True
+    assert "access_token" not in body and "refresh_token" not in body and len(token_rows(strict_tenant)) == rows
+    authenticator = pyotp.parse_uri(call(strict_tenant, "login/mfa/totp", {"mfa_token": body["mfa_token"]}).json()["otpauth_uri"])
+    confirmed = call(strict_tenant, "login/mfa/totp/confirm", {"mfa_token": body["mfa_token"], "code": authenticator.now()})
+    assert confirmed.status_code == 200 and confirmed.json()["user_id"] == body["user_id"]
+
+
+def test_sign_up_with_verification_required_too_asks_for_the_email_first(transactional_db):
+    """Verification and a factor both required: sign-up answers verification_required (no mfa_token yet)."""
+    tenant = make_tenant("Both Co", require_email_verification=True, mfa_policy="required")
+    body = call(tenant, "signup", {"email": "ada@example.com", "password": PASSWORD}).json()
+    assert body["verification_required"] is True and "mfa_token" not in body and "access_token" not in body
+
+
 def test_a_user_without_a_factor_gets_an_enrolment_token_and_no_tokens(strict_tenant):
     """200 {mfa_enrollment_required, mfa_token}; no token row."""
     user = sign_up(strict_tenant)
