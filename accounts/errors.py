@@ -1,6 +1,6 @@
 """The error codes of the accounts context (end users, their credentials and tokens)."""
 
-from core.errors import ServiceError
+from core.errors import RateLimited, ServiceError
 
 
 class InvalidCredentials(ServiceError):
@@ -58,3 +58,13 @@ class MfaConflict(ServiceError):
     status_code = 409
     default_detail = "The user's second factors are not in a state that allows this."
     meaning = "TOTP is already on (remove it first), no TOTP enrolment is pending, or the user has no factor to back up."
+
+
+class LoginLocked(RateLimited):
+    code = "login_locked"
+    default_detail = "Too many failed logins for this email: a password reset (password/forgot) unlocks it."
+    meaning = (
+        "The client's lockout (mode lock) refuses logins of this email after too many failures in a row, "
+        "until a password reset or staff unlock it (or Retry-After seconds pass); an unknown email is answered the same."
+    )
+    answers_for_status = False  # a bare 429 of the framework is rate_limited
