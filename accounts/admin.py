@@ -2,8 +2,8 @@
 
 Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
 (which revokes the user's tokens), reactivating one, marking one's email verified, unlocking one (the
-failed logins its lockout counted) and deleting one. Nothing here ever shows a refresh
-token or its hash.
+failed logins its lockout counted), resetting one's second factors and deleting one. Nothing here ever shows a
+refresh token or its hash, a TOTP secret or a recovery code.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
 their page is a custom admin view, `client_users_view`, which the admin site (authsvc.admin)
@@ -27,10 +27,12 @@ from django.views.decorators.http import require_http_methods
 from redis.exceptions import RedisError
 
 from accounts import selectors
+from accounts.flows.mfa import mfa_reset
 from accounts.flows.tokens import token_families_revoke_by_staff
 from accounts.flows.unlock import user_unlock
 from accounts.flows.users import user_delete, user_update
 from accounts.lockout import LockoutState, lockout_states
+from accounts.mfa_factors import mfa_summary, totp_state
 from accounts.models import RefreshToken
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin, admin_time
@@ -45,6 +47,7 @@ USER_ACTIONS = {
     "reactivate": "Reactivate",
     "mark_verified": "Mark verified",
     "unlock": "Unlock",
+    "reset_mfa": "Reset MFA",
     "delete": "Delete",
 }
 
@@ -221,6 +224,13 @@ def _mark_verified(request, client: Client, users: list) -> None:
     messages.success(request, f"Marked {len(users)} user(s)' email verified.")
 
 
+def _reset_mfa(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
+    for user in users:
+        mfa_reset(client=client, user=user, request_meta=meta)
+    messages.success(request, f"Reset the second factors of {len(users)} user(s): they log in with their password alone.")
+
+
 def _unlock(request, client: Client, users: list) -> None:
     meta = staff_request_meta(request)
     for user in users:
@@ -249,6 +259,7 @@ USER_ACTION_SERVICES = {
     "reactivate": _reactivate,
     "mark_verified": _mark_verified,
     "unlock": _unlock,
+    "reset_mfa": _reset_mfa,
     "delete": _delete,
 }
 
@@ -275,6 +286,15 @@ def _custom_fields_text(custom_fields) -> str:
     if not custom_fields:
         return ""
     return json.dumps(custom_fields, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _factors_text(mfa) -> str:
+    """What staff see of a user's factors: which are on and how many recovery codes are left, never a secret."""
+    summary = mfa_summary(mfa or {})
+    on = ["TOTP"] if summary["totp"] else (["TOTP pending"] if totp_state(mfa or {}) else [])
+    if summary["recovery_codes_left"]:
+        on.append(f"{summary['recovery_codes_left']} recovery codes")
+    return ", ".join(on)
 
 
 def _failed_logins_text(state: LockoutState | None) -> str:
@@ -305,7 +325,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
         "rows": [
-            (user, _custom_fields_text(user.custom_fields), _failed_logins_text(states.get(user.email)))
+            (user, _custom_fields_text(user.custom_fields), _failed_logins_text(states.get(user.email)), _factors_text(user.mfa))
             for user in page.object_list
         ],
         "search": search,
@@ -317,8 +337,9 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users (with the failed logins counted against each); POST deactivates,
-    reactivates, marks verified, unlocks or (after confirmation) deletes some of them."""
+    """GET lists the client's users (with the failed logins counted against each, and their second factors);
+    POST deactivates, reactivates, marks verified, unlocks, resets the second factors of or (after
+    confirmation) deletes some of them."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

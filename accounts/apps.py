@@ -7,5 +7,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import outbox  # models are loaded only now
+        from accounts.flows.login_stages import login_stage_register, login_stages
+        from accounts.flows.mfa_login import MfaStage
+        from accounts.totp_resealing import totp_secrets_column
+        from crypto.resealing import register_sealed_column
 
         outbox.register()
+        # `manage.py reseal_secrets` seals the users' TOTP secrets again under the first key.
+        register_sealed_column(totp_secrets_column())
+        if not any(stage.key == MfaStage.key for stage in login_stages()):
+            login_stage_register(MfaStage())

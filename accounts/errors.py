@@ -46,6 +46,20 @@ class EmailTaken(ServiceError):
     answers_for_status = True
 
 
+class InvalidMfaCode(ServiceError):
+    code = "invalid_mfa_code"
+    status_code = 401
+    default_detail = "The code is wrong, expired or already used."
+    meaning = "The TOTP or recovery code is wrong, outside its time window, or was already used."
+
+
+class MfaConflict(ServiceError):
+    code = "mfa_conflict"
+    status_code = 409
+    default_detail = "The user's second factors are not in a state that allows this."
+    meaning = "TOTP is already on (remove it first), no TOTP enrolment is pending, or the user has no factor to back up."
+
+
 class LoginLocked(RateLimited):
     code = "login_locked"
     default_detail = "Too many failed logins for this email: a password reset (password/forgot) unlocks it."

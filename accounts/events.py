@@ -17,10 +17,12 @@ from core.events import Event, Failure
 
 @dataclass(frozen=True, kw_only=True)
 class UserSignedUp(Event, name="user.signed_up", webhook="user.created", webhook_fields=("verification_required",)):
-    """A user signed up; with verification required, no tokens yet and a verification mail queued."""
+    """A user signed up; with verification required, no tokens yet and a verification mail queued; with a second
+    factor required (`mfa_enrollment_required`), no tokens yet but an enrolment mfa_token."""
 
     verification_required: bool
     verification_queued: bool | None = None  # only when verification is required
+    mfa_enrollment_required: bool | None = None  # only when the client requires a factor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +63,85 @@ class UserLoginStopped(Failure, name="user.login_stopped", webhook="user.login_f
     """The password was right, but a login stage stopped the login (`stage`; `reason` its code)."""
 
     stage: str
+
+
+# --- second factors (docs/api.md §3a) ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaRequired(Event, name="user.login_mfa_required"):
+    """The password was right and a second factor is needed: an mfa_token was issued, no tokens yet.
+    `methods` the user can prove; `enrollment` when the client requires a factor and the user has none."""
+
+    methods: tuple[str, ...]
+    enrollment: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaVerified(Event, name="mfa.verified", webhook="user.login", webhook_fields=("method", "enrolled")):
+    """A login finished with a second factor (`method`) and a new token family was issued;
+    `enrolled` when that factor was enrolled by this very call (the client requires one)."""
+
+    method: str
+    enrolled: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecoveryCodeUsed(Event, name="mfa.recovery_code_used", webhook="user.login", webhook_fields=("method", "codes_left")):
+    """A login finished with a recovery code, which is now spent; `codes_left` are still unused."""
+
+    codes_left: int
+    method: str = "recovery_code"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaFailed(Failure, name="mfa.failed", webhook="user.login_failed", webhook_fields=("reason",)):
+    """A second-factor step was refused: a wrong or replayed code (invalid_mfa_code; `attempts_left` on the
+    mfa_token), or an mfa_token that is unknown, expired, spent, used up or of a changed user (invalid_token)."""
+
+    attempts_left: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotpEnrolmentStarted(Event, name="mfa.totp_enrolment_started"):
+    """A TOTP secret was issued to the user, pending until a code of it is confirmed (`via`: "api", or
+    "login" for an enrolment the client's policy requires)."""
+
+    via: str = "api"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotpEnabled(Event, name="mfa.totp_enabled", webhook="user.mfa_enabled"):
+    """A pending TOTP secret was confirmed with a code: TOTP is on and a new set of recovery codes issued."""
+
+    recovery_codes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotpConfirmFailed(Failure, name="mfa.totp_confirm_failed"):
+    """A TOTP confirmation was refused: a wrong code (invalid_mfa_code) or nothing pending (mfa_conflict)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotpRemoved(Event, name="mfa.totp_removed", webhook="user.mfa_disabled"):
+    """The user's TOTP (on or pending) was removed; `recovery_codes_dropped` when no factor is left to back up."""
+
+    recovery_codes_dropped: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecoveryCodesRegenerated(Event, name="mfa.recovery_codes_regenerated", webhook="user.mfa_recovery_codes_regenerated"):
+    """A new set of `count` recovery codes replaced the user's old set, which no longer works."""
+
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaReset(Event, name="mfa.reset", webhook="user.mfa_reset"):
+    """Staff removed every second factor of the user (`factors`: what was on); they log in with the password alone,
+    or enrol again if the client requires a factor."""
+
+    factors: tuple[str, ...]
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -276,10 +357,12 @@ class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
 
 @dataclass(frozen=True, kw_only=True)
 class TokensPurged(Event, name="tokens.purged"):
-    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows)."""
+    """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows), and the
+    rows of expired mfa_tokens (`mfa_challenges`)."""
 
     revoked_before: str
     deleted: int
+    mfa_challenges: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,5 @@
-"""Central tables of accounts: `tokens` (refresh tokens); and the kinds of mail it delivers.
+"""Central tables of accounts: `tokens` (refresh tokens), `mfa_challenges` (logins waiting for a second
+factor); and the kinds of mail it delivers.
 
 `tokens` has one row per refresh token ever issued (docs/api.md §5). The token itself is never stored, only an HMAC of it;
 `token_id` is the id an opaque token (`rt_<token_id>.<secret>`) carries, or the `jti` of a legacy JWT one.
@@ -42,6 +43,39 @@ class RefreshToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class MfaPurpose(models.TextChoices):
+    VERIFY = "verify", "prove a second factor"
+    ENROL = "enrol", "enrol a first factor (the client requires one)"
+
+
+class MfaChallenge(models.Model):
+    """A login waiting for its second factor: what an `mfa_token` (`mfa_<challenge_id>.<secret>`) names.
+
+    Central, like `tokens`, so every process sees one state: spent once (`spent_at`), dead after
+    MAX_ATTEMPTS codes (`attempts`, counted before each code is checked) or at `expires_at`. Only
+    an HMAC of the token is stored. `token_generation` is the user's when the password was checked:
+    a password reset or deactivation since then kills the challenge.
+    """
+
+    challenge_id = models.UUIDField(primary_key=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, db_column="client_id", related_name="+")
+    user_id = models.UUIDField(db_index=True)
+    token_hash = models.CharField(max_length=128)
+    purpose = models.CharField(max_length=8, choices=MfaPurpose.choices)
+    token_generation = models.PositiveIntegerField()
+    attempts = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    spent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "mfa_challenges"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.challenge_id)
 
 
 class MailKind(models.TextChoices):

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.models import RefreshToken
+from accounts.models import MfaChallenge, RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page, keyset_rows
 from core.queries import one_or_none, row_and_exists_unset, row_by_unique
@@ -124,6 +124,11 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
     Spent (rotated) rows stay until they expire: presenting one is how reuse is detected.
     """
     return RefreshToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lt=revoked_before))
+
+
+def mfa_challenges_purgeable(*, now: datetime) -> QuerySet[MfaChallenge]:
+    """Rows of mfa_tokens that expired: no call accepts them any more."""
+    return MfaChallenge.objects.filter(expires_at__lte=now)
 
 
 def user_count(*, client: Client) -> int:

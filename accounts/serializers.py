@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from email_validator import EmailNotValidError
 from rest_framework import serializers
 
+from accounts.mfa_factors import mfa_summary
 from accounts.validation import MAX_PASSWORD_LENGTH, canonical_email
 from core.fields import ParsedJSONField, StrictBooleanField, StrictCharField
 from core.serializers import FlatSerializer, QuerySerializer, StrictSerializer
@@ -96,12 +97,31 @@ class RefreshOutput(LoginOutput):
     """The new pair of a refresh, and whose it is: the same fields as login's answer."""
 
 
+class MfaSummaryOutput(serializers.Serializer):
+    totp = serializers.BooleanField(help_text="TOTP is on (a pending enrolment does not count).")
+    passkeys = serializers.IntegerField(help_text="Passkeys registered.")
+    recovery_codes_left = serializers.IntegerField(help_text="Recovery codes not used yet.")
+
+
+@extend_schema_field(MfaSummaryOutput)
+class MfaSummaryField(serializers.Field):
+    """A user's factors as the API shows them: never a secret."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return mfa_summary(value or {})
+
+
 class UserOutput(serializers.Serializer):
     user_id = serializers.UUIDField()
     email = serializers.EmailField()
     email_verified = serializers.BooleanField()
     is_active = serializers.BooleanField()
     custom_fields = serializers.JSONField()
+    mfa = MfaSummaryField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -149,7 +169,7 @@ class TrueOnlyField(StrictBooleanField):
 class UserUpdateInput(StrictSerializer):
     """What a client may change on a user; any other key is refused (400 naming it)."""
 
-    read_only_names = frozenset({"user_id", "created_at", "updated_at", "password", "password_hash", "token_generation"})
+    read_only_names = frozenset({"user_id", "created_at", "updated_at", "password", "password_hash", "token_generation", "mfa"})
 
     custom_fields = ParsedJSONField(required=False)
     is_active = StrictBooleanField(required=False)
@@ -195,13 +215,16 @@ class PasswordChangeInput(StrictSerializer):
 
 
 class SignupResponse(SignupOutput):
-    """Sign-up answer: tokens, or `verification_required` when the client requires email verification."""
+    """Sign-up answer: tokens, or `verification_required` when the client requires email verification, or
+    `mfa_enrollment_required` and an `mfa_token` when it requires a second factor."""
 
     access_token = serializers.CharField(required=False, help_text=ACCESS_TOKEN_HELP)
     refresh_token = serializers.CharField(required=False, help_text=REFRESH_TOKEN_HELP)
     token_type = serializers.CharField(required=False)
     expires_in = serializers.IntegerField(required=False)
     verification_required = serializers.BooleanField(required=False)
+    mfa_enrollment_required = serializers.BooleanField(required=False)
+    mfa_token = serializers.CharField(required=False, help_text="Enrols TOTP (login/mfa/totp): single-use, valid 5 minutes.")
 
 
 class UserPageOutput(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_pages, mail_views, transfer_views, user_views, views
+from accounts import link_pages, mail_views, mfa_views, transfer_views, user_views, views
 from core.routing import by_method
 
 client_api_urlpatterns = [
@@ -19,6 +19,19 @@ client_api_urlpatterns = [
         name="user-detail",
     ),
     path("users/<uuid:user_id>/password", user_views.UserPasswordChangeApi.as_view(), name="user-password"),
+]
+
+client_api_urlpatterns += [
+    path("login/mfa", mfa_views.LoginMfaApi.as_view(), name="login-mfa"),
+    path("login/mfa/totp", mfa_views.LoginTotpEnrolApi.as_view(), name="login-mfa-totp"),
+    path("login/mfa/totp/confirm", mfa_views.LoginTotpConfirmApi.as_view(), name="login-mfa-totp-confirm"),
+    path(
+        "users/<uuid:user_id>/mfa/totp",
+        by_method(post=mfa_views.TotpEnrolApi, delete=mfa_views.TotpRemoveApi),
+        name="user-mfa-totp",
+    ),
+    path("users/<uuid:user_id>/mfa/totp/confirm", mfa_views.TotpConfirmApi.as_view(), name="user-mfa-totp-confirm"),
+    path("users/<uuid:user_id>/mfa/recovery-codes", mfa_views.RecoveryCodesApi.as_view(), name="user-mfa-recovery-codes"),
 ]
 
 client_api_urlpatterns += [

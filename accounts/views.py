@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from accounts import selectors
 from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, LoginLocked, TokenReused
 from accounts.flows import login, signup, tokens, users
+from accounts.mfa_serializers import LoginResponse
 from accounts.serializers import (
     IntrospectionOutput,
     LoginInput,
@@ -47,6 +48,9 @@ from core.errors import NotFound
             "`access_token` / `refresh_token` pair, so the user is logged in at once. If it does, the "
             "answer has `verification_required: true` and no tokens, and the user is mailed a "
             "verification link.\n\n"
+            "If the client's `mfa_policy` is `required` (and verification is not), the answer has no tokens but "
+            "`mfa_enrollment_required: true` and an `mfa_token`: enrol TOTP with it (`login/mfa/totp`, then "
+            "`login/mfa/totp/confirm`, which answers the first pair).\n\n"
             "Errors: 409 `email_taken` when the email is already registered for this client; 400 "
             "`invalid_request` for a password the client's `password_policy` refuses (each rule broken in "
             "`fields.password`) or custom fields the schema refuses (`fields.custom_fields`); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
@@ -74,7 +78,12 @@ class SignupApi(ClientApi):
             self.limit_mail()
         result = signup.user_signup(client=self.client, request_meta=self.meta, **data)
         answer = {name: getattr(result.user, name) for name in SignupOutput().fields}
-        answer.update(asdict(result.tokens) if result.tokens else {"verification_required": True})
+        if result.tokens:
+            answer.update(asdict(result.tokens))
+        elif result.mfa_token:  # the client requires a second factor: enrol it first (login/mfa/totp)
+            answer.update(mfa_enrollment_required=True, mfa_token=result.mfa_token)
+        else:
+            answer["verification_required"] = True
         return Response(SignupResponse(answer).data, status=201)
 
 
@@ -92,10 +101,13 @@ class SignupApi(ClientApi):
             "`rate_limited` when one email or one end-user IP (`X-End-User-IP`) tries too often, or while "
             "the client's lockout (`throttle`) makes an email wait after failures in a row; 429 "
             "`login_locked` when its lockout (`lock`) refuses the email until a password reset. An email "
-            "without an account gets the same answers, so none of them tells whether an account exists."
+            "without an account gets the same answers, so none of them tells whether an account exists.\n\n"
+            "A user with a second factor gets no tokens here but `{\"mfa_required\": true, \"mfa_token\", \"methods\"}`: "
+            "send the token with a code to `login/mfa`. When the client's `mfa_policy` is `required` and the user has "
+            "no factor, the answer is `{\"mfa_enrollment_required\": true, \"mfa_token\"}`: enrol with `login/mfa/totp`."
         ),
         request=LoginInput,
-        responses={200: LoginOutput},
+        responses={200: LoginResponse},
         errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified, LoginLocked),
         tags=[ACCOUNTS],
         examples=[
@@ -113,6 +125,8 @@ class LoginApi(ClientApi):
         result = login.user_login(client=self.client, request_meta=self.meta, **data)
         if isinstance(result, login.LoginPending):
             raise result.refusal  # a stage stopped it; the flow published the stop
+        if isinstance(result, login.LoginContinues):
+            return Response(LoginResponse(result.answer).data)  # a second factor is asked for: no tokens
         body = LoginOutput({"user_id": result.user.user_id, **asdict(result.tokens)}).data
         return Response(body)
 

@@ -21,7 +21,7 @@ CHART_DAYS = 14
 # A failed login counted on the dashboard is one whose credentials were judged: a malformed
 # body, a wrong method or a refused key says nothing about someone guessing passwords.
 # Rate-limited tries have their own `rate_limited` records and are not counted here.
-LOGIN_FAILURE_REASONS = ("invalid_credentials", "account_disabled", "email_not_verified")
+LOGIN_FAILURE_REASONS = ("invalid_credentials", "account_disabled", "email_not_verified", "invalid_mfa_code")
 
 
 @dataclass(frozen=True)

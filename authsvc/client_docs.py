@@ -27,6 +27,8 @@ RATE_LIMIT_MEANINGS = {
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot, an email change), all addresses together.",
     "transfer_client": "Bulk imports and exports of users (users/import, users/export), together.",
     "link_ip": "Requests to the pages the mailed links open, from one browser address (an IPv6 /64 counts as one); over it the page says to wait.",
+    "mfa_user": "Second-factor codes for one user (login/mfa, enrolment confirmations), whatever login or address they come from.",
+    "mfa_ip": "Second-factor codes from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
 }
 
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}

@@ -193,6 +193,9 @@ AUTHSVC_RATE_LIMITS = {
     # Requests to a client's mailed-link pages from one browser address (peer, IPv6 per /64):
     # they take no access key, so anyone can send them.
     "link_ip": env_rate("AUTHSVC_RATE_LINK_IP", "30/m"),
+    # Second-factor codes (login/mfa and the TOTP confirmations): per user, and per end-user IP.
+    "mfa_user": env_rate("AUTHSVC_RATE_MFA_USER", "10/m"),
+    "mfa_ip": env_rate("AUTHSVC_RATE_MFA_IP", "30/m"),
     # Bulk imports and exports of one client (users/import, users/export): each moves up to
     # AUTHSVC_IMPORT_MAX_LINES users, or every user.
     "transfer_client": env_rate("AUTHSVC_RATE_TRANSFER_CLIENT", "60/h"),

@@ -34,6 +34,8 @@ UNLIMITED_RATES = {
     "AUTHSVC_REGISTRATION_RATE": "100000000/m",
     "AUTHSVC_RATE_MAIL_CLIENT": "100000000/m",
     "AUTHSVC_RATE_MAIL_EMAIL": "100000000/m",
+    "AUTHSVC_RATE_MFA_USER": "100000000/m",
+    "AUTHSVC_RATE_MFA_IP": "100000000/m",
     "AUTHSVC_RATE_TRANSFER_CLIENT": "100000000/m",
     "AUTHSVC_OPEN_REGISTRATION": "1",
 }
@@ -79,6 +81,8 @@ def base_env(*, scratch: Path, database: str, redis_url: str, settings_module: s
         AUTHSVC_VAR_DIR=str(scratch / "var"),
         AUTHSVC_JWT_PRIVATE_KEY_FILE="",
         AUTHSVC_LOG_LEVEL="WARNING",
+        # DEBUG off derives no sealing key; figure 1b seals TOTP secrets. A fixed key, for benchmarks only.
+        AUTHSVC_SEALING_KEYS="YmVuY2gtc2VhbGluZy1rZXktbm90LWZvci1wcm9kdWM=",
         DATABASE_URL=database,
         REDIS_URL=redis_url,
         PYTHONPATH=str(ROOT),

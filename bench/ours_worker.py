@@ -8,8 +8,10 @@ import cProfile
 import io
 import pstats
 import time
+import uuid
 
 import django
+import pyotp
 
 django.setup()
 
@@ -22,7 +24,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from authsvc.wsgi import application  # noqa: E402
 from bench.common import Channel, expect, rss_bytes, wsgi_call  # noqa: E402
 from tenants.services import client_register  # noqa: E402
-from tenants.user_models import user_model_cache  # noqa: E402
+from tenants.user_models import user_model_cache, user_model_for  # noqa: E402
 
 PASSWORD = "bench passphrase, long enough"
 
@@ -35,6 +37,7 @@ class Ours:
         self.hashes: dict[int, str] = {}
         self.refresh_token = ""
         self.access_token = ""
+        self.totp: dict[int, tuple[str, str, pyotp.TOTP]] = {}  # rounds -> (email, user_id, authenticator)
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -86,6 +89,54 @@ class Ours:
             started = time.perf_counter()
             if not check_password(PASSWORD, encoded):
                 raise RuntimeError("check_password refused the right password")
+            latencies.append(time.perf_counter() - started)
+        return {"latencies": latencies}
+
+    # --- figure 8: login with TOTP ----------------------------------------------------------
+
+    def _totp_user(self, rounds: int) -> tuple[str, pyotp.TOTP]:
+        """A user hashed at `rounds` with TOTP on (enrolled and confirmed through the API), once."""
+        if rounds not in self.totp:
+            settings.AUTHSVC_BCRYPT_ROUNDS = rounds
+            email = f"bench-totp-{rounds}@example.com"
+            user_id = self._post("signup", {"email": email, "password": PASSWORD}, 201)["user_id"]
+            enrolment = self._post(f"users/{user_id}/mfa/totp", {}, 201)
+            authenticator = pyotp.TOTP(enrolment["secret"])
+            self._post(f"users/{user_id}/mfa/totp/confirm", {"code": authenticator.now()})
+            self.totp[rounds] = (email, user_id, authenticator)
+        settings.AUTHSVC_BCRYPT_ROUNDS = rounds
+        email, _, authenticator = self.totp[rounds]
+        return email, authenticator
+
+    def _forget_used_step(self, rounds: int) -> None:
+        """Each TOTP step is accepted once: between timed logins (untimed) the used step is forgotten,
+        as if the next login came 30 seconds later."""
+        _, user_id, _ = self.totp[rounds]
+        model = user_model_for(uuid.UUID(self.client_id))
+        row = model.objects.get(pk=user_id)
+        row.mfa["totp"]["last_used_step"] = None
+        model.objects.filter(pk=user_id).update(mfa=row.mfa)
+
+    def login_totp(self, n: int, rounds: int) -> dict:
+        """The whole login of a user with TOTP: the password call (mfa_token), then login/mfa with a code."""
+        email, authenticator = self._totp_user(rounds)
+        latencies = []
+        for _ in range(n):
+            self._forget_used_step(rounds)
+            started = time.perf_counter()
+            token = self._post("login", {"email": email, "password": PASSWORD})["mfa_token"]
+            self._post("login/mfa", {"mfa_token": token, "code": authenticator.now()})
+            latencies.append(time.perf_counter() - started)
+        return {"latencies": latencies}
+
+    def totp_check(self, n: int, rounds: int) -> dict:
+        """One TOTP check (pyotp, the accepted window), the floor's second half."""
+        _, authenticator = self._totp_user(rounds)
+        latencies = []
+        for _ in range(n):
+            started = time.perf_counter()
+            if not authenticator.verify(authenticator.now(), valid_window=1):
+                raise RuntimeError("pyotp refused its own code")
             latencies.append(time.perf_counter() - started)
         return {"latencies": latencies}
 
@@ -173,6 +224,8 @@ if __name__ == "__main__":
     Channel().serve(
         {
             name: getattr(ours, name)
-            for name in ("migrate", "setup", "login", "check_password", "refresh", "verify", "queries", "profile")
+            for name in (
+                "migrate", "setup", "login", "check_password", "login_totp", "totp_check", "refresh", "verify", "queries", "profile",
+            )
         }
     )

@@ -15,8 +15,8 @@ def sealing_keys_check(app_configs=None, **kwargs) -> list[CheckMessage]:
         return []
     return [
         Warning(
-            "AUTHSVC_SEALING_KEYS is not set: secrets cannot be stored (a client's SMTP server is refused "
-            "with 503 service_unavailable); everything else works.",
+            "AUTHSVC_SEALING_KEYS is not set: secrets cannot be stored (a client's SMTP server and TOTP "
+            "enrolments are refused with 503 service_unavailable); everything else works.",
             hint=f"Set AUTHSVC_SEALING_KEYS to one or more comma-separated Fernet keys, the first sealing; generate one with {GENERATE_HINT}",
             id=NO_SEALING_KEYS,
         )

@@ -100,6 +100,10 @@ class ClientForm(forms.ModelForm):
             # only ever what staff chose.
             self.data = self.data.copy()
             self.data["token_issuer"] = self.instance.token_issuer
+        if self.is_bound and "mfa_policy" in self.fields and "mfa_policy" not in self.data:
+            # Likewise the MFA policy: a post that does not name it neither relaxes nor tightens it.
+            self.data = self.data.copy()
+            self.data["mfa_policy"] = self.instance.mfa_policy
 
     def clean_smtp_url(self) -> Sealed | None:
         """Checked and sealed here, so that a refusal (or a missing sealing key) shows on the form; only

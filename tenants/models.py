@@ -15,6 +15,11 @@ from django.utils import timezone
 from tenants.policies import lockout_default, password_policy_default, validate_lockout, validate_password_policy
 
 
+class MfaPolicy(models.TextChoices):
+    OPTIONAL = "optional", "optional: users may enrol a second factor"
+    REQUIRED = "required", "required: users enrol a second factor at their next login"
+
+
 class Industry(models.TextChoices):
     AI_ML = "AI/ML", "AI/ML"
     E_COMMERCE = "E-commerce", "E-commerce"
@@ -89,6 +94,7 @@ class Client(models.Model):
         "custom_fields_schema",
         "refresh_reuse_interval",
         "token_issuer",
+        "mfa_policy",
         "verify_email_url",
         "reset_password_url",
         "mail_sender_name",
@@ -137,6 +143,8 @@ class Client(models.Model):
             "client accept both issuers first."
         ),
     )
+    # With `required`, a user without a second factor enrols one before any login issues tokens.
+    mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
     # Mail in the client's name (docs/api.md §9a): its own pages for the mailed links (the token is
     # added to their query), the display name of From and a Reply-To, and the subject and text of the
     # verification and reset mails. None: ours. Checked by tenants/client_settings.py.
@@ -281,8 +289,11 @@ class AbstractTenantUser(models.Model):
     # access tokens carry the value they were issued under as `gen`. Documents written before
     # the field existed have none: read as 0 (`current_token_generation`).
     token_generation = models.PositiveIntegerField(default=0)
-    # The second factors a user enrolled (none yet: the MFA work decides what goes in here).
+    # The second factors a user enrolled (accounts/mfa_factors.py): sealed secrets and hashes only.
     mfa = models.JSONField(default=dict, blank=True)
+    # Raised by every write of `mfa`, which is conditional on it: two processes spending the same
+    # TOTP step or recovery code cannot both succeed (accounts/mfa_factors.py).
+    mfa_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -40,5 +40,7 @@ USERS_TABLE = Steps(
         Step(1, AddField("token_generation", models.PositiveIntegerField(default=0))),
         # Where the second factors a user enrolled will be kept; empty for everyone until then.
         Step(2, AddField("mfa", models.JSONField(default=dict, blank=True))),
+        # The counter every write of `mfa` is conditional on (one TOTP step, one recovery code, once).
+        Step(3, AddField("mfa_revision", models.PositiveIntegerField(default=0))),
     ),
 )

@@ -1,15 +1,17 @@
 """Login: the password, then the login stages (accounts.flows.login_stages), then a token pair.
 
-The answer is typed: LoginDone with the pair, or LoginPending when a stage stopped a login
-whose password was right; its `refusal` (already published, as that stage's stop) is what the
-API answers.
+The answer is typed: LoginDone with the pair, LoginPending when a stage stopped a login
+whose password was right (its `refusal`, already published as that stage's stop, is what the
+API answers), or LoginContinues when a stage asks for a further call (a second factor).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from accounts.errors import InvalidCredentials
 from accounts.events import UserLoggedIn, UserLoginFailed, UserLoginStopped
-from accounts.flows.login_stages import login_stages
+from accounts.flows.login_stages import LoginStep, login_stages
 from accounts.flows.minting import TokenPair, pair_issue
 from accounts.flows.passwords import password_check_spend, password_matches
 from accounts.lockout import counted_login
@@ -36,14 +38,26 @@ class LoginPending:
     refusal: ServiceError  # what the API answers; its event is published already
 
 
+@dataclass(frozen=True)
+class LoginContinues:
+    """The password was right and `stage` asks for another call; the API answers `answer` (no tokens)."""
+
+    user: AbstractTenantUser
+    stage: str
+    answer: Mapping[str, Any]
+
+
 def user_login(
     *, client: Client, email: str, password: str, request_meta: RequestMeta | None = None
-) -> LoginDone | LoginPending:
+) -> LoginDone | LoginPending | LoginContinues:
     with failures_published(UserLoginFailed, client_id=client.client_id, request_meta=request_meta):
         with counted_login(client=client, email=email, request_meta=request_meta):
             user = _user_with_password(client=client, email=email, password=password)
     for stage in login_stages():
         refusal = stage.stop(client=client, user=user)
+        if isinstance(refusal, LoginStep):  # not a refusal: the login goes on in another call
+            publish(refusal.announce(request_meta))
+            return LoginContinues(user=user, stage=stage.key, answer=refusal.answer)
         if refusal is not None:
             stopped = UserLoginStopped(
                 client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, reason=refusal.code, stage=stage.key

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.events import SigningKeyRotated, TokensPurged, UserEmailsNormalized
-from accounts.selectors import tokens_purgeable
+from accounts.selectors import mfa_challenges_purgeable, tokens_purgeable
 from accounts.signing_keys import Rotation, keyring_loader
 from accounts.validation import normalize_email
 from core.batches import rows_delete_in_batches
@@ -25,13 +25,21 @@ def tokens_purge(
     on_batch: Callable[[int, int], None] | None = None,
     request_meta: RequestMeta | None = None,
 ) -> int:
-    """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches.
+    """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches, and the rows
+    of expired mfa_tokens (`mfa_challenges`, useless once expired).
 
     A live token (unexpired and unrevoked) is never among them; see `tokens_purgeable`.
     """
-    rows = tokens_purgeable(now=timezone.now(), revoked_before=revoked_before)
+    now = timezone.now()
+    rows = tokens_purgeable(now=now, revoked_before=revoked_before)
     deleted = rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
-    publish(TokensPurged(revoked_before=revoked_before.isoformat(timespec="seconds"), deleted=deleted, request_meta=request_meta))
+    challenges = rows_delete_in_batches(rows=mfa_challenges_purgeable(now=now), batch_size=batch_size)
+    publish(
+        TokensPurged(
+            revoked_before=revoked_before.isoformat(timespec="seconds"), deleted=deleted, mfa_challenges=challenges,
+            request_meta=request_meta,
+        )
+    )
     return deleted
 
 

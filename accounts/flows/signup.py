@@ -1,4 +1,5 @@
-"""Sign-up: a new user of a client, logged in at once unless the client requires a verified email."""
+"""Sign-up: a new user of a client, logged in at once unless the client requires a verified email, or a
+second factor (`mfa_policy: required`: the answer is then an enrolment mfa_token, accounts.flows.mfa_login)."""
 
 from dataclasses import dataclass
 
@@ -8,21 +9,23 @@ from django.db import IntegrityError, router, transaction
 from accounts import outbox
 from accounts.errors import EmailTaken
 from accounts.events import UserSignedUp, UserSignupFailed
+from accounts.flows.mfa_login import mfa_challenge_issue
 from accounts.flows.minting import TokenPair, pair_issue
 from accounts.lockout import login_failures_clear
-from accounts.models import MailKind
+from accounts.models import MailKind, MfaPurpose
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.events import failures_published, publish
 from core.request_meta import RequestMeta
 from delivery.models import Delivery
-from tenants.models import AbstractTenantUser, Client
+from tenants.models import AbstractTenantUser, Client, MfaPolicy
 from tenants.user_models import user_model_for
 
 
 @dataclass(frozen=True)
 class SignupResult:
     user: AbstractTenantUser
-    tokens: TokenPair | None  # None while the email awaits verification
+    tokens: TokenPair | None  # None while the email awaits verification, or a factor must be enrolled first
+    mfa_token: str | None = None  # to enrol that factor (login/mfa/totp), when the client requires one
 
 
 def user_signup(
@@ -42,7 +45,9 @@ def user_signup(
         queued = _insert_user(user, then_mail=MailKind.VERIFY_EMAIL if verifying else None, client=client)
     # Failures counted against the email before it had an account are not the new user's.
     login_failures_clear(client=client, email=user.email)
-    tokens = None if verifying else pair_issue(client=client, user=user)
+    enrolling = not verifying and client.mfa_policy == MfaPolicy.REQUIRED
+    mfa_token = mfa_challenge_issue(client=client, user=user, purpose=MfaPurpose.ENROL) if enrolling else None
+    tokens = None if verifying or enrolling else pair_issue(client=client, user=user)
     # Published with the sign-up (one attempt, one event), not as a separate resend.
     publish(
         UserSignedUp(
@@ -51,9 +56,10 @@ def user_signup(
             request_meta=request_meta,
             verification_required=verifying,
             verification_queued=queued if verifying else None,
+            mfa_enrollment_required=enrolling or None,
         )
     )
-    return SignupResult(user=user, tokens=tokens)
+    return SignupResult(user=user, tokens=tokens, mfa_token=mfa_token)
 
 
 def _insert_user(user: AbstractTenantUser, *, then_mail: str | None, client: Client) -> bool:

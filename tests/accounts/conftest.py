@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import jwt
+import pyotp
 import pytest
 from django.conf import settings
 from django.db import connections
@@ -53,6 +54,8 @@ def sign_up(tenant: Tenant, email: str = "ada@example.com", password: str = PASS
     response = call(tenant, "signup", {"email": email, "password": password, **body})
     assert response.status_code == 201, response.content
     data = response.json()
+    if data.get("mfa_enrollment_required"):  # the client requires a second factor: no tokens until one is enrolled
+        return SignedUpUser(tenant, data["user_id"], data["email"], password, "", "")
     return SignedUpUser(tenant, data["user_id"], data["email"], password, data["access_token"], data["refresh_token"])
 
 
@@ -240,6 +243,53 @@ def key_file(tmp_path, settings):
     write_keyring(path, [SigningKey.of(generate_private_key())])
     settings.AUTHSVC_JWT_PRIVATE_KEY_FILE = str(path)
     return path
+
+
+# --- second factors -------------------------------------------------------------------------
+
+
+@dataclass
+class TotpUser:
+    """A signed-up user with TOTP on: its authenticator (pyotp, from the enrolment's URI) and recovery codes."""
+
+    user: SignedUpUser
+    authenticator: pyotp.TOTP
+    recovery_codes: list[str]
+
+    def code(self, steps_ahead: int = 1) -> str:
+        """The app's code `steps_ahead` 30-second steps from now: the service accepts one step either side,
+        so a code ahead of the one its enrolment used is fresh and stays valid for 30 seconds at least."""
+        return self.authenticator.at(time.time() + steps_ahead * self.authenticator.interval)
+
+    def mfa_token(self) -> str:
+        """Log in with the password: the answer asks for the second factor and carries no tokens."""
+        response = call(self.user.tenant, "login", {"email": self.user.email, "password": self.user.password})
+        body = response.json()
+        assert response.status_code == 200 and body.get("mfa_required") is True, response.content
+        return body["mfa_token"]
+
+
+def totp_enrol(user: SignedUpUser) -> pyotp.TOTP:
+    response = call(user.tenant, f"users/{user.user_id}/mfa/totp")
+    assert response.status_code == 201, response.content
+    return pyotp.parse_uri(response.json()["otpauth_uri"])
+
+
+def totp_turn_on(user: SignedUpUser) -> TotpUser:
+    """Enrol and confirm; then the step the confirmation used is forgotten, as if it was a minute ago, so a
+    test has the three accepted steps (code(-1), code(0), code(1)) without waiting for the clock."""
+    authenticator = totp_enrol(user)
+    response = call(user.tenant, f"users/{user.user_id}/mfa/totp/confirm", {"code": authenticator.now()})
+    assert response.status_code == 200, response.content
+    row = user.row()
+    row.mfa["totp"]["last_used_step"] = None
+    type(row).objects.filter(pk=row.pk).update(mfa=row.mfa)
+    return TotpUser(user, authenticator, response.json()["recovery_codes"])
+
+
+@pytest.fixture
+def totp_user(user) -> TotpUser:
+    return totp_turn_on(user)
 
 
 # --- import and export (accounts/flows/user_import.py, user_export.py) -------------------------

@@ -32,6 +32,8 @@ def email_token(user: SignedUpUser, purpose: Purpose) -> str:
     return email_token_make(client=user.tenant.client, user=user.row(), purpose=purpose)
 
 
+SOME_MFA_TOKEN = "mfa_" + "0" * 32 + "." + "A" * 43  # well formed; another client's real one: tests/accounts/test_mfa_login.py
+
 # Each body is one that would act on the user if the key were right.
 ENDPOINTS = {
     "signup": Endpoint("POST", "signup", lambda user: {"email": "eve@example.com", "password": PASSWORD}),
@@ -57,6 +59,13 @@ ENDPOINTS = {
         "password/reset",
         lambda user: {"token": email_token(user, Purpose.RESET_PASSWORD), "new_password": "Brand-new-secret-77"},
     ),
+    "login-mfa": Endpoint("POST", "login/mfa", lambda user: {"mfa_token": SOME_MFA_TOKEN, "code": "123456"}),
+    "login-mfa-totp": Endpoint("POST", "login/mfa/totp", lambda user: {"mfa_token": SOME_MFA_TOKEN}),
+    "login-mfa-totp-confirm": Endpoint("POST", "login/mfa/totp/confirm", lambda user: {"mfa_token": SOME_MFA_TOKEN, "code": "123456"}),
+    "mfa-totp-enrol": Endpoint("POST", "users/<uuid:user_id>/mfa/totp", lambda user: None),
+    "mfa-totp-remove": Endpoint("DELETE", "users/<uuid:user_id>/mfa/totp", lambda user: None),
+    "mfa-totp-confirm": Endpoint("POST", "users/<uuid:user_id>/mfa/totp/confirm", lambda user: {"code": "123456"}),
+    "mfa-recovery-codes": Endpoint("POST", "users/<uuid:user_id>/mfa/recovery-codes", lambda user: None),
 }
 
 # Endpoints still to be built answer 404 for every key; only the mounted ones are checked
@@ -67,7 +76,7 @@ MOUNTED = {name: endpoint for name, endpoint in ENDPOINTS.items() if endpoint.ro
 def snapshot(tenant: Tenant) -> tuple[list, list]:
     """Everything of a client that a request could change: its users and its refresh tokens."""
     users = [
-        (u.user_id, u.email, u.password_hash, u.custom_fields, u.email_verified, u.is_active, u.updated_at)
+        (u.user_id, u.email, u.password_hash, u.custom_fields, u.email_verified, u.is_active, u.mfa, u.mfa_revision, u.updated_at)
         for u in user_model_for(tenant.client.client_id).objects.order_by("user_id")
     ]
     tokens = [
@@ -151,6 +160,10 @@ FOREIGN_USE = {
     "user-delete": refused_with(404, "not_found"),
     "email-verify": refused_with(400, "invalid_request", "token"),
     "password-reset": refused_with(400, "invalid_request", "token"),
+    "mfa-totp-enrol": refused_with(404, "not_found"),
+    "mfa-totp-remove": refused_with(404, "not_found"),
+    "mfa-totp-confirm": refused_with(404, "not_found"),
+    "mfa-recovery-codes": refused_with(404, "not_found"),
 }
 
 

@@ -34,9 +34,9 @@ def second_factor():
     login_stage_unregister(stage.key)
 
 
-def test_only_the_built_in_stages_run_by_default():
-    """Account active, then email verified; the extension point is empty until an app registers one."""
-    assert [stage.key for stage in login_stages()] == ["account_active", "email_verified"]
+def test_the_built_in_stages_run_then_the_second_factor():
+    """Account active, then email verified, then the second factor that the accounts app registers."""
+    assert [stage.key for stage in login_stages()] == ["account_active", "email_verified", "mfa"]
 
 
 def test_a_registered_stage_stops_a_login_with_the_right_password(user, second_factor, published):

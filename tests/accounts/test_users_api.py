@@ -70,8 +70,9 @@ def test_list_returns_every_user_oldest_first_without_secrets(tenant, users):
     assert [row["email"] for row in body["results"]] == EMAILS
     assert body["next"] is None
     assert set(body["results"][0]) == {
-        "user_id", "email", "email_verified", "is_active", "custom_fields", "created_at", "updated_at"
+        "user_id", "email", "email_verified", "is_active", "custom_fields", "mfa", "created_at", "updated_at"
     }
+    assert body["results"][0]["mfa"] == {"totp": False, "passkeys": 0, "recovery_codes_left": 0}
 
 
 def test_list_never_shows_another_clients_users(tenant, other_tenant, users):

@@ -7,12 +7,13 @@ when they are refused. A method the path does not take (405) attempted nothing a
 
 import uuid
 
+import pyotp
 import pytest
 from cryptography.fernet import Fernet
 from django.test import override_settings
 
 from accounts.email_tokens import Purpose, email_token_make
-from tests.accounts.conftest import PASSWORD, call, sign_up
+from tests.accounts.conftest import PASSWORD, call, sign_up, totp_enrol, totp_turn_on
 from tests.audit.conftest import records_written_by, request_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,6 +38,14 @@ def registering(body=None, *, method: str = "POST"):
 
 def with_unknown_key(path: str, *, method: str = "GET", body=None):
     return lambda tenant: lambda: request_as(tenant.url(path), body, authorization=UNKNOWN_KEY, method=method)
+
+
+def login_with_totp():
+    def prepare(tenant):
+        user = totp_turn_on(sign_up(tenant)).user
+        return lambda: call(tenant, "login", {"email": user.email, "password": PASSWORD})
+
+    return prepare
 
 
 def login_as_user(password: str):
@@ -103,6 +112,19 @@ def over_the_key_limit(path: str):
     return prepare
 
 
+def with_totp(path: str, body=None, *, method: str = "POST"):
+    """On a user with TOTP on: `path` under the user, or (starting with login) a login path given its mfa_token."""
+
+    def prepare(tenant):
+        totp_user = totp_turn_on(sign_up(tenant))
+        if path.startswith("login"):
+            answer = {"mfa_token": totp_user.mfa_token(), "code": body(totp_user)}
+            return lambda: call(tenant, path, answer)
+        return lambda: call(tenant, f"users/{totp_user.user.user_id}/{path}", body, method=method)
+
+    return prepare
+
+
 def with_webhook_settings(send):
     def sent():
         with override_settings(**WEBHOOK_SETTINGS):
@@ -122,6 +144,35 @@ def on_a_webhook(tail: str = "", *, method: str):
     return prepare
 
 
+def with_pending_totp(code):
+    def prepare(tenant):
+        user = sign_up(tenant)
+        authenticator = totp_enrol(user)
+        return lambda: call(tenant, f"users/{user.user_id}/mfa/totp/confirm", {"code": code(authenticator)})
+
+    return prepare
+
+
+def enrolling_at_login(path: str):
+    """A client requiring a factor and a user without one: its enrolment token, then `path` (a code when confirming)."""
+
+    def prepare(tenant):
+        tenant.client.mfa_policy = "required"
+        tenant.client.save()
+        user = sign_up(tenant)
+        token = call(tenant, "login", {"email": user.email, "password": PASSWORD}).json()["mfa_token"]
+        if path == "login/mfa/totp":
+            return lambda: call(tenant, path, {"mfa_token": token})
+        secret = call(tenant, "login/mfa/totp", {"mfa_token": token}).json()["secret"]
+        return lambda: call(tenant, path, {"mfa_token": token, "code": pyotp.TOTP(secret).now()})
+
+    return prepare
+
+
+def wrong_code(authenticator) -> str:
+    return "000000" if authenticator.now() != "000000" else "111111"
+
+
 def creating_a_webhook(tenant):
     return with_webhook_settings(lambda: call(tenant, "webhooks", WEBHOOK))
 
@@ -130,6 +181,7 @@ WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["user.created"]}
 # An http loopback URL is allowed (the switch, and DEBUG for http), and the secret can be sealed (the
 # suite runs with DEBUG off, where no sealing key is derived).
 WEBHOOK_SETTINGS = {"AUTHSVC_WEBHOOK_ALLOW_PRIVATE": True, "DEBUG": True, "AUTHSVC_SEALING_KEYS": [Fernet.generate_key().decode()]}
+
 NEW_PASSWORD = "Another-horse-battery-7"
 NO_SUCH_USER = f"users/{uuid.uuid4()}"
 
@@ -171,6 +223,26 @@ CASES = {
     "user-update-unknown": (posting(NO_SUCH_USER, {"custom_fields": {}}, method="PATCH"), 404, [("user_update", FAILED)]),
     "user-delete": (on_a_user(method="DELETE"), 204, [("user_delete", SUCCESS)]),
     "user-delete-unknown": (posting(NO_SUCH_USER, method="DELETE"), 404, [("user_delete", FAILED)]),
+    # second factors: one record each; a login's second step is recorded as the login it finishes
+    "mfa-totp-enrol": (on_a_user_path("mfa/totp", None), 201, [("mfa_totp_enrol", SUCCESS)]),
+    "mfa-totp-enrol-unknown": (posting(f"{NO_SUCH_USER}/mfa/totp"), 404, [("mfa_totp_enrol", FAILED)]),
+    "mfa-totp-enrol-twice": (with_totp("mfa/totp"), 409, [("mfa_totp_enrol", FAILED)]),
+    "mfa-totp-confirm": (with_pending_totp(lambda authenticator: authenticator.now()), 200, [("mfa_totp_confirm", SUCCESS)]),
+    "mfa-totp-confirm-wrong": (with_pending_totp(wrong_code), 401, [("mfa_totp_confirm", FAILED)]),
+    "mfa-totp-confirm-nothing": (on_a_user_path("mfa/totp/confirm", {"code": "123456"}), 409, [("mfa_totp_confirm", FAILED)]),
+    "mfa-totp-confirm-invalid": (on_a_user_path("mfa/totp/confirm", {}), 400, [("mfa_totp_confirm", FAILED)]),
+    "mfa-totp-remove": (with_totp("mfa/totp", method="DELETE"), 204, [("mfa_totp_remove", SUCCESS)]),
+    "mfa-totp-remove-none": (posting(f"{NO_SUCH_USER}/mfa/totp", method="DELETE"), 404, [("mfa_totp_remove", FAILED)]),
+    "mfa-recovery-codes": (with_totp("mfa/recovery-codes"), 200, [("mfa_recovery_codes", SUCCESS)]),
+    "mfa-recovery-codes-no-factor": (on_a_user_path("mfa/recovery-codes", None), 409, [("mfa_recovery_codes", FAILED)]),
+    "login-mfa-required": (login_with_totp(), 200, [("login_mfa_required", SUCCESS)]),
+    "login-mfa": (with_totp("login/mfa", lambda totp_user: totp_user.code()), 200, [("login", SUCCESS)]),
+    "login-mfa-recovery-code": (with_totp("login/mfa", lambda totp_user: totp_user.recovery_codes[0]), 200, [("login", SUCCESS)]),
+    "login-mfa-wrong": (with_totp("login/mfa", lambda totp_user: wrong_code(totp_user.authenticator)), 401, [("login", FAILED)]),
+    "login-mfa-unknown-token": (posting("login/mfa", {"mfa_token": "mfa_" + "0" * 32 + "." + "A" * 43, "code": "123456"}), 401, [("login", FAILED)]),
+    "login-mfa-invalid": (posting("login/mfa", {}), 400, [("login_mfa", FAILED)]),
+    "login-mfa-totp": (enrolling_at_login("login/mfa/totp"), 201, [("mfa_totp_enrol", SUCCESS)]),
+    "login-mfa-totp-confirm": (enrolling_at_login("login/mfa/totp/confirm"), 200, [("login", SUCCESS)]),
     # read-only: a record only when the call is refused
     "verify-active": (verify_live_token, 200, []),
     "verify-inactive": (posting("token/verify", {"token": "not-a-token"}), 200, []),
@@ -204,7 +276,7 @@ CASES = {
 
 
 @pytest.mark.parametrize(("prepare", "status", "expected"), CASES.values(), ids=CASES.keys())
-def test_records_left_by_one_call(tenant, prepare, status, expected):
+def test_records_left_by_one_call(tenant, sealing_key, prepare, status, expected):
     """The call answers its status and leaves exactly the listed records (action, outcome)."""
     send = prepare(tenant)
     response, records = records_written_by(send)

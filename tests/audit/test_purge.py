@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.flows.minting import refresh_token_hash
-from accounts.models import RefreshToken
+from accounts.models import MfaChallenge, RefreshToken
 from audit.models import AuditLog
-from tests.accounts.conftest import SignedUpUser, call, log_in, sign_up
-from tests.audit.conftest import run_command, write_record
+from tests.accounts.conftest import SignedUpUser, call, log_in, sign_up, totp_turn_on
+from tests.audit.conftest import records_written_by, run_command, write_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -196,6 +196,18 @@ def test_purge_tokens_deletes_in_batches_and_reports_each(tenant, sessions):
     output = run_command("purge_tokens", "--revoked-older-than", "1h", "--batch-size", "1")
     assert progress_lines(output.out) == [f"  deleted 1 token rows ({n} so far)" for n in (1, 2, 3)]
     assert token_rows_left(sessions) == {"live", "spent"}
+
+
+def test_purge_tokens_deletes_the_rows_of_expired_mfa_tokens_only(tenant, sessions, sealing_key):
+    """A login waiting for its code keeps its row; one whose token expired loses it."""
+    totp_user = totp_turn_on(sign_up(tenant, "mfa@example.com"))
+    expired, live = totp_user.mfa_token(), totp_user.mfa_token()
+    MfaChallenge.objects.filter(pk=uuid.UUID(expired[4:36])).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    _, records = records_written_by(lambda: run_command("purge_tokens"))
+
+    assert [str(row.pk.hex) for row in MfaChallenge.objects.all()] == [live[4:36]]
+    assert [record.metadata["mfa_challenges"] for record in records if record.action == "token_purge"] == [1]
 
 
 def test_purge_tokens_dry_run_counts_and_deletes_nothing(tenant, sessions):

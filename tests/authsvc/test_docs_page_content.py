@@ -344,3 +344,17 @@ def test_the_page_shows_how_to_import_and_export_this_clients_users(api):
     assert f"at most {settings.AUTHSVC_IMPORT_MAX_BYTES // 10**6} MB and {settings.AUTHSVC_IMPORT_MAX_LINES} lines" in section
     line = re.search(r'<pre id="import-line">(.*?)</pre>', section, re.DOTALL)[1]
     assert set(json.loads(html.unescape(line))) == {"email", "password_hash", "email_verified", "custom_fields"}
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("policy", "says"), [("optional", "Optional for this client."), ("required", "Required for this client.")]
+)
+def test_the_mfa_section_says_the_clients_policy_and_shows_the_calls(api, policy, says):
+    """The section names the policy and gives the enrol, login and enrol-at-login calls on this client's URL."""
+    tenant = make_tenant("Factor Co", mfa_policy=policy)
+    page = docs_page(api, tenant.client_id)
+    section = re.search(r'<section id="mfa".*?</section>', page, re.DOTALL)[0]
+    assert says in section
+    for path in ("users/$USER_ID/mfa/totp", "users/$USER_ID/mfa/totp/confirm", "login/mfa", "login/mfa/totp", "login/mfa/totp/confirm"):
+        assert f"/api/v1/{tenant.client_id}/{path}&quot;" in section or f"/api/v1/{tenant.client_id}/{path}\"" in section

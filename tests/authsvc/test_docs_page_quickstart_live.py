@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 
 from tests.conftest import make_tenant
@@ -101,3 +102,48 @@ def test_every_quickstart_line_runs_as_written_for_a_client_with_a_required_fiel
     assert answers["verify"]["active"] is True
     assert [user["user_id"] for user in answers["users-list"]["results"]] == [variables["USER_ID"]]
     assert answers["user-update"]["custom_fields"] == {"plan": "free"}
+
+
+# --- the second-factor section's lines ---------------------------------------------------------
+
+EXAMPLE_CODE = "492039"  # the page's placeholder for a code of the user's app
+
+
+def mfa_commands(page: str) -> list[str]:
+    """The curl commands of the page's MFA section, continuation lines joined, comments dropped."""
+    section = re.search(r'<section id="mfa".*?</section>', page, re.DOTALL)[0]
+    text = html.unescape(re.search(r"<pre>(.*?)</pre>", section, re.DOTALL)[1]).replace("\\\n", " ")
+    return [line for line in text.splitlines() if line.startswith("curl ")]
+
+
+def run_mfa(access_key: str, variables: dict[str, str], command: str, code: str) -> tuple[int, dict]:
+    command = command.replace("curl -X POST", "curl -sS -w '\\n%{http_code}' -X POST", 1).replace(EXAMPLE_CODE, code)
+    status, body = run(f"export ACCESS_KEY='{access_key}'", variables, command)
+    return status, json.loads(body) if body.strip() else {}
+
+
+def test_the_mfa_lines_run_as_written_for_a_client_requiring_a_factor(api, live_server, settings, sealing_key):
+    """Enrol, confirm, log in with a code; then, for a user without a factor, enrol during the login: each answers as the page says."""
+    settings.AUTHSVC_PUBLIC_URL = live_server.url
+    tenant = make_tenant("Strict Bank", "Fintech", mfa_policy="required")
+    enrol, confirm, finish, login_enrol, login_confirm = mfa_commands(api.get(f"/docs/clients/{tenant.client_id}/").content.decode())
+    password = {"email": "ada@example.com", "password": "correct horse battery staple"}
+    user_id = api.post(tenant.url("signup"), password, format="json", **tenant.auth).json()["user_id"]
+    variables = {"USER_ID": user_id}
+
+    status, enrolment = run_mfa(tenant.access_key, variables, enrol, "")
+    authenticator = pyotp.parse_uri(enrolment["otpauth_uri"])
+    assert status == 201
+    status, confirmed = run_mfa(tenant.access_key, variables, confirm, authenticator.now())
+    assert status == 200 and len(confirmed["recovery_codes"]) == 10
+    variables["MFA_TOKEN"] = api.post(tenant.url("login"), password, format="json", **tenant.auth).json()["mfa_token"]
+    status, pair = run_mfa(tenant.access_key, variables, finish, confirmed["recovery_codes"][0])
+    assert status == 200 and pair["refresh_token"].startswith("rt_")
+
+    bob = {"email": "bob@example.com", "password": "correct horse battery staple"}
+    api.post(tenant.url("signup"), bob, format="json", **tenant.auth)
+    variables["MFA_TOKEN"] = api.post(tenant.url("login"), bob, format="json", **tenant.auth).json()["mfa_token"]
+    status, enrolment = run_mfa(tenant.access_key, variables, login_enrol, "")
+    assert status == 201
+    status, done = run_mfa(tenant.access_key, variables, login_confirm, pyotp.parse_uri(enrolment["otpauth_uri"]).now())
+    assert status == 200 and len(done["recovery_codes"]) == 10 and done["access_token"]

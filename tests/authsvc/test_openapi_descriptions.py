@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 25
+    assert len(per_client) == 32
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -102,6 +102,12 @@ AREA_OF = {
     "/api/v1/{client_id}/users/import": "users",
     "/api/v1/{client_id}/users/export": "users",
     "/api/v1/{client_id}/users/{user_id}/password": "users",
+    "/api/v1/{client_id}/users/{user_id}/mfa/totp": "users",
+    "/api/v1/{client_id}/users/{user_id}/mfa/totp/confirm": "users",
+    "/api/v1/{client_id}/users/{user_id}/mfa/recovery-codes": "users",
+    "/api/v1/{client_id}/login/mfa": "accounts",
+    "/api/v1/{client_id}/login/mfa/totp": "accounts",
+    "/api/v1/{client_id}/login/mfa/totp/confirm": "accounts",
     "/api/v1/{client_id}/webhooks": "webhooks",
     "/api/v1/{client_id}/webhooks/{webhook_id}": "webhooks",
     "/api/v1/{client_id}/webhooks/{webhook_id}/rotate-secret": "webhooks",
@@ -128,8 +134,15 @@ REFUSALS = {
     "POST /api/v1/{client_id}/token/refresh": ({"unauthorized", "invalid_token", "token_reused"}, {"forbidden"}),
     "POST /api/v1/{client_id}/logout": ({"unauthorized", "invalid_token"}, {"forbidden"}),
     "POST /api/v1/{client_id}/users/{user_id}/password": ({"unauthorized", "invalid_credentials"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/users/{user_id}/mfa/totp/confirm": ({"unauthorized", "invalid_mfa_code"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/login/mfa": ({"unauthorized", "invalid_mfa_code", "invalid_token"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/login/mfa/totp": ({"unauthorized", "invalid_token"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/login/mfa/totp/confirm": ({"unauthorized", "invalid_mfa_code", "invalid_token"}, {"forbidden"}),
 }
-EVERY_REFUSAL_CODE = {"unauthorized", "invalid_credentials", "invalid_token", "token_reused", "forbidden", "account_disabled", "email_not_verified"}
+EVERY_REFUSAL_CODE = {
+    "unauthorized", "invalid_credentials", "invalid_token", "token_reused", "invalid_mfa_code", "forbidden", "account_disabled",
+    "email_not_verified",
+}
 
 
 def test_each_operation_lists_only_the_401_and_403_codes_it_can_answer(schema):

@@ -7,10 +7,12 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
+from accounts.mfa_factors import totp_state
 from crypto.sealed import seal
 from tenants.models import Client
 from tenants.services import client_smtp_set
 from tenants.smtp import client_smtp_server, smtp_url_column
+from tests.accounts.conftest import call, sign_up, totp_turn_on
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,3 +88,19 @@ def test_without_any_key_it_stops_before_touching_anything(settings):
 
     with pytest.raises(CommandError, match="AUTHSVC_SEALING_KEYS"):
         reseal()
+
+
+def test_totp_secrets_are_resealed_and_logins_go_on_under_the_new_key_alone(settings):
+    """A user's TOTP sealed under key1; after resealing with [key2, key1], key2 alone still checks their codes."""
+    key1, key2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.AUTHSVC_SEALING_KEYS = [key1]
+    totp_user = totp_turn_on(sign_up(make_tenant("Factor Co")))
+    before = totp_state(totp_user.user.row().mfa)["secret_sealed"]
+    settings.AUTHSVC_SEALING_KEYS = [key2, key1]
+
+    assert "users.totp_secret: 1 resealed, 0 changed meanwhile, 0 unreadable" in reseal()
+
+    settings.AUTHSVC_SEALING_KEYS = [key2]
+    assert totp_state(totp_user.user.row().mfa)["secret_sealed"] != before
+    response = call(totp_user.user.tenant, "login/mfa", {"mfa_token": totp_user.mfa_token(), "code": totp_user.code()})
+    assert response.status_code == 200, response.content

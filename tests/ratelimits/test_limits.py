@@ -30,6 +30,8 @@ DOCUMENTED_DEFAULTS = {
     "mail_email": "5/h",
     "mail_client": "200/h",
     "link_ip": "30/m",
+    "mfa_user": "10/m",
+    "mfa_ip": "30/m",
     "transfer_client": "60/h",
 }
 

@@ -348,3 +348,27 @@ def test_delete_selected_action_drops_each_collection_and_spares_the_rest(staff_
     assert not collection_exists(tenant.client.client_id)
     assert not collection_exists(other_tenant.client.client_id)
     assert collection_exists(third.client.client_id)
+
+
+CHANGE_FORM = {"client_name": "Acme", "industry": "SaaS", "custom_fields_schema": "null", "access_keys-TOTAL_FORMS": "0", "access_keys-INITIAL_FORMS": "0"}
+
+
+def test_staff_set_the_mfa_policy_on_the_change_page(staff_client, tenant):
+    """The page offers optional and required; choosing required saves it and records client_update naming mfa_policy."""
+    page = staff_client.get(change_url(tenant.client)).content.decode()
+    assert re.search(r'<select name="mfa_policy"[^>]*>', page) and 'value="required"' in page
+
+    response, records = records_written_by(lambda: staff_client.post(change_url(tenant.client), {**CHANGE_FORM, "mfa_policy": "required"}))
+
+    assert response.status_code == 302
+    assert Client.objects.get(pk=tenant.client.pk).mfa_policy == "required"
+    assert [(record.action, record.metadata["fields"]) for record in records] == [("client_update", ["mfa_policy"])]
+
+
+def test_a_form_that_does_not_send_the_policy_keeps_it(staff_client):
+    """A script posting only the fields it changes (as before the setting existed) leaves required as it was."""
+    client = make_tenant("Strict", mfa_policy="required").client
+    response, records = records_written_by(lambda: staff_client.post(change_url(client), {**CHANGE_FORM, "client_name": "Strict"}))
+    assert response.status_code == 302
+    assert Client.objects.get(pk=client.pk).mfa_policy == "required"
+    assert records == []

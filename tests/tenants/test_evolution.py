@@ -58,7 +58,7 @@ def test_the_latest_step_is_the_live_model(tenant):
 
 
 def test_an_old_table_is_brought_to_the_latest_version_with_its_rows(old_clients):
-    """A version-0 table gains token_generation and mfa; its user keeps its row and reads the defaults."""
+    """A version-0 table gains token_generation, mfa and mfa_revision; its user keeps its row and reads the defaults."""
     [client] = old_clients(1, version=0)
 
     evolution = users_table_evolve(client, steps=USERS_TABLE, records=UsersTableVersion)
@@ -66,7 +66,31 @@ def test_an_old_table_is_brought_to_the_latest_version_with_its_rows(old_clients
     assert (evolution.created, evolution.from_version, evolution.to_version) == (False, 0, USERS_TABLE.latest)
     assert recorded(client) == (USERS_TABLE.latest, None)
     [user] = user_model_for(client).objects.all()
-    assert (user.email, user.token_generation, user.mfa) == ("user0@example.com", 0, {})
+    assert (user.email, user.token_generation, user.mfa, user.mfa_revision) == ("user0@example.com", 0, {}, 0)
+
+
+def test_a_table_of_the_previous_release_gains_the_mfa_revision_its_factors_are_written_under(old_clients):
+    """Version 2 (the release before MFA): step 3 adds mfa_revision (0 on every row), and a conditional write of
+    the user's factors then succeeds once and refuses a write based on the old revision."""
+    from accounts.mfa_factors import mfa_write
+
+    [client] = old_clients(1, version=2)
+    evolution = users_table_evolve(client, steps=USERS_TABLE, records=UsersTableVersion)
+
+    assert (evolution.from_version, evolution.to_version) == (2, 3)
+    [user] = user_model_for(client).objects.all()
+    stale = user_model_for(client).objects.get(pk=user.pk)
+    assert mfa_write(user, lambda mfa: {**mfa, "totp": {"confirmed": False}}) == {"totp": {"confirmed": False}}
+    assert user_model_for(client).objects.values_list("mfa_revision", flat=True).get() == 1
+    seen: list[dict] = []
+
+    def change_once(mfa: dict) -> dict | None:
+        seen.append(mfa)
+        return {**mfa, "stale": True} if len(seen) == 1 else None
+
+    assert mfa_write(stale, change_once) is None  # its write of revision 0 matched nothing; asked again, it refused
+    assert seen == [{}, {"totp": {"confirmed": False}}]
+    assert user_model_for(client).objects.values_list("mfa", flat=True).get() == {"totp": {"confirmed": False}}
 
 
 def test_a_step_done_but_not_recorded_is_not_done_again(old_clients):
@@ -74,12 +98,12 @@ def test_a_step_done_but_not_recorded_is_not_done_again(old_clients):
     their change there, keep the data, and only the record is written."""
     [client] = old_clients(1, version=USERS_TABLE.latest, recorded=False)
     model = user_model_for(client)
-    model.objects.update(token_generation=3, mfa={"totp": "enrolled"})
+    model.objects.update(token_generation=3, mfa={"totp": "enrolled"}, mfa_revision=4)
 
     assert users_table_evolve(client, steps=USERS_TABLE, records=UsersTableVersion).from_version == 0
 
     assert recorded(client) == (USERS_TABLE.latest, None)
-    assert list(model.objects.values_list("token_generation", "mfa")) == [(3, {"totp": "enrolled"})]
+    assert list(model.objects.values_list("token_generation", "mfa", "mfa_revision")) == [(3, {"totp": "enrolled"}, 4)]
 
 
 def test_a_migration_applies_only_the_steps_up_to_its_own_version(old_clients):
@@ -190,8 +214,8 @@ def test_migrate_brings_an_older_releases_tables_to_its_version(fresh_manage, tm
     fresh_manage("migrate", "--noinput")
 
     with sqlite3.connect(tmp_path / "db.sqlite3") as database:
-        user = database.execute(f'SELECT email, custom_fields, token_generation, mfa FROM "users_{client_id}"').fetchall()
+        user = database.execute(f'SELECT email, custom_fields, token_generation, mfa, mfa_revision FROM "users_{client_id}"').fetchall()
         recorded = database.execute("SELECT version, progress FROM users_table_versions WHERE client_id = ?", (client_id,))
         placed = database.execute("SELECT users_database FROM clients WHERE client_id = ?", (client_id,)).fetchone()
-        assert (user, recorded.fetchall(), placed) == ([("ada@example.com", '{"plan": "pro"}', 0, "{}")], [(USERS_TABLE.latest, None)], ("default",))
+        assert (user, recorded.fetchall(), placed) == ([("ada@example.com", '{"plan": "pro"}', 0, "{}", 0)], [(USERS_TABLE.latest, None)], ("default",))
     database.close()

@@ -43,7 +43,7 @@ def test_each_client_gets_its_own_class_and_table():
     assert issubclass(model_a, AbstractTenantUser)
     assert [field.name for field in model_a._meta.fields] == [
         "user_id", "email", "password_hash", "custom_fields", "email_verified", "is_active", "token_generation",
-        "mfa", "created_at", "updated_at",
+        "mfa", "mfa_revision", "created_at", "updated_at",
     ]
 
 

@@ -2,9 +2,11 @@
 the receiver as `{"type", "timestamp", "data"}` with who and where from, and no message holds any
 secret of the exchange: passwords, their hashes, tokens, mailed link tokens, keys, the webhook's secret."""
 
+import pyotp
 import pytest
 
 from accounts.email_tokens import Purpose, email_token_make
+from accounts.flows.mfa import mfa_reset
 from accounts.flows.unlock import user_unlock
 from tenants.user_models import user_model_for
 from tests.accounts.conftest import PASSWORD, call
@@ -44,6 +46,27 @@ class Session:
         return user_model_for(self.tenant.client).objects.get(pk=self.user_id)
 
 
+def totp_on(session: Session, path: str) -> list[str]:
+    """Enrol and confirm TOTP (user.mfa_enabled); the secret, its URI and the recovery codes are secrets."""
+    enrolment = session.call(f"{path}/mfa/totp", expect=201)
+    session.secrets |= {enrolment["secret"], enrolment["otpauth_uri"]}
+    codes = session.call(f"{path}/mfa/totp/confirm", {"code": pyotp.TOTP(enrolment["secret"]).now()})["recovery_codes"]
+    session.secrets |= {*codes, *(code.replace("-", "") for code in codes)}
+    return codes
+
+
+def second_factor_life(session: Session, path: str) -> None:
+    """TOTP on, a login finished with a recovery code, new codes, TOTP off; on again, and reset by staff."""
+    codes = totp_on(session, path)  # user.mfa_enabled
+    token = session.call("login", {"email": NEW, "password": PASSWORD})["mfa_token"]
+    session.secrets.add(token)
+    session.call("login/mfa", {"mfa_token": token, "code": codes[0]})  # user.login (a recovery code)
+    session.secrets |= set(session.call(f"{path}/mfa/recovery-codes")["recovery_codes"])  # user.mfa_recovery_codes_regenerated
+    session.call(f"{path}/mfa/totp", method="DELETE", expect=204)  # user.mfa_disabled
+    totp_on(session, path)
+    mfa_reset(client=session.tenant.client, user=session.row())  # user.mfa_reset (staff, in the admin)
+
+
 def live_a_users_life(session: Session) -> None:
     """Each webhook event type at least once, from sign-up to deletion."""
     session.user_id = session.call("signup", {"email": OLD, "password": PASSWORD}, expect=201)["user_id"]  # user.created
@@ -59,13 +82,14 @@ def live_a_users_life(session: Session) -> None:
     session.call(path, {"custom_fields": {"plan": "pro"}}, method="PATCH")  # user.updated
     session.call(path, {"email": NEW}, method="PATCH")  # user.updated (pending)
     session.call("email/verify", {"token": session.mailed_token(Purpose.CHANGE_EMAIL, new_email=NEW)})  # user.email_changed
+    second_factor_life(session, path)
     session.call(f"{path}/password", {"current_password": PASSWORD, "new_password": CHANGED}, expect=204)  # user.password_changed
     session.call("password/reset", {"token": session.mailed_token(Purpose.RESET_PASSWORD), "new_password": RESET})  # user.password_reset
     session.secrets.add(session.row().password_hash)
     session.call(path, method="DELETE", expect=204)  # user.deleted
 
 
-def test_every_webhook_event_type_arrives_with_its_data_and_no_secret(receiver, transactional_db):
+def test_every_webhook_event_type_arrives_with_its_data_and_no_secret(receiver, transactional_db, sealing_key):
     """All webhook event types are received, each with the envelope's data; none of the session's
     secrets (nor the webhook's own) appears in any message, headers included."""
     tenant = make_tenant("Verify Co", require_email_verification=True, lockout={"mode": "lock", "max_failures": 2})
@@ -81,7 +105,7 @@ def test_every_webhook_event_type_arrives_with_its_data_and_no_secret(receiver, 
         message = item.json
         assert set(message) == {"type", "timestamp", "data"}
         # Staff's unlock came from no end user (its audit record names the staff member).
-        where = {} if message["type"] == "user.unlocked" else {"ip": "198.51.100.9", "user_agent": "Safari/19"}
+        where = {} if message["type"] in ("user.unlocked", "user.mfa_reset") else {"ip": "198.51.100.9", "user_agent": "Safari/19"}
         assert {"client_id": tenant.client_id, "user_id": session.user_id, **where}.items() <= message["data"].items(), message
         sent = item.body.decode() + repr(item.headers)
         assert [secret for secret in session.secrets if secret in sent] == [], message["type"]

@@ -12,7 +12,7 @@ DEFAULT_PROGRESS_EVERY = 100
 
 class Command(BaseCommand):
     help = (
-        "Seal every stored secret (a client's SMTP URL, ...) again under the first key of AUTHSVC_SEALING_KEYS: "
+        "Seal every stored secret (a client's SMTP URL, a user's TOTP secret) again under the first key of AUTHSVC_SEALING_KEYS: "
         "the step of a key rotation between listing a new key first and dropping the old ones. Idempotent; "
         "safe while the service runs (a value changed meanwhile is left as written). Exits non-zero if a value "
         "cannot be opened with any listed key: drop no key until it has been run without that."
