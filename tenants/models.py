@@ -77,7 +77,10 @@ class Client(models.Model):
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
     # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
     # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
-    CLIENT_SETTINGS = ("client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer", "mfa_policy")
+    CLIENT_SETTINGS = (
+        "client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer", "mfa_policy", "passkey_rp_id",
+        "passkey_origins",
+    )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
     # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
@@ -109,6 +112,16 @@ class Client(models.Model):
     )
     # With `required`, a user without a second factor enrols one before any login issues tokens.
     mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
+    # The WebAuthn relying party of its users' passkeys (tenants/passkey_settings.py says what is accepted):
+    # unset, the passkey calls answer 409 passkeys_not_configured.
+    passkey_rp_id = models.CharField(
+        max_length=253, null=True, blank=True,
+        help_text="The domain passkeys are bound to (example.com), or localhost. Changing it strands every passkey made under the old one.",
+    )
+    passkey_origins = models.JSONField(
+        null=True, blank=True,
+        help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https://<rp id> alone.',
+    )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now_in_milliseconds, editable=False)
