@@ -56,11 +56,12 @@ class SoftAuthenticator:
     def _flags(self) -> int:
         return USER_PRESENT | (USER_VERIFIED if self.verifies_user else 0)
 
-    def create(self, options: dict, *, origin: str, rp_id: str | None = None) -> dict:
-        """A new credential for the creation options (`rp_id` overrides the options' own: a wrong one)."""
+    def create(self, options: dict, *, origin: str, rp_id: str | None = None, credential_id: bytes | None = None) -> dict:
+        """A new credential for the creation options (`rp_id` overrides the options' own: a wrong one; `credential_id`
+        reuses an id, as only a broken or hostile authenticator would)."""
         rp_id = rp_id or options["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
-        credential = Credential(os.urandom(32), key, rp_id, from_b64url(options["user"]["id"]), 0)
+        credential = Credential(credential_id or os.urandom(32), key, rp_id, from_b64url(options["user"]["id"]), 0)
         self.credentials[credential.credential_id] = credential
         numbers = key.public_key().public_numbers()
         cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
