@@ -79,7 +79,7 @@ def _origin_clean(value: object) -> str:
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password or parts.path not in ("", "/"):
         _refuse("passkey_origins", f"{value!r} is not an origin such as https://example.com: a scheme and a host, no path.")
-    if parts.query or parts.fragment or not (_host_name(host) or host == LOCALHOST):
+    if parts.query or parts.fragment or _ip_address(host) or not (_host_name(host) or host == LOCALHOST):
         _refuse("passkey_origins", f"{value!r} is not an origin such as https://example.com: a scheme and a host, no path.")
     if parts.scheme == "http" and host != LOCALHOST and not settings.DEBUG:
         _refuse("passkey_origins", f"{value!r}: browsers make passkeys on https pages only (http only for localhost).")
