@@ -50,14 +50,20 @@ class InvalidMfaCode(ServiceError):
     code = "invalid_mfa_code"
     status_code = 401
     default_detail = "The code is wrong, expired or already used."
-    meaning = "The TOTP or recovery code is wrong, outside its time window, or was already used."
+    meaning = (
+        "The TOTP or recovery code is wrong, outside its time window, or was already used; or the passkey credential does "
+        "not prove the factor."
+    )
 
 
 class MfaConflict(ServiceError):
     code = "mfa_conflict"
     status_code = 409
     default_detail = "The user's second factors are not in a state that allows this."
-    meaning = "TOTP is already on (remove it first), no TOTP enrolment is pending, or the user has no factor to back up."
+    meaning = (
+        "TOTP is already on (remove it first), no TOTP enrolment is pending, the user has no factor to back up, the passkey "
+        "is registered already or the user has 10, or the user has no passkey to prove."
+    )
 
 
 class InvalidPasskey(ServiceError):

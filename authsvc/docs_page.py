@@ -16,7 +16,10 @@ from tenants.selectors import api_base_url, client_get, parse_client_id
 ENDPOINTS = [
     ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
     ("POST", "login", "Exchange email and password for tokens (or an mfa_token when a second factor is needed)."),
-    ("POST", "login/mfa", "Finish a login with a TOTP or recovery code and the mfa_token."),
+    ("POST", "login/mfa", "Finish a login with a TOTP or recovery code, or a passkey, and the mfa_token."),
+    ("POST", "login/mfa/passkey/options", "Options to prove the mfa_token's user's passkey in the browser."),
+    ("POST", "login/passkey/options", "Start a passwordless login: a challenge_id and the browser's options."),
+    ("POST", "login/passkey", "Log in with a passkey alone: the challenge_id and the browser's credential; tokens."),
     ("POST", "login/mfa/totp", "Enrol TOTP during a login, when this client requires a second factor."),
     ("POST", "login/mfa/totp/confirm", "Confirm that enrolment with a code: tokens and recovery codes."),
     ("POST", "token/refresh", "Spend a refresh token for a new pair."),
@@ -32,6 +35,9 @@ ENDPOINTS = [
     ("POST/DELETE", "users/<user_id>/mfa/totp", "Start a TOTP enrolment (secret and otpauth URI), or remove TOTP."),
     ("POST", "users/<user_id>/mfa/totp/confirm", "Turn TOTP on with a code; answers ten recovery codes."),
     ("POST", "users/<user_id>/mfa/recovery-codes", "Replace the user's recovery codes with ten new ones."),
+    ("POST", "users/<user_id>/passkeys/registration/options", "Start a passkey registration: the browser's options."),
+    ("GET/POST", "users/<user_id>/passkeys", "List the user's passkeys, or register one with the browser's credential."),
+    ("DELETE", "users/<user_id>/passkeys/<passkey_id>", "Remove a passkey."),
     ("GET", "audit", "This client's audit records, newest first."),
 ]
 

@@ -120,7 +120,7 @@ class Client(models.Model):
     )
     passkey_origins = models.JSONField(
         null=True, blank=True,
-        help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https://<rp id> alone.',
+        help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https:// and the rp id, alone.',
     )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)

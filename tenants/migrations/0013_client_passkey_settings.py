@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='passkey_origins',
-            field=models.JSONField(blank=True, help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https://<rp id> alone.', null=True),
+            field=models.JSONField(blank=True, help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https:// and the rp id, alone.', null=True),
         ),
         migrations.AddField(
             model_name='client',
