@@ -1,9 +1,9 @@
 """Staff admin for accounts: the `tokens` table, and a page per client listing its users.
 
 Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
-(which revokes the user's tokens), reactivating one, marking one's email verified, resetting one's second
-factors (passkeys included), removing one passkey and deleting one. Nothing here ever shows a refresh token or
-its hash, a TOTP secret, a recovery code or a passkey's key.
+(which revokes the user's tokens), reactivating one, marking one's email verified, unlocking one (the
+failed logins its lockout counted), resetting one's second factors (passkeys included), removing one passkey and
+deleting one. Nothing here ever shows a refresh token or its hash, a TOTP secret, a recovery code or a passkey's key.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
 their page is a custom admin view, `client_users_view`, which the admin site (authsvc.admin)
@@ -25,12 +25,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from redis.exceptions import RedisError
 
 from accounts import selectors
 from accounts.flows.mfa import mfa_reset
 from accounts.flows.passkeys import passkey_remove
 from accounts.flows.tokens import token_families_revoke_by_staff
+from accounts.flows.unlock import user_unlock
 from accounts.flows.users import user_delete, user_update
+from accounts.lockout import LockoutState, lockout_states
 from accounts.mfa_factors import mfa_summary, totp_state
 from accounts.models import RefreshToken
 from accounts.passkeys import passkey_shown, passkeys_of
@@ -43,7 +46,12 @@ from tenants.selectors import client_get
 
 USERS_PER_PAGE = 50
 USER_ACTIONS = {
-    "deactivate": "Deactivate", "reactivate": "Reactivate", "mark_verified": "Mark verified", "reset_mfa": "Reset MFA", "delete": "Delete",
+    "deactivate": "Deactivate",
+    "reactivate": "Reactivate",
+    "mark_verified": "Mark verified",
+    "unlock": "Unlock",
+    "reset_mfa": "Reset MFA",
+    "delete": "Delete",
 }
 
 
@@ -79,6 +87,7 @@ TOKEN_FIELDS = (
     "expires_at",
     "revoked_at",
     "replaced_by",
+    "spent_at",
 )
 
 
@@ -87,7 +96,7 @@ class RefreshTokenAdmin(ReadOnlyModelAdmin):
     """Read-only: rows change only through services (refresh, logout, revocation).
 
     The list keeps to what fits a 1366 px screen beside its filters: when, whose, which login, its
-    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by).
+    state and expiry; the row's page has every field (token_id, revoked_at, replaced_by, spent_at).
     """
 
     list_display = ("created", "client_name", "user_id", "family_id", "state", "expires")
@@ -225,6 +234,13 @@ def _reset_mfa(request, client: Client, users: list) -> None:
     messages.success(request, f"Reset the second factors of {len(users)} user(s): they log in with their password alone.")
 
 
+def _unlock(request, client: Client, users: list) -> None:
+    meta = staff_request_meta(request)
+    for user in users:
+        user_unlock(client=client, user=user, request_meta=meta)
+    messages.success(request, f"Unlocked {len(users)} user(s): their failed logins are forgotten.")
+
+
 def _delete(request, client: Client, users: list) -> None:
     meta = staff_request_meta(request)
     for user in users:
@@ -242,7 +258,12 @@ def _confirm_delete(request, client: Client, users: list) -> TemplateResponse:
 
 
 USER_ACTION_SERVICES = {
-    "deactivate": _deactivate, "reactivate": _reactivate, "mark_verified": _mark_verified, "reset_mfa": _reset_mfa, "delete": _delete,
+    "deactivate": _deactivate,
+    "reactivate": _reactivate,
+    "mark_verified": _mark_verified,
+    "unlock": _unlock,
+    "reset_mfa": _reset_mfa,
+    "delete": _delete,
 }
 
 
@@ -309,15 +330,39 @@ def _passkeys_shown(mfa) -> list[dict]:
     return shown
 
 
+def _failed_logins_text(state: LockoutState | None) -> str:
+    """The failed logins in a row counted for a user's email, and until when its logins are refused."""
+    if state is None:
+        return ""
+    if state.refused_until is None:
+        return str(state.failures)
+    return f"{state.failures}, refused until {admin_time(state.refused_until)} ({settings.TIME_ZONE})"
+
+
+def _lockout_states_or_warn(request, client: Client, users) -> dict[str, LockoutState]:
+    """The failed logins counted for the page's users; with Redis down, none, and a warning saying so
+    (the users themselves still list: they live in the store)."""
+    try:
+        return lockout_states(client=client, emails=[user.email for user in users])
+    except RedisError:
+        messages.warning(request, "Failed logins cannot be shown: the shared cache (Redis) does not answer.")
+        return {}
+
+
 def _list_users(request, client: Client) -> TemplateResponse:
     search = normalize_email(request.GET.get("q", ""))[:254]
     paginator = Paginator(selectors.user_search(client=client, email_prefix=search), USERS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    states = _lockout_states_or_warn(request, client, page.object_list)
     context = {
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
         "rows": [
-            (user, _custom_fields_text(user.custom_fields), _factors_text(user.mfa), _passkeys_shown(user.mfa)) for user in page.object_list
+            (
+                user, _custom_fields_text(user.custom_fields), _failed_logins_text(states.get(user.email)), _factors_text(user.mfa),
+                _passkeys_shown(user.mfa),
+            )
+            for user in page.object_list
         ],
         "search": search,
         "actions": USER_ACTIONS,
@@ -328,8 +373,9 @@ def _list_users(request, client: Client) -> TemplateResponse:
 
 @require_http_methods(["GET", "POST"])
 def client_users_view(request, client_id: uuid.UUID):
-    """GET lists the client's users; POST deactivates, reactivates, marks verified, resets the second
-    factors of or (after confirmation) deletes some of them, or removes one passkey of one."""
+    """GET lists the client's users (with the failed logins counted against each, and their second factors);
+    POST deactivates, reactivates, marks verified, unlocks, resets the second factors of or (after
+    confirmation) deletes some of them, or removes one passkey of one."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

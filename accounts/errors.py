@@ -1,6 +1,6 @@
 """The error codes of the accounts context (end users, their credentials and tokens)."""
 
-from core.errors import InvalidRequest, ServiceError
+from core.errors import InvalidRequest, RateLimited, ServiceError
 
 
 class InvalidCredentials(ServiceError):
@@ -93,3 +93,13 @@ class PasskeyCredentialRefused(InvalidRequest):
     def __init__(self, detail: str, *, problem: str, user_id=None):
         self.problem = problem  # which check refused it (recorded): challenge, verification
         super().__init__(detail, fields={"credential": [detail]}, user_id=user_id)
+
+
+class LoginLocked(RateLimited):
+    code = "login_locked"
+    default_detail = "Too many failed logins for this email: a password reset (password/forgot) unlocks it."
+    meaning = (
+        "The client's lockout (mode lock) refuses logins of this email after too many failures in a row, "
+        "until a password reset or staff unlock it (or Retry-After seconds pass); an unknown email is answered the same."
+    )
+    answers_for_status = False  # a bare 429 of the framework is rate_limited

@@ -2,7 +2,8 @@
 
 Published by the flows (accounts.flows) and the outbox; audit subscribes (audit.receivers).
 Every event carries `client_id`, `user_id` and `request_meta` (core.events.Event); a failure
-carries `reason` too, the error code answered or a finer one.
+carries `reason` too, the error code answered or a finer one. The events a client's webhooks
+may receive name themselves for it (`webhook=`, core.events).
 """
 
 import uuid
@@ -15,7 +16,7 @@ from core.events import Event, Failure
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserSignedUp(Event, name="user.signed_up"):
+class UserSignedUp(Event, name="user.signed_up", webhook="user.created", webhook_fields=("verification_required",)):
     """A user signed up; with verification required, no tokens yet and a verification mail queued; with a second
     factor required (`mfa_enrollment_required`), no tokens yet but an enrolment mfa_token."""
 
@@ -30,17 +31,35 @@ class UserSignupFailed(Failure, name="user.signup_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoggedIn(Event, name="user.logged_in"):
+class UserLoggedIn(Event, name="user.logged_in", webhook="user.login"):
     """A user logged in: every login stage passed and a new token family was issued."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoginFailed(Failure, name="user.login_failed"):
-    """A login was refused for its credentials: unknown email or wrong password (invalid_credentials)."""
+class UserLoginFailed(Failure, name="user.login_failed", webhook="user.login_failed", webhook_fields=("reason",)):
+    """A login was refused for its credentials: unknown email or wrong password (invalid_credentials); or,
+    under the client's lockout, before its password was checked (rate_limited, login_locked)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserLoginStopped(Failure, name="user.login_stopped"):
+class UserLockedOut(Failure, name="user.locked_out", webhook="user.locked_out", webhook_fields=("mode", "failures")):
+    """A failed login was the client's `max_failures`-th in a row for its email: from now on that email's
+    logins wait (`mode` throttle) or are refused until a password reset or staff unlock it (`mode` lock).
+    Published for that attempt instead of user.login_failed; it was answered invalid_credentials, as an
+    unknown email's is, and `user_id` is unset when no account has the email."""
+
+    mode: str
+    failures: int
+    reason: str = "locked_out"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUnlocked(Event, name="user.unlocked", webhook="user.unlocked"):
+    """Staff cleared the failed logins counted for a user's email (admin): their next login is admitted."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLoginStopped(Failure, name="user.login_stopped", webhook="user.login_failed", webhook_fields=("reason", "stage")):
     """The password was right, but a login stage stopped the login (`stage`; `reason` its code)."""
 
     stage: str
@@ -59,7 +78,7 @@ class MfaRequired(Event, name="user.login_mfa_required"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MfaVerified(Event, name="mfa.verified"):
+class MfaVerified(Event, name="mfa.verified", webhook="user.login", webhook_fields=("method", "enrolled")):
     """A login finished with a second factor (`method`) and a new token family was issued;
     `enrolled` when that factor was enrolled by this very call (the client requires one)."""
 
@@ -68,7 +87,7 @@ class MfaVerified(Event, name="mfa.verified"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecoveryCodeUsed(Event, name="mfa.recovery_code_used"):
+class RecoveryCodeUsed(Event, name="mfa.recovery_code_used", webhook="user.login", webhook_fields=("method", "codes_left")):
     """A login finished with a recovery code, which is now spent; `codes_left` are still unused."""
 
     codes_left: int
@@ -76,7 +95,7 @@ class RecoveryCodeUsed(Event, name="mfa.recovery_code_used"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MfaFailed(Failure, name="mfa.failed"):
+class MfaFailed(Failure, name="mfa.failed", webhook="user.login_failed", webhook_fields=("reason",)):
     """A second-factor step was refused: a wrong or replayed code (invalid_mfa_code; `attempts_left` on the
     mfa_token), or an mfa_token that is unknown, expired, spent, used up or of a changed user (invalid_token)."""
 
@@ -92,7 +111,7 @@ class TotpEnrolmentStarted(Event, name="mfa.totp_enrolment_started"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TotpEnabled(Event, name="mfa.totp_enabled"):
+class TotpEnabled(Event, name="mfa.totp_enabled", webhook="user.mfa_enabled"):
     """A pending TOTP secret was confirmed with a code: TOTP is on and a new set of recovery codes issued."""
 
     recovery_codes: int
@@ -104,21 +123,21 @@ class TotpConfirmFailed(Failure, name="mfa.totp_confirm_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TotpRemoved(Event, name="mfa.totp_removed"):
+class TotpRemoved(Event, name="mfa.totp_removed", webhook="user.mfa_disabled"):
     """The user's TOTP (on or pending) was removed; `recovery_codes_dropped` when no factor is left to back up."""
 
     recovery_codes_dropped: bool
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecoveryCodesRegenerated(Event, name="mfa.recovery_codes_regenerated"):
+class RecoveryCodesRegenerated(Event, name="mfa.recovery_codes_regenerated", webhook="user.mfa_recovery_codes_regenerated"):
     """A new set of `count` recovery codes replaced the user's old set, which no longer works."""
 
     count: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class MfaReset(Event, name="mfa.reset"):
+class MfaReset(Event, name="mfa.reset", webhook="user.mfa_reset"):
     """Staff removed every second factor of the user (`factors`: what was on); they log in with the password alone,
     or enrol again if the client requires a factor."""
 
@@ -198,7 +217,10 @@ class PasskeySignCountRegressed(Failure, name="passkey.sign_count_regressed"):
 
 @dataclass(frozen=True, kw_only=True)
 class TokenRefreshed(Event, name="token.refreshed"):
-    """A refresh token was spent for a new pair of the same family."""
+    """A refresh token was spent for a new pair of the same family; `replayed` when a spent one came back
+    within the client's refresh reuse interval and was answered the same refresh token again."""
+
+    replayed: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +229,7 @@ class TokenRefreshFailed(Failure, name="token.refresh_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TokenReuseDetected(Failure, name="token.reuse_detected"):
+class TokenReuseDetected(Failure, name="token.reuse_detected", webhook="token.reuse_detected", webhook_fields=("revoked",)):
     """A spent refresh token was presented again: its whole family (`family_id`) was revoked."""
 
     family_id: uuid.UUID
@@ -258,7 +280,7 @@ class TokenFamilyRevoked(Event, name="token.family_revoked"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserUpdated(Event, name="user.updated"):
+class UserUpdated(Event, name="user.updated", webhook="user.updated", webhook_fields=("fields", "is_active", "email_change")):
     """A user's custom fields, active flag, verified flag (marked verified) or email changed; `fields` names
     them, `is_active` is the new state when it changed, `email_change` whether the new email is pending or applied."""
 
@@ -273,8 +295,36 @@ class UserUpdateFailed(Failure, name="user.update_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserDeleted(Event, name="user.deleted"):
+class UserDeleted(Event, name="user.deleted", webhook="user.deleted"):
     """A user was deleted and their refresh tokens revoked."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsersImported(Event, name="users.imported"):
+    """Users were imported (`source`: api or command): `lines` read, `created`, `skipped_duplicates` (an
+    email already a user, or earlier in the file), `invalid`; `formats` names the password forms of the
+    users created (bcrypt, argon2, pbkdf2_sha256, ..., or password for one given in clear). `completed`
+    is false when the import stopped part-way (what it created stays). Never an address nor a hash."""
+
+    source: str
+    completed: bool
+    lines: int
+    created: int
+    skipped_duplicates: int
+    invalid: int
+    formats: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UsersExported(Event, name="users.exported"):
+    """A client's users were exported (`source`: api or command): `exported` users, with their password
+    hashes when `include_hashes` (the command only, never the API); `completed` is false when the
+    reader stopped before the end."""
+
+    source: str
+    include_hashes: bool
+    completed: bool
+    exported: int
 
 
 # --- mailed links ------------------------------------------------------------------------
@@ -288,12 +338,12 @@ class EmailVerificationRequested(Event, name="email.verification_requested"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmailVerified(Event, name="email.verified"):
+class EmailVerified(Event, name="email.verified", webhook="user.email_verified"):
     """A user's email was verified with a mailed token."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmailChanged(Event, name="email.changed"):
+class EmailChanged(Event, name="email.changed", webhook="user.email_changed"):
     """A pending email change was confirmed with the link mailed to the new address; the old one is notified."""
 
 
@@ -319,7 +369,7 @@ class PasswordResetRequested(Event, name="password.reset_requested"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasswordReset(Event, name="password.reset"):
+class PasswordReset(Event, name="password.reset", webhook="user.password_reset"):
     """A password was set with a mailed token; every refresh token of the user was revoked."""
 
     revoked_tokens: int
@@ -341,7 +391,7 @@ class PasswordResetFailed(Failure, name="password.reset_failed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasswordChanged(Event, name="password.changed"):
+class PasswordChanged(Event, name="password.changed", webhook="user.password_changed"):
     """A password was changed with the current one (users/<id>/password); every refresh token was revoked."""
 
     revoked_tokens: int

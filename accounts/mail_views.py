@@ -110,7 +110,9 @@ class PasswordForgotApi(ClientApi):
             "verified (following the link proves the mailbox). Every refresh token of the user is "
             "revoked, so every session must log in again.\n\n"
             "A bad, expired, already used or other client's token answers 400 `invalid_request` with "
-            "`fields.token`; a weak password 400 with `fields.new_password`."
+            "`fields.token`; a password the client's `password_policy` refuses 400 with each rule broken "
+            "in `fields.new_password`. A reset also clears the failed logins the client's lockout counted "
+            "for the email: a locked user logs in again with the new password."
         ),
         request=PasswordResetInput,
         responses={200: PasswordResetOutput},

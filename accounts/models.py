@@ -3,8 +3,9 @@ factor), `passkey_challenges` (WebAuthn ceremonies under way); and the kinds of 
 
 `tokens` has one row per refresh token ever issued (docs/api.md §5). The token itself is never stored, only an HMAC of it;
 `token_id` is the id an opaque token (`rt_<token_id>.<secret>`) carries, or the `jti` of a legacy JWT one.
-A refresh spends its row (`replaced_by` set) and adds the next one in the same family;
-presenting a spent token revokes the whole family.
+A refresh spends its row (`replaced_by` and `spent_at` set) and adds the next one in the same family;
+presenting a spent token revokes the whole family, unless it comes back within its client's
+`refresh_reuse_interval` of `spent_at` (then it answers its successor again).
 """
 
 from django.db import models
@@ -23,6 +24,9 @@ class RefreshToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     replaced_by = models.UUIDField(null=True, blank=True)
+    # When the refresh that spent it happened: the client's refresh reuse interval counts from here.
+    # Rows spent before the column existed have none, and count as spent long ago.
+    spent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "tokens"

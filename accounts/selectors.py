@@ -1,7 +1,7 @@
 """Reads of the accounts context."""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -9,8 +9,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import MfaChallenge, RefreshToken
 from accounts.tokens import ClientAccessToken
-from core.pagination import Page, keyset_page
-from core.queries import exists_unset, one_or_none, row_by_unique
+from core.pagination import Page, keyset_page, keyset_rows
+from core.queries import one_or_none, row_and_exists_unset, row_by_unique
 from tenants.models import AbstractTenantUser, Client
 from tenants.user_models import user_model_for
 
@@ -62,13 +62,11 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
         return None
     if access.get("client_id") != str(client.client_id):
         return None
-    user = user_get(client=client, user_id=access.get("sub", ""))
+    user = _user_of_live_session(client=client, user_id=access.get("sub", ""), sid=access.get("sid"))
     if user is None or not user.is_active:
         return None
     # Tokens from before the user's last reset, deactivation or reactivation no longer count.
     if access.get("gen", 0) != user.current_token_generation:
-        return None
-    if not _session_live(access.get("sid")):
         return None
     return {
         "user_id": user.user_id,
@@ -85,8 +83,9 @@ def access_token_introspect(*, client: Client, token: str) -> dict | None:
     }
 
 
-def _session_live(sid: object) -> bool:
-    """Whether the login (refresh-token family) an access token was minted for is not revoked.
+def _user_of_live_session(*, client: Client, user_id: object, sid: object) -> AbstractTenantUser | None:
+    """The token's user, or None when there is none or the login (refresh-token family) the
+    token was minted for is revoked; one statement on SQL stores (core.queries.row_and_exists_unset).
 
     Logout, reuse detection, staff revocation, a reset, a deactivation and a deletion revoke
     every row of a family; one still unrevoked row (spent ones count) says the session lives.
@@ -95,12 +94,22 @@ def _session_live(sid: object) -> bool:
     their `exp`, as they did.
     """
     if sid is None:
-        return True
+        return user_get(client=client, user_id=str(user_id))
     try:
-        family_id = uuid.UUID(str(sid))
+        user_id, family_id = uuid.UUID(str(user_id)), uuid.UUID(str(sid))
     except ValueError:
-        return False
-    return exists_unset(RefreshToken, "family_id", family_id, "revoked_at")
+        return None
+    user, session_live = row_and_exists_unset(
+        user_model_for(client), "user_id", user_id, other=RefreshToken, other_field="family_id", other_value=family_id, unset="revoked_at"
+    )
+    return user if session_live else None
+
+
+def user_export_rows(*, client: Client, with_hashes: bool, page_size: int) -> Iterator[AbstractTenantUser]:
+    """Every user of the client, oldest first, a page at a time; the hash is read only when asked for."""
+    fields = ["user_id", "email", "email_verified", "is_active", "custom_fields", "created_at"]
+    users = user_model_for(client).objects.only(*fields, *(["password_hash"] if with_hashes else []))
+    return keyset_rows(users, time_field="created_at", id_field="user_id", page_size=page_size)
 
 
 def user_search(*, client: Client, email_prefix: str = "") -> QuerySet[AbstractTenantUser]:

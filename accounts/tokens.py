@@ -150,8 +150,12 @@ class OpaqueRefreshToken:
 
     @classmethod
     def new(cls) -> "OpaqueRefreshToken":
-        token_id = uuid.uuid4()
-        return cls(token_id, f"{REFRESH_TOKEN_PREFIX}{token_id.hex}.{secrets.token_urlsafe(REFRESH_SECRET_BYTES)}")
+        return cls.with_secret(uuid.uuid4(), secrets.token_urlsafe(REFRESH_SECRET_BYTES))
+
+    @classmethod
+    def with_secret(cls, token_id: uuid.UUID, secret: str) -> "OpaqueRefreshToken":
+        """The token of `token_id` whose secret is `secret` (43 URL-safe characters, 256 bits)."""
+        return cls(token_id, f"{REFRESH_TOKEN_PREFIX}{token_id.hex}.{secret}")
 
 
 def refresh_token_id(token: str, *, client_id: uuid.UUID) -> uuid.UUID | None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_pages, mail_views, mfa_views, passkey_views, user_views, views
+from accounts import link_pages, mail_views, mfa_views, passkey_views, transfer_views, user_views, views
 from core.routing import by_method
 
 client_api_urlpatterns = [
@@ -11,6 +11,8 @@ client_api_urlpatterns = [
     path("token/revoke", views.TokenRevokeApi.as_view(), name="token-revoke"),
     path("logout", views.LogoutApi.as_view(), name="logout"),
     path("users", views.UserListApi.as_view(), name="user-list"),
+    path("users/import", transfer_views.UserImportApi.as_view(), name="user-import"),
+    path("users/export", transfer_views.UserExportApi.as_view(), name="user-export"),
     path(
         "users/<uuid:user_id>",
         by_method(get=views.UserGetApi, patch=views.UserUpdateApi, delete=views.UserDeleteApi),

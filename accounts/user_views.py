@@ -19,7 +19,8 @@ from clientapi.openapi import USERS, client_operation
             "Answers 204; every refresh token of the user is revoked and access tokens issued before are "
             "reported inactive by `token/verify`, so log the user in again with the new password.\n\n"
             "Errors: 401 `invalid_credentials` for a wrong current password; 400 `invalid_request` for a "
-            "new password the validators refuse (`fields.new_password`) or any other key; 404 `not_found` "
+            "new password the client's `password_policy` refuses (each rule broken in `fields.new_password`) "
+            "or any other key; 404 `not_found` "
             "if this client has no such user; 429 when one email (the `login_email` limit, shared with "
             "login) or one end-user IP (`login_ip`) tries too often."
         ),

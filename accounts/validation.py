@@ -9,8 +9,10 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
 
+from accounts.password_policy import password_validators_for
 from core.errors import InvalidRequest
 from tenants.client_schema import SchemaTooCostly, SchemaUnusable, schema_errors
+from tenants.models import Client
 
 MAX_PASSWORD_LENGTH = 1024  # far above any real password, far below a hashing DoS
 MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
@@ -39,15 +41,18 @@ def normalize_email(email: str) -> str:
         return email.strip().lower()
 
 
-def validate_new_password(password: str, *, user: Any, field: str = "password", user_id: Any = None) -> None:
-    """Django's validators (length, common, numeric, similarity to the email).
+def validate_new_password(password: str, *, client: Client, user: Any, field: str = "password", user_id: Any = None) -> None:
+    """The client's password policy, as Django's validators (accounts.password_policy): every new
+    password of its users goes through here, whichever way it comes (sign-up, reset, change, import).
 
     `user_id`: whose password it is, for the error, when the user exists already (a reset).
     """
     try:
-        password_validation.validate_password(password, user=user)
+        password_validation.validate_password(password, user=user, password_validators=password_validators_for(client))
     except ValidationError as error:
-        raise InvalidRequest("The password is too weak.", fields={field: list(error.messages)}, user_id=user_id) from None
+        raise InvalidRequest(
+            "The password does not meet the client's password policy.", fields={field: list(error.messages)}, user_id=user_id
+        ) from None
 
 
 def _is_utf8(text: str) -> bool:

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_view
 from rest_framework.response import Response
 
 from accounts import selectors
-from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, TokenReused
+from accounts.errors import AccountDisabled, EmailNotVerified, EmailTaken, InvalidCredentials, InvalidToken, LoginLocked, TokenReused
 from accounts.flows import login, signup, tokens, users
 from accounts.mfa_serializers import LoginResponse
 from accounts.serializers import (
@@ -52,8 +52,8 @@ from core.errors import NotFound
             "`mfa_enrollment_required: true` and an `mfa_token`: enrol TOTP with it (`login/mfa/totp`, then "
             "`login/mfa/totp/confirm`, which answers the first pair).\n\n"
             "Errors: 409 `email_taken` when the email is already registered for this client; 400 "
-            "`invalid_request` for a weak password or custom fields the schema refuses (`fields` says "
-            "which); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
+            "`invalid_request` for a password the client's `password_policy` refuses (each rule broken in "
+            "`fields.password`) or custom fields the schema refuses (`fields.custom_fields`); 429 when one end-user IP (`X-End-User-IP`) signs up too often."
         ),
         request=SignupInput,
         responses={201: SignupResponse},
@@ -97,15 +97,18 @@ class SignupApi(ClientApi):
             "`exp`). The refresh token is an opaque string: keep it to get new pairs from `token/refresh`.\n\n"
             "Errors: 401 `invalid_credentials` for a wrong password or an unknown email (the same "
             "answer for both); only after the right password, 403 `account_disabled` (the user was "
-            "deactivated) or 403 `email_not_verified` (the client requires verification). 429 when "
-            "one email or one end-user IP (`X-End-User-IP`) tries too often.\n\n"
+            "deactivated) or 403 `email_not_verified` (the client requires verification). 429 "
+            "`rate_limited` when one email or one end-user IP (`X-End-User-IP`) tries too often, or while "
+            "the client's lockout (`throttle`) makes an email wait after failures in a row; 429 "
+            "`login_locked` when its lockout (`lock`) refuses the email until a password reset. An email "
+            "without an account gets the same answers, so none of them tells whether an account exists.\n\n"
             "A user with a second factor gets no tokens here but `{\"mfa_required\": true, \"mfa_token\", \"methods\"}`: "
             "send the token with a code to `login/mfa`. When the client's `mfa_policy` is `required` and the user has "
             "no factor, the answer is `{\"mfa_enrollment_required\": true, \"mfa_token\"}`: enrol with `login/mfa/totp`."
         ),
         request=LoginInput,
         responses={200: LoginResponse},
-        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified),
+        errors=(400, InvalidCredentials, AccountDisabled, EmailNotVerified, LoginLocked),
         tags=[ACCOUNTS],
         examples=[
             OpenApiExample("login", request_only=True, value={"email": "ada@example.com", "password": "correct horse battery"})
@@ -137,8 +140,11 @@ class LoginApi(ClientApi):
             "store the new one and use it next time. Call it when the access token has expired (or "
             "shortly before).\n\n"
             "Presenting a spent refresh token again answers 401 `token_reused` and revokes every token "
-            "of that login (the user must log in again): it means the token was copied. Do not refresh "
-            "one token from two places at once. A malformed, expired, revoked or other client's token "
+            "of that login (the user must log in again): it means the token was copied. If your client "
+            "sets a `refresh_reuse_interval` (seconds), a spent token presented again within it answers "
+            "the same new refresh token (and a new access token of the same login) instead, so two tabs "
+            "or a retried call that refresh one token at once get one answer; with the default 0, refresh "
+            "one token from one place at a time. A malformed, expired, revoked or other client's token "
             "answers 401 `invalid_token`.\n\n"
             "Refresh tokens are opaque strings (`rt_…`). One issued as a JWT by an earlier release is "
             "accepted until it expires, and is rotated into an opaque one."

@@ -22,6 +22,7 @@ from core.events import Event, Failure, subscribe
 from core.refusals import CallRateLimited, CallRefused
 from delivery.events import DeliveryDiscarded, DeliveryHandled, DeliveryRetried
 from tenants import events as tenants_events
+from webhooks import events as webhooks_events
 
 # Event → the audit action it is recorded as. None: the action is the event's `operation`.
 ACTIONS: dict[type[Event], str | None] = {
@@ -58,6 +59,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.PasskeyLoggedIn: "login",
     accounts_events.PasskeyLoginFailed: "login",
     accounts_events.PasskeySignCountRegressed: "passkey_sign_count",
+    accounts_events.UserLockedOut: "login",
+    accounts_events.UserUnlocked: "user_unlock",
     accounts_events.TokenRefreshed: "token_refresh",
     accounts_events.TokenRefreshFailed: "token_refresh",
     accounts_events.TokenReuseDetected: "token_reuse",
@@ -69,6 +72,8 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.UserUpdated: "user_update",
     accounts_events.UserUpdateFailed: "user_update",
     accounts_events.UserDeleted: "user_delete",
+    accounts_events.UsersImported: "user_import",
+    accounts_events.UsersExported: "user_export",
     accounts_events.EmailVerificationRequested: "email_resend",
     accounts_events.EmailVerified: "email_verify",
     accounts_events.EmailVerifyFailed: "email_verify",
@@ -82,6 +87,12 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.TokensPurged: "token_purge",
     accounts_events.UserEmailsNormalized: "email_normalize",
     accounts_events.SigningKeyRotated: "signing_key_rotate",
+    webhooks_events.WebhookCreated: "webhook_create",
+    webhooks_events.WebhookDeleted: "webhook_delete",
+    webhooks_events.WebhookSecretRotated: "webhook_rotate_secret",
+    webhooks_events.WebhookDisabled: "webhook_disable",
+    webhooks_events.WebhookEnabled: "webhook_enable",
+    webhooks_events.WebhookDeliveryFailed: "webhook_delivery",
     AuditPurged: "audit_purge",
     CallRefused: None,
     CallRateLimited: "rate_limited",

@@ -12,13 +12,16 @@ from django.urls import reverse
 
 from tenants.admin import ClientAdmin as TenantClientAdmin
 from tenants.models import Client
+from webhooks.admin import CLIENT_PARAMETER
 
 # The query parameter of the audit admin's client filter (audit.admin.ClientFilter).
 AUDIT_CLIENT_PARAMETER = "client_id"
+# And of the webhooks admin's (webhooks.admin.ClientFilter).
+WEBHOOKS_CLIENT_PARAMETER = CLIENT_PARAMETER
 
 
 class ClientAdmin(TenantClientAdmin):
-    """The client's page, with buttons to its users and its audit records."""
+    """The client's page, with buttons to its users, its audit records and its webhooks."""
 
     change_form_template = "admin/authsvc/client_change_form.html"
 
@@ -26,7 +29,14 @@ class ClientAdmin(TenantClientAdmin):
         audit_list = reverse("admin:audit_auditlog_changelist")
         audit_records = ("Audit records", f"{audit_list}?{urlencode({AUDIT_CLIENT_PARAMETER: client_id})}")
         documentation = ("Documentation", reverse("client-docs", args=[str(client_id)]))
-        return [audit_records, *super().client_links(client_id), documentation]
+        return [audit_records, *self.webhook_links(client_id), *super().client_links(client_id), documentation]
+
+    def webhook_links(self, client_id) -> list[tuple[str, str]]:
+        query = urlencode({WEBHOOKS_CLIENT_PARAMETER: client_id})
+        return [
+            ("Webhooks", f"{reverse('admin:webhooks_webhook_changelist')}?{query}"),
+            ("Webhook deliveries", f"{reverse('admin:webhooks_webhookmessage_changelist')}?{query}"),
+        ]
 
 
 # tenants registers its own admin so that it works alone; here it gains the other apps' links.

@@ -14,6 +14,7 @@ from django.conf import settings
 from accounts.tokens import issuer_of
 from clientapi.ratelimits import client_rate
 from core import errors
+from core.events import webhook_events
 from tenants.models import Client
 from tenants.schema_example import schema_properties
 
@@ -24,6 +25,7 @@ RATE_LIMIT_MEANINGS = {
     "signup_ip": "Sign-ups from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
     "mail_email": "Verification and password-reset mails to one email address.",
     "mail_client": "Every call that may send a mail (sign-up with verification, resend, forgot, an email change), all addresses together.",
+    "transfer_client": "Bulk imports and exports of users (users/import, users/export), together.",
     "link_ip": "Requests to the pages the mailed links open, from one browser address (an IPv6 /64 counts as one); over it the page says to wait.",
     "mfa_user": "Second-factor codes for one user (login/mfa, enrolment confirmations), whatever login or address they come from.",
     "mfa_ip": "Second-factor codes from one end-user address (X-End-User-IP; an IPv6 /64 counts as one). Not counted without the header.",
@@ -55,6 +57,38 @@ class CustomFieldRow:
     kind: str
     required: bool
     description: str
+
+
+MAIL_SETTING_MEANINGS = {
+    "verify_email_url": "Your page for verification links (and an email change's): the mail links to it with token=… added "
+    "to its query; your backend sends that token to email/verify. https only.",
+    "reset_password_url": "Your page for password reset links, the same way; your backend sends the token and the new "
+    "password to password/reset. https only.",
+    "mail_sender_name": "The name the mails come from (the display name of From; the address stays ours). Plain text, "
+    "as your client name.",
+    "mail_reply_to": "Where replies to the mails go (Reply-To).",
+    "mail_templates": "Your subject and text of the verification (verify_email) and reset (reset_password) mails. "
+    "Placeholders: {link}, {client_name}, {email}, {expires_in}; nothing else between braces. The text must contain "
+    "{link}; a subject is one line of at most 200 characters, a text at most 5,000. The HTML part is your text, "
+    "escaped, with the link as its one anchor.",
+    "smtp_url": "Your own SMTP server, which the mails then leave through (smtp+tls://, smtps:// or smtp://, with its user "
+    "and password). Write-only: GET says only smtp_configured and smtp_host.",
+}
+
+
+@dataclass(frozen=True)
+class MailSettingRow:
+    name: str
+    meaning: str
+    is_set: bool
+
+
+def mail_setting_rows(client: Client) -> list[MailSettingRow]:
+    """Each mail setting, what it does and whether this client set it (the page is public: never its value)."""
+    return [
+        MailSettingRow(name, meaning, getattr(client, Client.SEALED_SETTINGS.get(name, name)) not in (None, ""))
+        for name, meaning in MAIL_SETTING_MEANINGS.items()
+    ]
 
 
 def describe_rate(rate: str) -> str:
@@ -153,3 +187,51 @@ def discovery_url(client: Client) -> str:
 def offline_verification_recipe(client: Client) -> str:
     """Python (PyJWT) that verifies this client's access tokens offline, configured from its issuer alone."""
     return OFFLINE_RECIPE.format(issuer=json.dumps(issuer_of(client)), client_id=json.dumps(str(client.client_id)))
+
+
+# Runs as printed: tests/authsvc/test_docs_page_webhooks.py feeds it real deliveries; docs/api.md
+# (§9c) carries the same text.
+WEBHOOK_RECEIVER_RECIPE = """# pip install standardwebhooks
+import os
+
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+# The secret that POST webhooks answered (whsec_...), kept with your other secrets.
+verifier = Webhook(os.environ["AUTHSVC_WEBHOOK_SECRET"])
+handled: set[str] = set()  # keep these in your database: a message can arrive more than once
+
+
+def handle_webhook(body: bytes, headers: dict) -> int:
+    \"\"\"Your webhook URL's handler: the status to answer (2xx: received; anything else: sent again later).\"\"\"
+    try:
+        event = verifier.verify(body, headers)  # the signature, and a timestamp within 5 minutes
+    except WebhookVerificationError:
+        return 400
+    message_id = {name.lower(): value for name, value in headers.items()}["webhook-id"]
+    if message_id not in handled:
+        handled.add(message_id)
+        if event["type"] == "user.deleted":
+            pass  # e.g. erase what you keep about event["data"]["user_id"]
+    return 204
+
+
+# With Flask:
+# @app.post("/hooks/auth")
+# def auth_events():
+#     return "", handle_webhook(request.get_data(), dict(request.headers))
+"""
+
+
+@dataclass(frozen=True)
+class WebhookEventRow:
+    name: str
+    sent_for: str  # the catalog's events it stands for, described
+
+
+def webhook_event_rows() -> list[WebhookEventRow]:
+    """Each webhook event, and what happened when it is sent (the catalog's descriptions)."""
+    return [
+        WebhookEventRow(name=name, sent_for=" Or: ".join(" ".join((event.__doc__ or "").split()) for event in events))
+        for name, events in webhook_events().items()
+    ]

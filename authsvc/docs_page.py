@@ -1,7 +1,7 @@
 """GET /docs/clients/<client_id>/: the page `documentation_url` points at.
 
 It gathers what several apps define (the client's settings and limits, the account endpoints,
-the audit endpoint, every app's error codes), so it lives here, above them.
+the audit endpoint, the webhooks and their events, every app's error codes), so it lives here, above them.
 """
 
 from django.conf import settings
@@ -11,9 +11,11 @@ from django.shortcuts import render
 from accounts.tokens import issuer_of
 from authsvc import client_docs, quickstart
 from core.errors import NotFound
+from tenants.policies import LockoutPolicy, PasswordPolicy
 from tenants.selectors import api_base_url, client_get, parse_client_id
 
 ENDPOINTS = [
+    ("GET/PATCH", "", "Read or change this client's settings."),
     ("POST", "signup", "Create a user; returns tokens (or verification_required)."),
     ("POST", "login", "Exchange email and password for tokens (or an mfa_token when a second factor is needed)."),
     ("POST", "login/mfa", "Finish a login with a TOTP or recovery code, or a passkey, and the mfa_token."),
@@ -38,7 +40,13 @@ ENDPOINTS = [
     ("POST", "users/<user_id>/passkeys/registration/options", "Start a passkey registration: the browser's options."),
     ("GET/POST", "users/<user_id>/passkeys", "List the user's passkeys, or register one with the browser's credential."),
     ("DELETE", "users/<user_id>/passkeys/<passkey_id>", "Remove a passkey."),
+    ("POST", "users/import", "Import users with their password hashes (NDJSON); a report of created, duplicate, invalid lines."),
+    ("GET", "users/export", "Every user as NDJSON, streamed; never a password hash."),
     ("GET", "audit", "This client's audit records, newest first."),
+    ("GET/POST", "webhooks", "List this client's webhooks, or add one (its secret shown once)."),
+    ("DELETE", "webhooks/<webhook_id>", "Delete a webhook."),
+    ("POST", "webhooks/<webhook_id>/rotate-secret", "A new signing secret; the old one signs too for 24 hours."),
+    ("GET", "webhooks/<webhook_id>/deliveries", "A webhook's recent deliveries, newest first."),
 ]
 
 
@@ -62,10 +70,18 @@ def client_docs_page(request, client_id: str):
         "verification_recipe": client_docs.offline_verification_recipe(client),
         "endpoints": ENDPOINTS,
         "quickstart": quickstart.quickstart_steps(client, base_url),
+        "settings_command": quickstart.settings_command(base_url),
+        "mail_settings": client_docs.mail_setting_rows(client),
         "custom_fields": client_docs.custom_field_rows(client.custom_fields_schema),
         "custom_fields_schema": client_docs.pretty_schema(client.custom_fields_schema),
         "rate_limits": client_docs.rate_limit_rows(client),
+        "password_policy": PasswordPolicy.of(client.password_policy),
+        "lockout": LockoutPolicy.of(client.lockout),
         "error_codes": client_docs.error_code_rows(),
         "max_body_kb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024,
+        "webhook_events": client_docs.webhook_event_rows(),
+        "webhook_recipe": client_docs.WEBHOOK_RECEIVER_RECIPE,
+        "import_max_mb": settings.AUTHSVC_IMPORT_MAX_BYTES // 10**6,
+        "import_max_lines": settings.AUTHSVC_IMPORT_MAX_LINES,
     }
     return render(request, "authsvc/client_docs.html", context)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import is_valid_path
+from django.urls import Resolver404, is_valid_path, resolve
 
 from authsvc.exceptions import error_response, exception_to_response
 
@@ -67,14 +67,36 @@ def _route_other_spelling(request: HttpRequest) -> None:
         request.path = request.path[: len(request.path) - len(path)] + other
 
 
+@lru_cache(maxsize=512)
+def _view_body_limit(shape: str) -> int | None:
+    """The larger body a view declares it takes (`max_body_bytes`: users/import), or None."""
+    try:
+        match = resolve(shape)
+    except Resolver404:
+        return None
+    return getattr(getattr(match.func, "view_class", None), "max_body_bytes", None)
+
+
+def _body_limit(request: HttpRequest) -> int:
+    """DATA_UPLOAD_MAX_MEMORY_SIZE, or the larger bound of the one view that takes more. The view is
+    looked up only for a body over the first, so no ordinary call pays for it."""
+    path = request.path_info
+    if request.method != "POST" or not path.startswith(API_PREFIX):
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    shapes = (CANONICAL_UUID.sub(SOME_UUID, spelling) for spelling in (path, other))
+    return next((limit for shape in shapes if (limit := _view_body_limit(shape))), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 class ApiErrorEnvelopeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        length = _declared_length(request)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE and length > (limit := _body_limit(request)):
             # Refused unread: the production server answers it "Connection: close" (gunicorn.conf.py).
-            return error_response(413, "payload_too_large", f"The request body is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+            return error_response(413, "payload_too_large", f"The request body is over {limit} bytes.")
         if _is_api(request):
             _route_other_spelling(request)
         response = self.get_response(request)

@@ -148,7 +148,8 @@ def _token_steps(base_url: str) -> list[QuickstartStep]:
             "refresh",
             "Refresh the tokens",
             "Spends the refresh token and answers a new pair: keep the new refresh_token. Presenting a "
-            "spent one again answers token_reused and revokes every token of that login.",
+            "spent one again answers token_reused and revokes every token of that login (within this "
+            "client's refresh reuse interval, if it has one, it answers the same new pair instead).",
             _curl("POST", f"{base_url}token/refresh", body={"refresh_token": variable("REFRESH_TOKEN")}),
         ),
         QuickstartStep(
@@ -238,3 +239,16 @@ def quickstart_steps(client: Client, base_url: str) -> list[QuickstartStep]:
         *_password_steps(base_url),
         *_users_steps(client, base_url),
     ]
+
+
+# The docs page's example of changing settings (its "Settings and mail in your name" section).
+SETTINGS_EXAMPLE = {
+    "verify_email_url": "https://app.example.com/verify-email",
+    "reset_password_url": "https://app.example.com/reset-password",
+    "mail_reply_to": "support@example.com",
+}
+
+
+def settings_command(base_url: str) -> str:
+    """PATCH of the client's own settings, as a curl line that runs as written."""
+    return _curl("PATCH", base_url, body=SETTINGS_EXAMPLE)

@@ -196,6 +196,9 @@ AUTHSVC_RATE_LIMITS = {
     # Second-factor codes (login/mfa and the TOTP confirmations): per user, and per end-user IP.
     "mfa_user": env_rate("AUTHSVC_RATE_MFA_USER", "10/m"),
     "mfa_ip": env_rate("AUTHSVC_RATE_MFA_IP", "30/m"),
+    # Bulk imports and exports of one client (users/import, users/export): each moves up to
+    # AUTHSVC_IMPORT_MAX_LINES users, or every user.
+    "transfer_client": env_rate("AUTHSVC_RATE_TRANSFER_CLIENT", "60/h"),
 }
 # Off only in the bench's what-if without the per-key counter; never from the environment.
 AUTHSVC_RATE_LIMITS_ENABLED = True
@@ -265,6 +268,7 @@ INSTALLED_APPS = [
     "clientapi",  # the per-client HTTP platform: registers the access-key scheme with drf-spectacular
     "delivery",
     "accounts",
+    "webhooks",
     "audit",
     "authsvc.apps.AuthsvcConfig",  # start-up notes and the `prepare_embedded` command
 ]
@@ -367,6 +371,27 @@ AUTHSVC_MAIL_SWEEP_SECONDS = env_int("AUTHSVC_MAIL_SWEEP_SECONDS", 60, minimum=1
 if AUTHSVC_MAIL_RETRY_MAX_SECONDS < AUTHSVC_MAIL_RETRY_SECONDS:
     raise ImproperlyConfigured("AUTHSVC_MAIL_RETRY_MAX_SECONDS must be at least AUTHSVC_MAIL_RETRY_SECONDS")
 
+# --- webhooks (the webhooks app; the engine: delivery.services) --------------------------
+# Each attempt's time limit (connect, send, read the answer), and the delivery policy: retries
+# double from RETRY_SECONDS up to RETRY_MAX_SECONDS, with jitter; a message not delivered
+# MAX_AGE_SECONDS after its event fails (audited as webhook_delivery, admin dead letters).
+AUTHSVC_WEBHOOK_TIMEOUT_SECONDS = env_int("AUTHSVC_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+AUTHSVC_WEBHOOK_RETRY_SECONDS = env_int("AUTHSVC_WEBHOOK_RETRY_SECONDS", 15, minimum=1)
+AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS = env_int("AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS", 2 * 3600, minimum=1)
+AUTHSVC_WEBHOOK_MAX_AGE_SECONDS = env_int("AUTHSVC_WEBHOOK_MAX_AGE_SECONDS", 3 * 24 * 3600, minimum=1)
+AUTHSVC_WEBHOOK_LEASE_SECONDS = env_int("AUTHSVC_WEBHOOK_LEASE_SECONDS", 2 * AUTHSVC_WEBHOOK_TIMEOUT_SECONDS + 30, minimum=1)
+AUTHSVC_WEBHOOK_SWEEP_SECONDS = env_int("AUTHSVC_WEBHOOK_SWEEP_SECONDS", 60, minimum=1)
+# A webhook is disabled (audited, shown in the API and the admin) after this many failed
+# attempts in a row, the first of them at least DISABLE_AFTER_SECONDS ago: a receiver down for
+# a day, not one that missed a burst. Any delivered message ends the run.
+AUTHSVC_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("AUTHSVC_WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+AUTHSVC_WEBHOOK_DISABLE_AFTER_SECONDS = env_int("AUTHSVC_WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600)
+# How long a process remembers which webhooks a client has (their changes made in that process
+# apply at once); publishing an event for a client without any then costs no query.
+AUTHSVC_WEBHOOK_CACHE_SECONDS = env_int("AUTHSVC_WEBHOOK_CACHE_SECONDS", 5)
+if AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS < AUTHSVC_WEBHOOK_RETRY_SECONDS:
+    raise ImproperlyConfigured("AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS must be at least AUTHSVC_WEBHOOK_RETRY_SECONDS")
+
 # A client's own SMTP server (tenants.smtp) is refused when its host is or resolves to a loopback,
 # private, link-local or otherwise non-public address, at set time and at each send; "1" allows
 # them: the operator's switch for tests and private networks.
@@ -390,9 +415,14 @@ if not AUTHSVC_SEALING_KEYS and DEBUG:
 AUTHSVC_WEBHOOK_ALLOW_PRIVATE = env_bool("AUTHSVC_WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- passwords -------------------------------------------------------------------------
+# The first hashes every password we set; the others only check hashes brought by an import
+# (accounts/imported_hashes.py), each replaced by one of the first at its user's next login.
 PASSWORD_HASHERS = [
     "accounts.hashers.ConfigurableBCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "accounts.hashers.ImportedBCryptPasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -403,6 +433,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- HTTP ------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# POST users/import alone takes a larger body (authsvc.middleware asks the view): NDJSON of at most
+# this many bytes and non-blank lines, of which at most AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS give a
+# password in clear (each one a bcrypt hash at our rounds: ~0.25 s at 12). Larger files go through
+# `manage.py import_users`, which has no bound.
+AUTHSVC_IMPORT_MAX_BYTES = env_int("AUTHSVC_IMPORT_MAX_BYTES", 5 * 1000 * 1000, minimum=DATA_UPLOAD_MAX_MEMORY_SIZE)
+AUTHSVC_IMPORT_MAX_LINES = env_int("AUTHSVC_IMPORT_MAX_LINES", 10_000, minimum=1)
+AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS = env_int("AUTHSVC_IMPORT_MAX_CLEAR_PASSWORDS", 50, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],

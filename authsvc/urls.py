@@ -11,12 +11,14 @@ from authsvc import docs_page, health
 from authsvc.api_docs import RedocPage, SwaggerPage
 from authsvc.favicon import favicon
 from clients.urls import api_urlpatterns as client_endpoints
+from webhooks.urls import client_api_urlpatterns as webhook_api
 
 urlpatterns = [
     path("api/v1/", include(client_endpoints)),
     path("api/v1/<uuid:client_id>/.well-known/openid-configuration", discovery.client_discovery, name="client-discovery"),
     path("api/v1/<uuid:client_id>/", include(account_api)),
     path("api/v1/<uuid:client_id>/", include(audit_api)),
+    path("api/v1/<uuid:client_id>/", include(webhook_api)),
     path(".well-known/jwks.json", jwks_document, name="jwks"),
     path(".well-known/openid-configuration", discovery.service_discovery, name="openid-configuration"),
     path(".well-known/oauth-authorization-server", discovery.service_discovery, name="oauth-authorization-server"),

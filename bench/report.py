@@ -2,6 +2,7 @@
 
 import json
 
+from bench import webhook_timing
 from bench.common import RESULTS_DIR
 
 BEFORE_FILE = RESULTS_DIR / "hotpaths-before.json"
@@ -114,6 +115,7 @@ def goals(results: dict) -> list[str]:
         )
 
     row("7. verify / healthz req/s over HTTP, recommended server ≥ 0.30 (SQLite)", floor_cell)
+    row("8. login p50 with a dead webhook receiver / with a live one ≤ 1.1", webhook_timing.goal_cell)
     return lines
 
 
@@ -397,6 +399,27 @@ def floor_section(results: dict) -> list[str]:
     return lines
 
 
+def transfer_section(results: dict) -> list[str]:
+    lines = [
+        "## 9. Import and export of users (bench/transfer.py)",
+        "",
+        "users_import (the command's and the API's flow) on a file of bcrypt `$2b$` hashes, stored as they are",
+        "(no hashing), in batches of 500; the same file again (every line a duplicate: resuming costs this);",
+        "then the export of the same users through the flow (`export_users --include-hashes`) and through",
+        "GET users/export on the WSGI stack.",
+        "",
+        "| store | users | import users/s | re-import lines/s | export users/s | API export users/s | RSS growth over the export |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for data, item in _ran(results, "transfer"):
+        lines.append(
+            f"| {data['label']} | {item['users']} | {item['import']['users_per_second']} ({item['import']['seconds']} s) | "
+            f"{item['reimport']['lines_per_second']} | {item['export']['users_per_second']} | "
+            f"{item['export_api']['users_per_second']} | {item['export']['rss_growth_mb']} MB |"
+        )
+    return lines
+
+
 def merged_runs(results: dict) -> list[str]:
     """Partial runs merged into these results (BENCH_MERGE=1): which figures, when, from which commit."""
     lines = []
@@ -439,5 +462,9 @@ def markdown(results: dict) -> str:
         *mail_section(results),
         "",
         *floor_section(results),
+        "",
+        *webhook_timing.section([(data["label"], item) for data, item in _ran(results, "webhooks")]),
+        "",
+        *transfer_section(results),
     ]
     return "\n".join(lines).rstrip() + "\n"

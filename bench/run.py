@@ -7,8 +7,9 @@
     BENCH_FIGURES=floor BENCH_MERGE=1 ...    # some figures only, merged into the previous latest.*
 
 Writes bench/results/latest.json, latest.md and latest.png. Servers (Redis, SecantusDB
-unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4 to 7) run on loopback ports of this machine
-and stop with the run; every loop is bounded by a count or a time budget.
+unless MONGODB_URI is set, PostgreSQL, gunicorn for figures 4 to 8) run on loopback ports of this machine
+and stop with the run; every loop is bounded by a count or a time budget. Figure 8 (webhooks) also
+runs a delivery worker and the receivers on loopback.
 """
 
 import json
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import http_floor, mail_timing  # noqa: E402
+from bench import http_floor, mail_timing, transfer, webhook_timing  # noqa: E402
 from bench.common import (  # noqa: E402
     RESULTS_DIR,
     ROOT,
@@ -75,8 +76,13 @@ class Plan:
         self.mail_warmup, self.mail_pairs = (20, 200) if q else (30, 500)
         # Figure 7: rounds of (healthz, verify) wrk batches of this many seconds each.
         self.floor_rounds, self.floor_seconds = (4, 1.0) if q else (10, 2.0)
+        # Figure 8: sign-ups waited for one by one; a batch for the worker's rate; rounds of three logins.
+        self.webhook_paced, self.webhook_batch = (20, 60) if q else (100, 300)
+        self.webhook_warmup, self.webhook_rounds = (10, 100) if q else (20, 300)
+        # Figure 9: users imported (bcrypt hashes, no hashing) and exported.
+        self.transfer_users = 2000 if q else 10000
         # BENCH_FIGURES=login,peer picks figures (for a partial run; `make bench` runs all).
-        self.figures = set(os.environ.get("BENCH_FIGURES", "login,mfa,peer,scaling,load,mixed,mail,floor").split(","))
+        self.figures = set(os.environ.get("BENCH_FIGURES", "login,mfa,peer,scaling,load,mixed,mail,floor,webhooks,import").split(","))
 
     def sizes_for(self, store: str) -> tuple[list[int], int]:
         """Sizes to provision, and the largest size whose request latency is measured.
@@ -89,6 +95,14 @@ class Plan:
         if self.full or store != "mongodb" or os.environ.get("MONGODB_URI"):
             return self.sizes, self.sizes[-1]
         return [size for size in self.sizes if size <= 1000], 100
+
+    def transfer_users_for(self, store: str) -> int:
+        """Figure 8's users: SecantusDB answers a batch's `$in` of 500 emails by scanning the collection
+        (some 13 s a batch at 10,000 users, where MongoDB uses the unique index), so by default it
+        imports 2,000; BENCH_FULL=1 or MONGODB_URI the full count."""
+        if store == "mongodb" and not (self.full or os.environ.get("MONGODB_URI")):
+            return min(self.transfer_users, 2000)
+        return self.transfer_users
 
 
 # --- figure 1 and 2 ------------------------------------------------------------------------
@@ -414,6 +428,19 @@ def run_store(store: str, mongo_uri: str | None, redis_url: str, scratch: Path, 
         started = time.perf_counter()
         results["floor"] = http_floor.figure(store, scratch, rounds=plan.floor_rounds, seconds=plan.floor_seconds)
         results["seconds"]["figure_7"] = round(time.perf_counter() - started, 1)
+    if "webhooks" in plan.figures:
+        log(f"{store}: figure 8 (webhooks: event to receiver, one worker's rate, logins with a dead receiver; bench/webhook_timing.py)")
+        started = time.perf_counter()
+        hooks_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_webhooks"), redis_url=redis_url)
+        results["webhooks"] = webhook_timing.figure(hooks_env, plan)
+        results["seconds"]["figure_8"] = round(time.perf_counter() - started, 1)
+    if "import" in plan.figures:
+        users = plan.transfer_users_for(store)
+        log(f"{store}: figure 9 (import of {users} users with bcrypt hashes, re-import, export; bench/transfer.py)")
+        started = time.perf_counter()
+        transfer_env = base_env(scratch=scratch, database=database_url(store, mongo_uri, scratch, "bench_transfer"), redis_url=redis_url)
+        results["transfer"] = transfer.figure(transfer_env, scratch, users)
+        results["seconds"]["figure_9"] = round(time.perf_counter() - started, 1)
     return results
 
 

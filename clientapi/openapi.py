@@ -10,14 +10,15 @@ from core.errors import Forbidden, ServiceError, error_classes
 from core.serializers import StrictSerializer
 
 # The areas Swagger UI and Redoc group operations by, described in this order by `describe_tags`.
-CLIENTS, ACCOUNTS, TOKENS, USERS, MAIL, AUDIT = "clients", "accounts", "tokens", "users", "mail", "audit"
+CLIENTS, ACCOUNTS, TOKENS, USERS, MAIL, AUDIT, WEBHOOKS = "clients", "accounts", "tokens", "users", "mail", "audit", "webhooks"
 TAGS = [
-    {"name": CLIENTS, "description": "Register a client, and read the calling client's settings."},
+    {"name": CLIENTS, "description": "Register a client, and read and change the calling client's settings."},
     {"name": ACCOUNTS, "description": "Sign users up and log them in."},
     {"name": TOKENS, "description": "Refresh, introspect and revoke a user's tokens."},
     {"name": USERS, "description": "List, read, update and delete this client's users."},
     {"name": MAIL, "description": "The mailed steps: verify an email address, reset a password."},
     {"name": AUDIT, "description": "This client's audit trail."},
+    {"name": WEBHOOKS, "description": "Signed POSTs to your backend when your users sign up, log in, change or go."},
 ]
 
 

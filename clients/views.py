@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from clientapi.api import ClientApi
 from clientapi.openapi import CLIENTS, client_operation, error_responses
 from clientapi.ratelimits import enforce_rate_limit
-from clients.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput
+from clients.serializers import ClientOutput, ClientRegisterInput, ClientRegisterOutput, ClientSettingsInput
 from core.errors import Forbidden, Unauthorized
 from core.request_meta import ip_bucket, peer_ip, request_meta
 from tenants import services
@@ -107,8 +107,9 @@ class ClientRegisterApi(APIView):
         summary="The calling client's settings",
         description=(
             "Answers the settings of the client the access key belongs to: name, industry, whether it "
-            "is active, whether email verification is required, its custom fields schema and its "
-            "documentation URL. It changes nothing, which makes it the cheap way to check that a key "
+            "is active, whether email verification is required, its custom fields schema, its refresh "
+            "reuse interval (seconds; 0 is strict rotation), its mail settings (`PATCH` changes them) and "
+            "its documentation URL. It changes nothing, which makes it the cheap way to check that a key "
             "works (at start-up, or after a key rotation).\n\n"
             "401 `unauthorized` for a missing, unknown or revoked key; 403 `forbidden` for another "
             "client's key or a disabled client. Read-only: leaves an audit record only when refused."
@@ -122,3 +123,53 @@ class ClientDetailApi(ClientApi):
 
     def get(self, request, client_id):
         return Response(ClientOutput(self.client).data)
+
+
+SETTINGS_EXAMPLE = {
+    "verify_email_url": "https://app.example.com/verify?lang=en",
+    "reset_password_url": "https://app.example.com/reset",
+    "mail_sender_name": "Example App",
+    "mail_reply_to": "support@example.com",
+    "mail_templates": {
+        "verify_email": {
+            "subject": "Confirm your address for {client_name}",
+            "text": "Hello,\n\nconfirm {email} by opening {link}\n\nThe link expires in {expires_in}.",
+        }
+    },
+}
+
+
+@extend_schema_view(
+    patch=client_operation(
+        summary="Change the calling client's settings",
+        description=(
+            "Changes the settings given, and only those (each is optional; `null` unsets an optional one), "
+            "and answers all of them as `GET` does. The same rules as at registration apply: `client_name` "
+            "is plain text, `industry` one of the list, `custom_fields_schema` a safe JSON Schema.\n\n"
+            "Mail in your name: `verify_email_url` and `reset_password_url` are your own pages for the "
+            "links we mail (https; the token is added to their query as `token=...`: your page's backend "
+            "then calls `email/verify` or `password/reset` with it); `mail_sender_name` is the display "
+            "name of the mails' From (the address stays ours); `mail_reply_to` sets their Reply-To; "
+            "`mail_templates` replaces the subject and text of the verification and reset mails, with "
+            "the placeholders `{link}`, `{client_name}`, `{email}` and `{expires_in}` only.\n\n"
+            "Any key that is not a setting, or that you cannot set (`client_id`, `is_active`, "
+            "`created_at`, `rate_limits`, which staff set), is a 400 `invalid_request` naming it in "
+            "`fields`, and nothing changes; so does a refused value. Each change leaves one audit "
+            "record (`client_update`) naming the settings changed; a call that changes nothing leaves none. "
+            "The next call with any key of this client sees the new settings."
+        ),
+        request=ClientSettingsInput,
+        responses={200: ClientOutput},
+        errors=(400,),
+        tags=[CLIENTS],
+        examples=[OpenApiExample("mail in your name", request_only=True, value=SETTINGS_EXAMPLE)],
+    )
+)
+class ClientSettingsUpdateApi(ClientApi):
+    action_name = "client_update"
+
+    def patch(self, request, client_id):
+        data = ClientSettingsInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        client = services.client_settings_update(client=self.client, changes=data.validated_data, surface="api", request_meta=self.meta)
+        return Response(ClientOutput(client).data)

@@ -24,8 +24,13 @@ Every event carries `client_id` (UUID or None), `user_id` (UUID or None) and `re
 A failure carries `reason`: the error code answered, or a finer one. No payload ever carries a
 password, a hash, a token, a key or any other secret.
 
-| Event | Payload | What happened |
-|---|---|---|
+A client's webhooks receive the events with a name in the Webhook column, under that name (several
+events may share one): `{"type", "timestamp", "data"}`, the data holding `client_id`, `user_id`,
+`email` (when the user exists), `ip` and `user_agent`, plus the payload fields named there
+(docs/api.md, Webhooks).
+
+| Event | Webhook | Payload | What happened |
+|---|---|---|---|
 """
 
 
@@ -45,6 +50,13 @@ def _description(event_type: type[Event]) -> str:
     return " ".join((event_type.__doc__ or "").split())
 
 
+def _webhook(event_type: type[Event]) -> str:
+    if not event_type.webhook:
+        return "—"
+    extra = ", ".join(f"`{name}`" for name in event_type.webhook_fields)
+    return f"`{event_type.webhook}`" + (f" (+ {extra})" if extra else "")
+
+
 def events_markdown() -> str:
-    rows = [f"| `{event.name}` | {_payload(event)} | {_description(event)} |" for event in catalog()]
+    rows = [f"| `{event.name}` | {_webhook(event)} | {_payload(event)} | {_description(event)} |" for event in catalog()]
     return HEADER + "\n".join(rows) + "\n"

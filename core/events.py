@@ -6,7 +6,13 @@ docstring is the event's published description (docs/events.md, `manage.py event
 Events are published where the thing happens (a flow, a service, the outbox), never by a view;
 refusals that no flow decided (an access key refused, a body that does not parse, a rate limit)
 are published by whoever answers them (core.refusals). Audit subscribes to every event it
-records, and webhooks will subscribe the same way.
+records, and webhooks subscribe the same way.
+
+An event a client's webhooks may receive says so where it is declared: its public name
+(`class UserSignedUp(Event, name="user.signed_up", webhook="user.created")`) and which of its own
+fields the webhook's data carries besides who and where from (`webhook_fields=("fields",)`).
+`webhook_events()` is the one list of them: the webhooks app, its API's choices and
+docs/events.md all read it.
 
 Publishing is one dict lookup and a loop over the handlers resolved when they subscribed (at
 ready time): it is on the login and refresh paths. A payload never carries a password, a hash,
@@ -37,12 +43,17 @@ class Event:
     """Base of every event: which client and user it concerns, and where the request came from."""
 
     name: ClassVar[str] = ""
+    # The name a client's webhooks know it by ("" : never sent to webhooks), and the fields of the
+    # payload its webhook data carries besides the envelope's (ids, email, ip, user agent).
+    webhook: ClassVar[str] = ""
+    webhook_fields: ClassVar[tuple[str, ...]] = ()
     client_id: uuid.UUID | None = None
     user_id: uuid.UUID | None = None
     request_meta: RequestMeta | None = None  # None when the event did not come over HTTP
 
-    def __init_subclass__(cls, name: str = "", **kwargs):
+    def __init_subclass__(cls, name: str = "", webhook: str = "", webhook_fields: tuple[str, ...] = (), **kwargs):
         super().__init_subclass__(**kwargs)
+        cls.webhook, cls.webhook_fields = webhook, tuple(webhook_fields)
         if not name:
             return  # an abstract base (Failure), not an event of the catalog
         if name in _CATALOG:
@@ -68,6 +79,15 @@ def catalog() -> list[type[Event]]:
     autodiscover_modules("events")
     import_module("core.refusals")  # core's own: the refusals no flow decided
     return [_CATALOG[name] for name in sorted(_CATALOG)]
+
+
+def webhook_events() -> dict[str, tuple[type[Event], ...]]:
+    """Webhook event name → the catalog's events sent under it (several may share one name)."""
+    named: dict[str, tuple[type[Event], ...]] = {}
+    for event_type in catalog():
+        if event_type.webhook:
+            named[event_type.webhook] = (*named.get(event_type.webhook, ()), event_type)
+    return dict(sorted(named.items()))
 
 
 def event_named(name: str) -> type[Event]:

@@ -48,3 +48,12 @@ class ParsedJSONField(serializers.JSONField):
 
     def to_internal_value(self, data):
         return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses what DRF would coerce: "5", 5.0, true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

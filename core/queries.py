@@ -1,10 +1,11 @@
 """Small query helpers shared by every app's selectors."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -24,11 +25,23 @@ def one_or_none(queryset: QuerySet[M]) -> M | None:
 @dataclass(frozen=True)
 class _Select:
     """One row by a unique column, compiled by the ORM: SQL with one placeholder, and what
-    its columns are (expressions, for their converters; the model attributes they fill)."""
+    its columns are (expressions, for their converters; the model attributes they fill).
+
+    `converters` are Django's for each column that has any, looked up when compiling: looked up
+    on every call they cost as much as running the statement. They are bound to the compiling
+    thread's `connection.ops`, of which they read only what the alias's settings give every
+    connection alike (its time zone), and are called with the calling thread's connection.
+    """
 
     sql: str
     columns: tuple[Any, ...]
     attnames: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...]], ...] = ()
+
+    @classmethod
+    def of(cls, sql: str, columns: tuple[Any, ...], attnames: tuple[str, ...], connection: Any) -> "_Select":
+        found = [connection.ops.get_db_converters(column) + column.get_db_converters(connection) for column in columns]
+        return cls(sql, columns, attnames, tuple((position, tuple(each)) for position, each in enumerate(found) if each))
 
 
 # Kept on each model class itself, per (database alias, column): the SQL's columns refer back to
@@ -45,9 +58,7 @@ def row_by_unique(model: type[M], field_name: str, value: Any) -> M | None:
     builds and compiles the SELECT once per model, database and column instead of on every
     call: that was a third of a token verify. Other stores take the ORM's path.
     """
-    field = model._meta.get_field(field_name)
-    if not field.unique:  # LIMIT 1 would pick one of several rows at random
-        raise ValueError(f"{model.__name__}.{field_name} is not unique")
+    field = _unique_field(model, field_name)
     using = router.db_for_read(model)
     connection = connections[using]
     if connection.vendor not in SQL_VENDORS:
@@ -61,14 +72,26 @@ def row_by_unique(model: type[M], field_name: str, value: Any) -> M | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    return model.from_db(using, select.attnames, _converted(connection, select, row))
+
+
+def _converted(connection: Any, select: _Select, row: tuple[Any, ...]) -> list[Any]:
+    """A fetched row's values as the ORM gives them (its converters for each column)."""
     values = list(row)
-    for position, column in enumerate(select.columns):
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            values[position] = convert(values[position], column, connection)
-    return model.from_db(using, select.attnames, values)
+    for position, converters in select.converters:
+        for convert in converters:
+            values[position] = convert(values[position], select.columns[position], connection)
+    return values
 
 
-def compiled_selects(model: type[Model]) -> dict[tuple[str, str], _Select]:
+def _unique_field(model: type[Model], field_name: str) -> Any:
+    field = model._meta.get_field(field_name)
+    if not field.unique:  # LIMIT 1 would pick one of several rows at random
+        raise ValueError(f"{model.__name__}.{field_name} is not unique")
+    return field
+
+
+def compiled_selects(model: type[Model]) -> dict[tuple[str, str], "_Select | _SelectWithExists"]:
     """The SELECTs compiled for this very class (never a parent's: vars, not getattr)."""
     selects = vars(model).get(SELECTS_ATTRIBUTE)
     if selects is None:
@@ -83,7 +106,7 @@ def _compile_select(model: type[Model], using: str, field_name: str, value: Any)
     if len(params) != 1:  # anything but `column = %s` is not this helper's
         raise ValueError(f"{model.__name__}.{field_name} does not compile to one parameter")
     columns = tuple(column for column, _sql, _alias in compiler.select)
-    return _Select(sql, columns, tuple(column.target.attname for column in columns))
+    return _Select.of(sql, columns, tuple(column.target.attname for column in columns), connections[using])
 
 
 def exists_unset(model: type[Model], field_name: str, value: Any, unset: str) -> bool:
@@ -110,3 +133,85 @@ def exists_unset(model: type[Model], field_name: str, value: Any, unset: str) ->
     with connection.cursor() as cursor:
         cursor.execute(select.sql, [field.get_db_prep_value(field.to_python(value), connection)])
         return cursor.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class _SelectWithExists:
+    """A row by a unique column with one more column, an EXISTS: `select.columns` are the row's
+    then the EXISTS's. `params` are the compiled ones (the ORM puts constants among them, such as
+    the EXISTS subquery's `SELECT 1`); a call puts its two values at `row_param` and `exists_param`."""
+
+    select: _Select
+    params: tuple[Any, ...]
+    row_param: int | None
+    exists_param: int | None
+
+
+EXISTS_ANNOTATION = "core_exists_unset"
+
+
+def row_and_exists_unset(
+    model: type[M], field_name: str, value: Any, *, other: type[Model], other_field: str, other_value: Any, unset: str
+) -> tuple[M | None, bool]:
+    """`row_by_unique(model, field_name, value)` and, when it finds a row, `exists_unset(other,
+    other_field, other_value, unset)`: the same row and the same answer (False when there is no row).
+
+    One statement when both models are on the same SQL connection (the row's SELECT with an
+    EXISTS column), compiled once per model, database and columns like `row_by_unique`; two
+    reads otherwise (models on different databases, non-SQL stores).
+    """
+    _unique_field(model, field_name)
+    using = router.db_for_read(model)
+    connection = connections[using]
+    if connection.vendor not in SQL_VENDORS or router.db_for_read(other) != using:
+        row = row_by_unique(model, field_name, value)
+        return row, row is not None and exists_unset(other, other_field, other_value, unset)
+    values = (_db_value(model, field_name, value, connection), _db_value(other, other_field, other_value, connection))
+    selects = compiled_selects(model)
+    key = (using, f"{field_name} and exists {other._meta.label}.{other_field} with null {unset}")
+    select = selects.get(key)
+    if select is None:
+        live = other._default_manager.db_manager(using).filter(**{other_field: other_value, f"{unset}__isnull": True})
+        select = _placed(_compile_select_with_exists(model, using, {field_name: value}, Exists(live)), values)
+        if select.row_param is not None:
+            selects[key] = select
+    params = list(select.params)
+    if select.row_param is not None:
+        params[select.row_param], params[select.exists_param] = values
+    with connection.cursor() as cursor:
+        cursor.execute(select.select.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    converted = _converted(connection, select.select, row)
+    return model.from_db(using, select.select.attnames, converted[:-1]), bool(converted[-1])
+
+
+def _db_value(model: type[Model], field_name: str, value: Any, connection: Any) -> Any:
+    field = model._meta.get_field(field_name)
+    return field.get_db_prep_value(field.to_python(value), connection)
+
+
+def _compile_select_with_exists(model: type[Model], using: str, lookup: dict[str, Any], exists: Exists) -> _SelectWithExists:
+    attnames = tuple(field.attname for field in model._meta.concrete_fields)
+    # The columns named (values_list) before the annotation: annotating a model's queryset lists
+    # its fields with reverse relations, which Django's app registry then caches for good, and with
+    # it a per-client model class the user-model cache evicts.
+    queryset = model._default_manager.db_manager(using).filter(**lookup).values_list(*attnames)
+    queryset = queryset.annotate(**{EXISTS_ANNOTATION: exists}).order_by()[:1]
+    compiler = queryset.query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    columns = tuple(column for column, _sql, _alias in compiler.select)
+    named = tuple(getattr(getattr(column, "target", None), "attname", None) for column in columns[:-1])
+    if named != attnames or compiler.annotation_col_map.get(EXISTS_ANNOTATION) != len(columns) - 1:
+        raise ValueError(f"{model.__name__} by {', '.join(lookup)} with an EXISTS does not compile to the row then the EXISTS")
+    return _SelectWithExists(_Select.of(sql, columns, attnames, connections[using]), tuple(params), None, None)
+
+
+def _placed(select: _SelectWithExists, values: tuple[Any, Any]) -> _SelectWithExists:
+    """`select` with where each of `values` sits among its parameters, when each sits at one place
+    no other parameter shares (else it is run as compiled, for this call only, and not kept)."""
+    found = [[position for position, param in enumerate(select.params) if param == value] for value in values]
+    if any(len(positions) != 1 for positions in found):
+        return select
+    return _SelectWithExists(select.select, select.params, found[0][0], found[1][0])

@@ -1,4 +1,5 @@
-"""The keys of the service's own HMACs: access-key secrets, refresh-token hashes, email-token fingerprints.
+"""The keys of the service's own HMACs: access-key secrets, refresh-token hashes, email-token fingerprints,
+and the secrets of rotated refresh tokens, derived from the token they replace.
 
 New digests use the current key, AUTHSVC_HMAC_KEY. A digest verifies under the current key or
 any fallback, so that a key can be replaced without breaking what the old one made:
@@ -8,6 +9,8 @@ AUTHSVC_HMAC_KEY is unset, and is always accepted: moving to a dedicated key bre
 
 Settings are read on every call, never copied at import.
 """
+
+import base64
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -44,3 +47,13 @@ def hmac_matches(salt: str, value: str, digest: str, *, length: int | None = Non
     if not isinstance(digest, str) or not digest:
         return False
     return any(constant_time_compare(_digest(salt, value, key, length), digest) for key in verification_keys())
+
+
+def hmac_secret(salt: str, value: str, *, key: str) -> str:
+    """A 256-bit secret derived from `value` under `key`: the whole HMAC-SHA256, URL-safe base64 without padding.
+
+    The same `value` and key give the same secret again, so a secret handed out once can be recomputed
+    by whoever presents `value` (one of verification_keys()), and is never stored.
+    """
+    digest = salted_hmac(salt, value, secret=key, algorithm=ALGORITHM).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -50,7 +50,7 @@ def main() -> int:
             [
                 chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                f"--user-data-dir={scratch}/profile", "--virtual-time-budget=5000", "--window-size=3900,2000",
+                f"--user-data-dir={scratch}/profile", "--virtual-time-budget=5000", "--window-size=4900,2600",
                 f"--screenshot={OUTPUT}", page.as_uri(),
             ],
             check=True,

@@ -37,8 +37,8 @@ from tenants.services import (
     client_deactivate,
     client_delete,
     client_reactivate,
+    client_settings_update,
     client_test_mail_send,
-    client_update,
 )
 from tenants.smtp import SECURITY_NAMES, client_smtp_server
 
@@ -192,7 +192,9 @@ class ClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            client_update(client=obj, fields=form.changed_settings(), request_meta=staff_request_meta(request))
+            # The form has already set the new values on `obj`: the service compares them with the row.
+            current = Client.objects.get(pk=obj.pk)
+            client_settings_update(client=current, changes=form.changes(), surface="admin", request_meta=staff_request_meta(request))
             return
         super().save_model(request, obj, form, change)
         plaintext = client_attach_first_key(client=obj, surface="admin", request_meta=staff_request_meta(request))

@@ -33,9 +33,13 @@ class AccessKeyRevoked(Event, name="access_key.revoked"):
 
 @dataclass(frozen=True, kw_only=True)
 class ClientUpdated(Event, name="client.updated"):
-    """Staff changed a client's settings; `fields` names the settings changed, never their values."""
+    """A client's settings changed, by the client (`surface` api: PATCH /api/v1/{client_id}/) or by
+    staff (admin); `fields` names every setting changed, `values` holds the new value of each plain
+    one (text, number, flag, null) that is not a secret: JSON settings and secrets are named only."""
 
     fields: tuple[str, ...]
+    values: dict[str, str | int | float | bool | None]
+    surface: str
 
 
 @dataclass(frozen=True, kw_only=True)

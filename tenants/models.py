@@ -8,8 +8,11 @@ import json
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from tenants.policies import lockout_default, password_policy_default, validate_lockout, validate_password_policy
 
 
 class MfaPolicy(models.TextChoices):
@@ -66,6 +69,11 @@ class TokenIssuer(models.TextChoices):
     SERVICE = "service", "The service's: AUTHSVC_ISSUER, shared by every client"
 
 
+# The longest refresh reuse interval a client may choose (seconds): long enough for tabs and retries
+# that raced one refresh, short enough that a replayed token is still a replay (docs/api.md §5).
+MAX_REFRESH_REUSE_INTERVAL = 300
+
+
 def default_users_database() -> str:
     """Where a new client's users table goes: today the one tenant alias, AUTHSVC_TENANT_DATABASE."""
     return settings.AUTHSVC_TENANT_DATABASE
@@ -75,17 +83,33 @@ class Client(models.Model):
     # A client's settings, declared once: the admin's forms and the API's serializers take their
     # fields from here, and docs/api.md is held to them (tests/tenants/test_client_settings.py); the
     # access-key snapshot carries every field anyway. The client chooses CLIENT_SETTINGS when it
-    # registers and reads them back (GET /api/v1/{client_id}/); STAFF_SETTINGS are set in the admin
-    # only. Other fields (identity, state, where the users live) are shown read-only, or not at all.
+    # registers, reads back (GET /api/v1/{client_id}/) and changes (PATCH, tenants.services.
+    # client_settings_update, which holds each to its rule in tenants/client_settings.py and to its
+    # model field's own checks); STAFF_SETTINGS are set in the admin only. Other fields (identity,
+    # state, where the users live) are shown read-only, or not at all.
     CLIENT_SETTINGS = (
-        "client_name", "industry", "require_email_verification", "custom_fields_schema", "token_issuer", "mfa_policy", "passkey_rp_id",
+        "client_name",
+        "industry",
+        "require_email_verification",
+        "custom_fields_schema",
+        "refresh_reuse_interval",
+        "token_issuer",
+        "mfa_policy",
+        "verify_email_url",
+        "reset_password_url",
+        "mail_sender_name",
+        "mail_reply_to",
+        "mail_templates",
+        "password_policy",
+        "lockout",
+        "passkey_rp_id",
         "passkey_origins",
     )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
     # Write-only settings, kept only sealed (crypto.sealed): setting name → the field holding the
-    # sealed value. The client and staff set them (tenants.smtp says what is accepted); they are
-    # never shown back, and audit records name them without their value.
+    # sealed value. The client (PATCH) and staff set them (tenants.smtp says what is accepted); they
+    # are never shown back, and audit records name them without their value.
     SEALED_SETTINGS = {"smtp_url": "smtp_url_sealed"}
 
     client_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -97,6 +121,17 @@ class Client(models.Model):
     # The sign-up example of the docs page, worked out whenever the schema is saved
     # (tenants/schema_example.py), so that the public page runs none of the client's schema.
     custom_fields_example = OrderedJSONField(null=True, blank=True, editable=False)
+    # Seconds after a refresh during which the spent token, presented again, answers the same new
+    # refresh token instead of counting as reuse (accounts/flows/tokens.py): two tabs refreshing at
+    # once. 0 is strict rotation. Bounded, because within it a thief's replay is not detected.
+    refresh_reuse_interval = models.PositiveIntegerField(
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_REFRESH_REUSE_INTERVAL)],
+        help_text=(
+            f"Seconds (0 to {MAX_REFRESH_REUSE_INTERVAL}) during which a refresh token presented again right after it was "
+            "spent answers the same new refresh token instead of revoking the login as reuse. 0: strict rotation."
+        ),
+    )
     # New clients get an issuer of their own, so that `iss` alone pins the tenant for verifiers that
     # skip `aud`; clients registered before it existed keep the shared one their verifiers expect
     # (migration 0009), until they choose to switch (docs/api.md §5).
@@ -112,6 +147,60 @@ class Client(models.Model):
     )
     # With `required`, a user without a second factor enrols one before any login issues tokens.
     mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
+    # Mail in the client's name (docs/api.md §9a): its own pages for the mailed links (the token is
+    # added to their query), the display name of From and a Reply-To, and the subject and text of the
+    # verification and reset mails. None: ours. Checked by tenants/client_settings.py.
+    verify_email_url = models.CharField(
+        "verify email URL",
+        max_length=2000,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The client's own page for verification links (https): mails link to it with token=… added to its "
+        "query, and its backend sends that token to email/verify. Empty: our page.",
+    )
+    reset_password_url = models.CharField(
+        "reset password URL",
+        max_length=2000,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The client's own page for password reset links (https): mails link to it with token=… added to "
+        "its query, and its backend sends that token to password/reset. Empty: our page.",
+    )
+    mail_sender_name = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="The display name of the mails' From (the address stays ours): plain text, as a client name. Empty: ours.",
+    )
+    mail_reply_to = models.CharField(
+        "mail Reply-To", max_length=254, null=True, blank=True, default=None, help_text="The mails' Reply-To address. Empty: none."
+    )
+    mail_templates = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text='The client\'s subject and text of the verification and reset mails, e.g. {"verify_email": {"subject": '
+        '"Welcome to {client_name}", "text": "Confirm {email}: {link}"}, "reset_password": {"text": "…{link}…"}}. '
+        "Placeholders: {link}, {client_name}, {email}, {expires_in}. Empty: ours.",
+    )
+    # What its users' new passwords must be, and what consecutive failed logins cost (tenants.policies,
+    # docs/api.md §6a): stored with every key, the defaults being the service's rules before them.
+    password_policy = models.JSONField(
+        default=password_policy_default,
+        validators=[validate_password_policy],
+        help_text='Rules for new passwords: {"min_length": 8-64, "max_length": 64-1024, "min_strength": 0-4 (zxcvbn score; '
+        '0: no estimate), "refuse_common": true/false}. Keys left out take their defaults.',
+    )
+    lockout = models.JSONField(
+        default=lockout_default,
+        validators=[validate_lockout],
+        help_text='Consecutive failed logins of one email: {"mode": "off" | "throttle" | "lock", "max_failures": 1-100, '
+        '"max_delay_seconds": 1-86400 (throttle), "forget_after_hours": 1-720}. Throttle: a wait after each failure past '
+        "max_failures, doubling up to max_delay_seconds. Lock: none at all until a password reset or an unlock here.",
+    )
     # The WebAuthn relying party of its users' passkeys (tenants/passkey_settings.py says what is accepted):
     # unset, the passkey calls answer 409 passkeys_not_configured.
     passkey_rp_id = models.CharField(

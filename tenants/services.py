@@ -1,10 +1,12 @@
 """Writes of the tenants context. Views, admin actions and commands all call these."""
 
+import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,7 +17,7 @@ from core.errors import InvalidRequest, NotFound
 from core.events import publish
 from core.request_meta import RequestMeta
 from tenants.access_keys import generate_access_key
-from tenants.client_schema import validate_client_schema
+from tenants.client_settings import audited_values, client_settings_clean
 from tenants.events import (
     AccessKeyRevoked,
     AccessKeyRotated,
@@ -29,12 +31,11 @@ from tenants.events import (
 )
 from tenants.evolution import BatchReport
 from tenants.key_cache import AccessKeySnapshot, access_key_cache
-from tenants.models import AccessKey, Client, Industry, MfaPolicy, TokenIssuer
+from tenants.models import AccessKey, Client, OrderedJSONField
 from tenants.provisioning import ProvisionOutcome, drop_user_collection, provision_user_collection
 from tenants.schema_example import custom_fields_example
-from tenants.smtp import client_mail_connection, send_failure, smtp_test_mail, smtp_url_seal
+from tenants.smtp import client_mail_connection, send_failure, smtp_test_mail
 from tenants.user_models import user_model_cache
-from tenants.validation import validate_client_name
 
 logger = logging.getLogger("authsvc.tenants")
 
@@ -80,33 +81,17 @@ def client_register(
     *,
     client_name: str,
     industry: str,
-    require_email_verification: bool = False,
-    custom_fields_schema: dict | None = None,
-    token_issuer: str = TokenIssuer.CLIENT,
-    mfa_policy: str = MfaPolicy.OPTIONAL,
     surface: str = "api",
     request_meta: RequestMeta | None = None,
+    **settings: Any,
 ) -> ClientWithKey:
-    client_name = validate_client_name(client_name)
-    if industry not in Industry.values:
-        raise InvalidRequest(fields={"industry": [f"Must be one of: {', '.join(Industry.values)}."]})
-    if mfa_policy not in MfaPolicy.values:
-        raise InvalidRequest(fields={"mfa_policy": [f"Must be one of: {', '.join(MfaPolicy.values)}."]})
-    validate_client_schema(custom_fields_schema)
-    if token_issuer not in TokenIssuer.values:
-        raise InvalidRequest(fields={"token_issuer": [f"Must be one of: {', '.join(TokenIssuer.values)}."]})
+    """A new client with the settings given (any of Client.CLIENT_SETTINGS; the others keep their
+    defaults), each held to its rules (tenants/client_settings.py); its first key, shown once."""
+    cleaned = client_settings_clean({"client_name": client_name, "industry": industry, **settings}, allowed=Client.CLIENT_SETTINGS)
 
     # The row and its key commit together or not at all; the collection follows the commit.
     with transaction.atomic():
-        client = Client.objects.create(
-            client_name=client_name,
-            industry=industry,
-            require_email_verification=require_email_verification,
-            custom_fields_schema=custom_fields_schema,
-            custom_fields_example=custom_fields_example(custom_fields_schema),
-            token_issuer=token_issuer,
-            mfa_policy=mfa_policy,
-        )
+        client = Client.objects.create(**cleaned, custom_fields_example=custom_fields_example(cleaned.get("custom_fields_schema")))
         _, plaintext = _issue_key(client)
         _provision_when_committed(client)
     publish(ClientRegistered(client_id=client.client_id, surface=surface, request_meta=request_meta))
@@ -121,29 +106,73 @@ def client_attach_first_key(*, client: Client, surface: str = "admin", request_m
     return plaintext
 
 
-def client_update(*, client: Client, fields: Sequence[str], request_meta: RequestMeta | None = None) -> Client:
-    """Save the settings `fields` staff changed on `client` (validated by the admin form); saving nothing records nothing.
+def client_settings_update(
+    *,
+    client: Client,
+    changes: Mapping[str, Any],
+    surface: str = "api",
+    request_meta: RequestMeta | None = None,
+) -> Client:
+    """Change the settings in `changes` (the client's own over the API; every setting from the
+    admin), each held to its rules; only those whose value differs are saved and audited, by name
+    (and value, unless sealed or JSON). Saving nothing records nothing.
 
-    A sealed setting (Client.SEALED_SETTINGS) is named by its setting, `smtp_url`, and saved from the
-    field that holds it sealed (set with tenants.smtp.smtp_url_seal); the event names the setting only."""
-    changed = [name for name in fields if name in Client.SETTINGS or name in Client.SEALED_SETTINGS]
+    A sealed setting (Client.SEALED_SETTINGS: `smtp_url`) is saved sealed in the field that holds it
+    (its rule, tenants.smtp.smtp_url_seal, seals it); setting one always counts as a change (each
+    sealing differs), removing one only when one was set. Saving the row makes this process forget
+    the client's remembered keys (tenants/key_cache.py), so its next call reads the new settings.
+    """
+    allowed = (*Client.CLIENT_SETTINGS, *Client.SEALED_SETTINGS) if surface == "api" else (*Client.SETTINGS, *Client.SEALED_SETTINGS)
+    cleaned = client_settings_clean(changes, allowed=allowed)
+    changed = [name for name in _in_order(cleaned) if not _same(name, getattr(client, _column(name)), cleaned[name])]
+    if not changed:
+        return client
+    for name in changed:
+        setattr(client, _column(name), cleaned[name])
     derived = []
     if "custom_fields_schema" in changed:  # the docs page's example goes with the schema it passes
         client.custom_fields_example = custom_fields_example(client.custom_fields_schema)
         derived.append("custom_fields_example")
-    if changed:
-        columns = [Client.SEALED_SETTINGS.get(name, name) for name in changed]
-        client.save(update_fields=[*columns, *derived, "updated_at"])  # saving also forgets the remembered keys
-        publish(ClientUpdated(client_id=client.client_id, fields=tuple(changed), request_meta=request_meta))
+    client.save(update_fields=[*map(_column, changed), *derived, "updated_at"])
+    publish(
+        ClientUpdated(
+            client_id=client.client_id,
+            fields=tuple(changed),
+            values=audited_values(client, changed),
+            surface=surface,
+            request_meta=request_meta,
+        )
+    )
     return client
 
 
-def client_smtp_set(*, client: Client, smtp_url: str | None, request_meta: RequestMeta | None = None) -> Client:
+def _column(name: str) -> str:
+    """The field that holds setting `name`: itself, or for a sealed setting the field of its sealed value."""
+    return Client.SEALED_SETTINGS.get(name, name)
+
+
+def _in_order(names) -> list[str]:
+    """The settings `names` in the order the model declares them, sealed ones last."""
+    return [*Client.fields_in_order(*names), *(name for name in Client.SEALED_SETTINGS if name in names)]
+
+
+def _same(name: str, stored: Any, new: Any) -> bool:
+    """Equal as stored: True is not 1; JSON equal, in the same key order where the field keeps the order
+    written (a schema is shown as written; PostgreSQL's jsonb reorders the keys of the others); a sealed
+    value only when both are none (each sealing of one URL differs)."""
+    if name in Client.SEALED_SETTINGS:
+        return stored == new == ""
+    if isinstance(stored, dict | list) or isinstance(new, dict | list):
+        ordered = isinstance(Client._meta.get_field(name), OrderedJSONField)
+        return json.dumps(stored, sort_keys=not ordered) == json.dumps(new, sort_keys=not ordered)
+    return type(stored) is type(new) and stored == new
+
+
+def client_smtp_set(*, client: Client, smtp_url: str | None, surface: str = "api", request_meta: RequestMeta | None = None) -> Client:
     """Give the client its own SMTP server (`smtp_url`, kept only sealed), or take it away (None or "":
     its mail goes through ours again). InvalidRequest naming `smtp_url` when refused (tenants.smtp);
     SealingUnavailable (503) when the operator set no sealing key."""
-    client.smtp_url_sealed = smtp_url_seal(smtp_url)
-    return client_update(client=client, fields=["smtp_url"], request_meta=request_meta)
+    return client_settings_update(client=client, changes={"smtp_url": smtp_url}, surface=surface, request_meta=request_meta)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,16 @@ import re
 import unicodedata
 
 from django.conf import settings
+from email_validator import EmailNotValidError, validate_email
 
 from core.errors import InvalidRequest
 from core.rates import rate_problem
+from tenants.models import MAX_REFRESH_REUSE_INTERVAL, Industry
 
 MAX_CLIENT_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+# Every character str.splitlines() breaks a line at: none may reach a header.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 # Control, format (zero-width, bidi overrides), surrogate, private-use and unassigned
 # characters, and line/paragraph separators: a name is one line of visible text.
 REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -38,22 +43,56 @@ def validate_client_name(name: object) -> str:
     evil.example" (or at bigbank.рф, or at 203.0.113.5) would turn our sender into theirs.
     The rule, with what passes and what does not, is in docs/api.md §8.
     """
+    return _plain_name(name, field="client_name")
+
+
+def validate_mail_sender_name(name: object) -> str | None:
+    """The display name of the From of the client's mails: the rules of a client name, and no line
+    break at all (refused, not folded: it goes into a header). Empty or None: unset."""
+    if name is None or name == "":
+        return None
+    if isinstance(name, str) and any(character in LINE_BREAKS for character in name):
+        _refuse("mail_sender_name", "Must be one line: no line breaks.")
+    return _plain_name(name, field="mail_sender_name")
+
+
+def _plain_name(name: object, *, field: str) -> str:
     if not isinstance(name, str):
-        _refuse("Must be text.")
+        _refuse(field, "Must be text.")
     name = " ".join(name.split())
     if not name:
-        _refuse("This field may not be blank.")
+        _refuse(field, "This field may not be blank.")
     if len(name) > MAX_CLIENT_NAME_LENGTH:
-        _refuse(f"Must be at most {MAX_CLIENT_NAME_LENGTH} characters.")
+        _refuse(field, f"Must be at most {MAX_CLIENT_NAME_LENGTH} characters.")
     if any(unicodedata.category(character) in REFUSED_CATEGORIES for character in name):
-        _refuse("Must not contain control, formatting or invisible characters.")
+        _refuse(field, "Must not contain control, formatting or invisible characters.")
     if "<" in name or ">" in name:
-        _refuse("Must not contain < or >.")
+        _refuse(field, "Must not contain < or >.")
     # NFKC first: fullwidth digits, dots and colons ("２０３．０．１１３．５") read as ASCII ones.
     folded = unicodedata.normalize("NFKC", name)
     if URL_LIKE.search(folded) or _has_ipv6_literal(folded):
-        _refuse("Must not contain a web address, a domain name, an IP address or an email address.")
+        _refuse(field, "Must not contain a web address, a domain name, an IP address or an email address.")
     return name
+
+
+def validate_mail_reply_to(address: object) -> str | None:
+    """The Reply-To of the client's mails: one address, as email-validator normalises it. Empty or None: unset."""
+    if address is None or address == "":
+        return None
+    if not isinstance(address, str):
+        _refuse("mail_reply_to", "Must be text.")
+    if len(address) > MAX_EMAIL_LENGTH or any(unicodedata.category(character) in REFUSED_CATEGORIES for character in address):
+        _refuse("mail_reply_to", "Must be an email address.")
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        _refuse("mail_reply_to", f"Must be an email address: {error}")
+
+
+def validate_industry(industry: object) -> str:
+    if industry not in Industry.values:
+        _refuse("industry", f"Must be one of: {', '.join(Industry.values)}.")
+    return industry
 
 
 def _has_ipv6_literal(text: str) -> bool:
@@ -73,8 +112,8 @@ def _is_ipv6(text: str) -> bool:
     return True
 
 
-def _refuse(message: str):
-    raise InvalidRequest("client_name is not accepted.", fields={"client_name": [message]})
+def _refuse(field: str, message: str):
+    raise InvalidRequest(f"{field} is not accepted.", fields={field: [message]})
 
 
 def validate_rate_limits(overrides: object) -> dict:
@@ -91,3 +130,12 @@ def validate_rate_limits(overrides: object) -> dict:
     if problems:
         raise InvalidRequest(fields={"rate_limits": problems})
     return overrides
+
+
+def validate_refresh_reuse_interval(seconds: object) -> int:
+    """Whole seconds from 0 to MAX_REFRESH_REUSE_INTERVAL; anything else (text, a bool, a fraction) is refused."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_REFRESH_REUSE_INTERVAL:
+        raise InvalidRequest(
+            fields={"refresh_reuse_interval": [f"Must be a whole number of seconds from 0 to {MAX_REFRESH_REUSE_INTERVAL}."]}
+        )
+    return seconds

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,14 +65,26 @@ class ProductionServer:
         subprocess.run(MAIL_WORKER_BURST, cwd=ROOT, env=self.env, check=True, timeout=120, capture_output=True)
 
 
-def production_environment(tmp_path: Path, *, port: int, **variables: str) -> dict[str, str]:
-    return {
+@contextmanager
+def production_server_running(
+    tmp_path: Path, *, port: int | None = None, beside: ProductionServer | None = None, **variables: str
+) -> Iterator[ProductionServer]:
+    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz.
+
+    `beside` a running server: a second server process on the same database, keys and var dir
+    (as a second machine behind a load balancer), which migrates nothing.
+    """
+    port = port or free_port()
+    if beside is not None:
+        shared = ("DATABASE_URL", "DJANGO_SECRET_KEY", "AUTHSVC_VAR_DIR")
+        variables = {**{name: beside.env[name] for name in shared}, **variables}
+    env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "production-like-" + uuid.uuid4().hex + uuid.uuid4().hex,
-        "DATABASE_URL": own_database(tmp_path),
+        "DATABASE_URL": variables.get("DATABASE_URL") or own_database(tmp_path),
         "AUTHSVC_VAR_DIR": str(tmp_path / "var"),
         # The address it serves: mailed links and CSRF's trusted origin are built from it.
         "AUTHSVC_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -80,18 +92,12 @@ def production_environment(tmp_path: Path, *, port: int, **variables: str) -> di
         "AUTHSVC_LOG_LEVEL": "WARNING",
         **variables,
     }
-
-
-def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
-
-
-@contextmanager
-def serving(env: dict[str, str], log_path: Path) -> Iterator[ProductionServer]:
-    """The production command with `env`, once it answers /healthz; stopped on exit."""
+    if beside is None:
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(PRODUCTION_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    running = ProductionServer(port=int(env["PORT"]), log_path=log_path, env=env)
+    running = ProductionServer(port=port, log_path=log_path, env=env)
     try:
         _wait_healthy(running, server)
         yield running
@@ -101,30 +107,6 @@ def serving(env: dict[str, str], log_path: Path) -> Iterator[ProductionServer]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-
-
-@contextmanager
-def production_server_running(tmp_path: Path, *, port: int | None = None, **variables: str) -> Iterator[ProductionServer]:
-    """Migrate a fresh database, start the production command on `port` (a free one), wait for /healthz."""
-    env = production_environment(tmp_path, port=port or free_port(), **variables)
-    migrate(env)
-    with serving(env, tmp_path / "server.log") as running:
-        yield running
-
-
-@contextmanager
-def production_servers_running(tmp_path: Path, count: int, **variables: str) -> Iterator[list[ProductionServer]]:
-    """`count` production servers of one deployment: one fresh database, one secret key, one var/ (the
-    signing key), each on its own port with one worker process. Started one after the other."""
-    shared = production_environment(tmp_path, port=free_port(), WEB_CONCURRENCY="1", **variables)
-    migrate(shared)
-    with ExitStack() as stack:
-        servers = []
-        for number in range(count):
-            port = free_port()
-            env = {**shared, "PORT": str(port), "AUTHSVC_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-            servers.append(stack.enter_context(serving(env, tmp_path / f"server-{number}.log")))
-        yield servers
 
 
 def _wait_healthy(running: ProductionServer, server: subprocess.Popen) -> None:

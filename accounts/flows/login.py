@@ -14,6 +14,7 @@ from accounts.events import UserLoggedIn, UserLoginFailed, UserLoginStopped
 from accounts.flows.login_stages import LoginStep, login_stages
 from accounts.flows.minting import TokenPair, pair_issue
 from accounts.flows.passwords import password_check_spend, password_matches
+from accounts.lockout import counted_login
 from accounts.selectors import user_find_by_email
 from accounts.validation import normalize_email
 from core.errors import ServiceError
@@ -50,7 +51,8 @@ def user_login(
     *, client: Client, email: str, password: str, request_meta: RequestMeta | None = None
 ) -> LoginDone | LoginPending | LoginContinues:
     with failures_published(UserLoginFailed, client_id=client.client_id, request_meta=request_meta):
-        user = _user_with_password(client=client, email=email, password=password)
+        with counted_login(client=client, email=email, request_meta=request_meta):
+            user = _user_with_password(client=client, email=email, password=password)
     stopped = login_stages_run(client=client, user=user, request_meta=request_meta)
     if stopped is not None:
         return stopped

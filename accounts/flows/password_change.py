@@ -30,7 +30,7 @@ def password_change(
     with failures_published(PasswordChangeFailed, client_id=client.client_id, request_meta=request_meta):
         if not password_matches(user, current_password):
             raise InvalidCredentials("The current password is wrong.", user_id=user.user_id)
-        validate_new_password(new_password, user=user, field="new_password", user_id=user.user_id)
+        validate_new_password(new_password, client=client, user=user, field="new_password", user_id=user.user_id)
         if not password_replace(user, new_password):
             raise InvalidCredentials("The current password is wrong.", user_id=user.user_id)
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)

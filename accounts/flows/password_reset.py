@@ -10,6 +10,7 @@ from accounts.events import PasswordReset, PasswordResetFailed, PasswordResetReq
 from accounts.flows.mail_requests import mail_request
 from accounts.flows.passwords import password_replace
 from accounts.flows.tokens import user_tokens_revoke
+from accounts.lockout import login_failures_clear
 from accounts.models import MailKind
 from accounts.validation import validate_new_password
 from core.events import failures_published, publish
@@ -31,10 +32,11 @@ def password_reset_confirm(
     """
     with failures_published(PasswordResetFailed, client_id=client.client_id, request_meta=request_meta):
         user = email_token_user(client=client, token=token, purpose=Purpose.RESET_PASSWORD)
-        validate_new_password(new_password, user=user, field="new_password", user_id=user.user_id)
+        validate_new_password(new_password, client=client, user=user, field="new_password", user_id=user.user_id)
         if not password_replace(user, new_password, email_verified=True):
             raise EmailTokenRefused("used_or_stale", user_id=user.user_id)
     revoked = user_tokens_revoke(client=client, user_id=user.user_id)
+    login_failures_clear(client=client, email=user.email)  # a reset always unlocks: the mailbox is the user's
     publish(PasswordReset(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, revoked_tokens=revoked))
     return user
 

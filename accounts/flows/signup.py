@@ -11,6 +11,7 @@ from accounts.errors import EmailTaken
 from accounts.events import UserSignedUp, UserSignupFailed
 from accounts.flows.mfa_login import mfa_challenge_issue
 from accounts.flows.minting import TokenPair, pair_issue
+from accounts.lockout import login_failures_clear
 from accounts.models import MailKind, MfaPurpose
 from accounts.validation import normalize_email, validate_custom_fields, validate_new_password
 from core.events import failures_published, publish
@@ -37,11 +38,13 @@ def user_signup(
 ) -> SignupResult:
     with failures_published(UserSignupFailed, client_id=client.client_id, request_meta=request_meta):
         user = user_model_for(client)(email=normalize_email(email), custom_fields=custom_fields or {})
-        validate_new_password(password, user=user)
+        validate_new_password(password, client=client, user=user)
         validate_custom_fields(user.custom_fields, schema=client.custom_fields_schema)
         user.password_hash = make_password(password)
         verifying = client.require_email_verification
         queued = _insert_user(user, then_mail=MailKind.VERIFY_EMAIL if verifying else None, client=client)
+    # Failures counted against the email before it had an account are not the new user's.
+    login_failures_clear(client=client, email=user.email)
     enrolling = not verifying and client.mfa_policy == MfaPolicy.REQUIRED
     mfa_token = mfa_challenge_issue(client=client, user=user, purpose=MfaPurpose.ENROL) if enrolling else None
     tokens = None if verifying or enrolling else pair_issue(client=client, user=user)

@@ -3,10 +3,19 @@
 A family is one login: its refresh tokens, and the access tokens minted from them (their `sid`).
 Revoking it ends the login: no refresh accepts its tokens, and `token/verify` (accounts.selectors)
 answers its access tokens inactive. Offline verifiers accept those until `exp`: a JWT cannot be recalled.
+
+A spent refresh token presented again is reuse: its family is revoked. A client may choose a
+refresh reuse interval (`Client.refresh_reuse_interval`, seconds): within it of the spend, the
+spent token answers the same successor again (a new access token of the same session beside it),
+so two tabs or a retried call that raced one refresh all get one answer. The trade-off (docs/api.md
+§5): a thief replaying a stolen token within the interval gets the pair the user got, never a
+new branch of the session; it goes undetected until the two holders' refreshes fall more than the
+interval apart, and the later one is then a reuse.
 """
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,20 +32,21 @@ from accounts.events import (
     TokenRevokeFailed,
     UserLoggedOut,
 )
-from accounts.flows.minting import REFRESH_HASH_SALT, TokenPair, pair_mint
+from accounts.flows.minting import REFRESH_HASH_SALT, TokenPair, pair_mint, pair_of, successor_recomputed
 from accounts.models import RefreshToken
 from accounts.selectors import user_get
 from accounts.tokens import ClientAccessToken, refresh_token_id
 from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_matches
-from tenants.models import Client
+from tenants.models import AbstractTenantUser, Client
 
 
 @dataclass(frozen=True)
 class RefreshDone:
     user_id: uuid.UUID
     tokens: TokenPair
+    replayed: bool = False  # the spent token came back within the reuse interval: its successor again
 
 
 def token_family_revoke(*, family_id: uuid.UUID) -> int:
@@ -100,25 +110,73 @@ def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -
     unspent row, and its matched count says which.
     """
     successor.save(force_insert=True)
-    return _unspent(row).update(replaced_by=successor.token_id) == 1
+    return _unspent(row).update(replaced_by=successor.token_id, spent_at=timezone.now()) == 1
+
+
+def _active_user(*, client: Client, row: RefreshToken) -> AbstractTenantUser | None:
+    user = user_get(client=client, user_id=row.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _within_reuse_interval(*, client: Client, row: RefreshToken) -> bool:
+    interval = client.refresh_reuse_interval
+    return bool(interval) and row.spent_at is not None and timezone.now() - row.spent_at <= timedelta(seconds=interval)
+
+
+def _successor_again(*, client: Client, row: RefreshToken, refresh_token: str) -> RefreshDone | None:
+    """The pair the refresh that spent `row` answered (its refresh token, a new access token of the
+    session), while the client's reuse interval lasts and nothing has happened to the session since:
+    the successor unspent and live, the user active. Else None: the presentation is a reuse."""
+    if row.is_revoked or not _within_reuse_interval(client=client, row=row):
+        return None
+    successor = RefreshToken.objects.filter(pk=row.replaced_by, client=client).first()
+    if successor is None or successor.is_spent or successor.is_revoked or successor.expires_at <= timezone.now():
+        return None
+    # Only the holder of the spent token can recompute it; a successor minted before secrets were
+    # derived (or by another spend) does not match, and counts as reuse.
+    text = successor_recomputed(spent=refresh_token, successor=successor)
+    user = None if text is None else _active_user(client=client, row=row)
+    if user is None:
+        return None
+    pair = pair_of(client=client, user=user, family_id=row.family_id, refresh_token=text)
+    return RefreshDone(user_id=user.user_id, tokens=pair, replayed=True)
+
+
+def _presented_again(*, client: Client, row: RefreshToken, refresh_token: str, request_meta: RequestMeta | None) -> RefreshDone:
+    """A spent token: its successor again within the client's refresh reuse interval, else reuse detection."""
+    done = _successor_again(client=client, row=row, refresh_token=refresh_token)
+    if done is None:
+        raise _reuse_detected(row=row, request_meta=request_meta)
+    return done
+
+
+def _spend(*, client: Client, row: RefreshToken, refresh_token: str, request_meta: RequestMeta | None) -> RefreshDone:
+    """Spend an unspent token for a new pair; what a concurrent refresh or logout did first decides otherwise."""
+    if row.is_revoked:
+        raise InvalidToken("This refresh token has been revoked.")
+    user = _active_user(client=client, row=row)
+    if user is None:
+        token_family_revoke(family_id=row.family_id)
+        raise InvalidToken()
+    pair, successor = pair_mint(client=client, user=user, family_id=row.family_id, spent=refresh_token)
+    if _record_successor_and_spend(row=row, successor=successor):
+        return RefreshDone(user_id=user.user_id, tokens=pair)
+    # Lost to another refresh or to a logout. This successor was never handed out: it goes.
+    RefreshToken.objects.filter(pk=successor.pk).delete()
+    row = RefreshToken.objects.filter(pk=row.pk).first()
+    if row is None or not row.is_spent:
+        # A logout (or a revocation) came first: the token is simply revoked, not reused.
+        raise InvalidToken("This refresh token has been revoked.")
+    return _presented_again(client=client, row=row, refresh_token=refresh_token, request_meta=request_meta)
 
 
 def token_refresh(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> RefreshDone:
     with failures_published(TokenRefreshFailed, client_id=client.client_id, request_meta=request_meta):
         row = _decode_refresh(client=client, refresh_token=refresh_token)
-        if row.is_spent:
-            raise _reuse_detected(row=row, request_meta=request_meta)
-        if row.is_revoked:
-            raise InvalidToken("This refresh token has been revoked.")
-        user = user_get(client=client, user_id=row.user_id)
-        if user is None or not user.is_active:
-            token_family_revoke(family_id=row.family_id)
-            raise InvalidToken()
-        pair, next_row = pair_mint(client=client, user=user, family_id=row.family_id)
-        if not _record_successor_and_spend(row=row, successor=next_row):
-            raise _reuse_detected(row=row, request_meta=request_meta)
-    publish(TokenRefreshed(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta))
-    return RefreshDone(user_id=user.user_id, tokens=pair)
+        step = _presented_again if row.is_spent else _spend
+        done = step(client=client, row=row, refresh_token=refresh_token, request_meta=request_meta)
+    publish(TokenRefreshed(client_id=client.client_id, user_id=done.user_id, replayed=done.replayed or None, request_meta=request_meta))
+    return done
 
 
 def token_logout(*, client: Client, refresh_token: str, request_meta: RequestMeta | None = None) -> None:

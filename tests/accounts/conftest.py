@@ -24,11 +24,9 @@ from accounts.flows.minting import refresh_token_hash
 from accounts.models import RefreshToken
 from accounts.signing_keys import SigningKey, generate_private_key, keyring, write_keyring
 from core.events import Event, catalog, subscribe, unsubscribe
-from tenants.key_cache import access_key_cache
-from tenants.models import Client
 from tenants.user_models import user_model_for
 from tests.authenticator import SoftAuthenticator
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 
 PASSWORD = "Correct-horse-battery-staple-9"
 
@@ -73,6 +71,16 @@ def log_in(user: SignedUpUser) -> SignedUpUser:
 @pytest.fixture
 def user(tenant) -> SignedUpUser:
     return sign_up(tenant)
+
+
+# The refresh reuse interval of `tabs_user`'s client, in seconds.
+REUSE_INTERVAL = 60
+
+
+@pytest.fixture
+def tabs_user(transactional_db) -> SignedUpUser:
+    """A user of a client with a refresh reuse interval (REUSE_INTERVAL): its tabs may refresh at once."""
+    return sign_up(make_tenant("Tabs Co", refresh_reuse_interval=REUSE_INTERVAL))
 
 
 def token_rows(tenant: Tenant) -> list[RefreshToken]:
@@ -292,11 +300,10 @@ ORIGIN = "https://app.example.com"
 
 
 def passkeys_on(tenant: Tenant, rp_id: str = RP_ID, origins: list[str] | None = None) -> Tenant:
-    """Set the client's relying party (the settings `passkey_rp_id`, `passkey_origins`) and forget the
-    process's copy of the client, as a settings change does."""
-    Client.objects.filter(pk=tenant.client.pk).update(passkey_rp_id=rp_id, passkey_origins=origins or [ORIGIN])
+    """Set the client's relying party as the client does: its settings `passkey_rp_id`, `passkey_origins`."""
+    response = call(tenant, "", {"passkey_rp_id": rp_id, "passkey_origins": origins or [ORIGIN]}, method="PATCH")
+    assert response.status_code == 200, response.content
     tenant.client.refresh_from_db()
-    access_key_cache.clear()
     return tenant
 
 
@@ -340,3 +347,46 @@ def passkey_user(passkey_tenant) -> PasskeyUser:
     user = sign_up(passkey_tenant)
     authenticator = SoftAuthenticator()
     return PasskeyUser(user, authenticator, register_passkey(user, authenticator)["passkey_id"])
+
+
+# --- import and export (accounts/flows/user_import.py, user_export.py) -------------------------
+
+NDJSON = "application/x-ndjson"
+
+
+def ndjson(*records) -> bytes:
+    """An NDJSON body: each record a line (a dict as JSON, a str as it is)."""
+    return b"".join((record if isinstance(record, str) else json.dumps(record)).encode() + b"\n" for record in records)
+
+
+def import_users(tenant: Tenant, body: bytes, *, content_type: str = NDJSON, **extra):
+    return APIClient().generic("POST", tenant.url("users/import"), body, content_type=content_type, **{**tenant.auth, **extra})
+
+
+def foreign_hashes(password: str) -> dict[str, str]:
+    """The same password as each provider's export writes it, at the lowest costs (fast tests)."""
+    import argon2
+    import bcrypt
+    from django.contrib.auth.hashers import (
+        Argon2PasswordHasher,
+        BCryptSHA256PasswordHasher,
+        PBKDF2PasswordHasher,
+        ScryptPasswordHasher,
+    )
+
+    raw_bcrypt = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    fast_argon2 = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    django_argon2 = Argon2PasswordHasher()
+    django_argon2.time_cost, django_argon2.memory_cost, django_argon2.parallelism = 1, 8, 1
+    cheap_bcrypt_sha256 = BCryptSHA256PasswordHasher()
+    cheap_bcrypt_sha256.rounds = 4
+    return {
+        "bcrypt $2a$": raw_bcrypt.replace("$2b$", "$2a$", 1),
+        "bcrypt $2b$": raw_bcrypt,
+        "bcrypt $2y$": raw_bcrypt.replace("$2b$", "$2y$", 1),
+        "argon2id": fast_argon2.hash(password),
+        "django pbkdf2_sha256": PBKDF2PasswordHasher().encode(password, "pbkdf2salt1234", iterations=1000),
+        "django argon2": django_argon2.encode(password, "argon2salt123456"),
+        "django scrypt": ScryptPasswordHasher().encode(password, "scryptsalt123456", n=16, r=8, p=1),
+        "django bcrypt_sha256": cheap_bcrypt_sha256.encode(password, cheap_bcrypt_sha256.salt()),
+    }

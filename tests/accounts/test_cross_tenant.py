@@ -43,6 +43,8 @@ ENDPOINTS = {
     "token-revoke": Endpoint("POST", "token/revoke", lambda user: {"token": user.refresh_token}),
     "logout": Endpoint("POST", "logout", lambda user: {"refresh_token": user.refresh_token}),
     "user-list": Endpoint("GET", "users", lambda user: None),
+    "user-import": Endpoint("POST", "users/import", lambda user: {"email": "eve@example.com", "password_hash": "x"}),
+    "user-export": Endpoint("GET", "users/export", lambda user: None),
     "user-get": Endpoint("GET", "users/<uuid:user_id>", lambda user: None),
     "user-patch": Endpoint("PATCH", "users/<uuid:user_id>", lambda user: {"is_active": False, "custom_fields": {"x": 1}}),
     "user-delete": Endpoint("DELETE", "users/<uuid:user_id>", lambda user: None),

@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from accounts.flows.mfa_methods import RecoveryCodeMethod, TotpMethod
 from tests.accounts.conftest import PASSWORD
 from tests.concurrency import at_once
-from tests.production import ProductionServer, production_servers_running
+from tests.production import ProductionServer, production_server_running
 
 # TOTP secrets are sealed: the suite runs with DEBUG off, so each test brings a sealing key.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("sealing_key")]
@@ -59,8 +59,12 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    with production_servers_running(tmp_path_factory.mktemp("two-processes"), 2, **SERVERS) as servers:
-        yield Deployment(servers)
+    """Two server processes of one deployment (one database, one secret and sealing key), one worker each."""
+    with (
+        production_server_running(tmp_path_factory.mktemp("first"), WEB_CONCURRENCY="1", **SERVERS) as first,
+        production_server_running(tmp_path_factory.mktemp("second"), beside=first, WEB_CONCURRENCY="1", **SERVERS) as second,
+    ):
+        yield Deployment([first, second])
 
 
 def outcomes(answers) -> list[tuple[int, str]]:

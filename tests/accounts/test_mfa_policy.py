@@ -123,3 +123,23 @@ def test_optional_policy_leaves_users_without_a_factor_alone(tenant):
     """The default: the password alone answers tokens."""
     user = sign_up(tenant)
     assert "access_token" in log_in(tenant, user)
+
+
+def test_the_client_turns_the_policy_on_with_patch_and_its_next_login_asks_for_enrolment(tenant):
+    """PATCH /api/v1/<client_id>/ {"mfa_policy": "required"}: 200 and GET shows it; a user with tokens from before logs
+    in next with an enrolment token; back to optional, the password alone logs in again."""
+    user = sign_up(tenant)
+    patched = call(tenant, "", {"mfa_policy": "required"}, method="PATCH")
+    assert patched.status_code == 200 and patched.json()["mfa_policy"] == "required", patched.content
+    assert call(tenant, "", method="GET").json()["mfa_policy"] == "required"
+    assert log_in(tenant, user)["mfa_enrollment_required"] is True
+
+    assert call(tenant, "", {"mfa_policy": "optional"}, method="PATCH").status_code == 200
+    assert "access_token" in log_in(tenant, user)
+
+
+def test_patch_refuses_a_policy_that_does_not_exist(tenant):
+    """400 naming mfa_policy; the policy stays."""
+    response = call(tenant, "", {"mfa_policy": "sometimes"}, method="PATCH")
+    assert response.status_code == 400 and "mfa_policy" in response.json()["fields"]
+    assert call(tenant, "", method="GET").json()["mfa_policy"] == "optional"

@@ -4,7 +4,7 @@
 import pytest
 from django.conf import settings
 
-from tenants.services import client_update
+from tenants.services import client_settings_update
 from tests.accounts.conftest import call, claims_of, sign_claims, sign_up
 from tests.conftest import make_tenant
 
@@ -22,8 +22,7 @@ def test_a_switch_of_issuer_changes_new_tokens_and_keeps_earlier_ones_valid(befo
     user = sign_up(tenant)
     assert claims_of(user.access_token)["iss"] == issuers(tenant)[before]
 
-    tenant.client.token_issuer = after
-    client_update(client=tenant.client, fields=["token_issuer"])
+    client_settings_update(client=tenant.client, changes={"token_issuer": after})
 
     assert call(tenant, "token/verify", {"token": user.access_token}).json()["iss"] == issuers(tenant)[before]
     refreshed = call(tenant, "token/refresh", {"refresh_token": user.refresh_token})

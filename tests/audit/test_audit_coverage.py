@@ -9,6 +9,8 @@ import uuid
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
+from django.test import override_settings
 
 from accounts.email_tokens import Purpose, email_token_make
 from tests.accounts.conftest import PASSWORD, call, sign_up, totp_enrol, totp_turn_on
@@ -123,6 +125,25 @@ def with_totp(path: str, body=None, *, method: str = "POST"):
     return prepare
 
 
+def with_webhook_settings(send):
+    def sent():
+        with override_settings(**WEBHOOK_SETTINGS):
+            return send()
+
+    return sent
+
+
+def on_a_webhook(tail: str = "", *, method: str):
+    """A call on a webhook of the tenant's, created first (WEBHOOK_SETTINGS on for both)."""
+
+    def prepare(tenant):
+        created = with_webhook_settings(lambda: call(tenant, "webhooks", WEBHOOK))()
+        assert created.status_code == 201, created.content
+        return with_webhook_settings(lambda: call(tenant, f"webhooks/{created.json()['webhook_id']}{tail}", method=method))
+
+    return prepare
+
+
 def with_pending_totp(code):
     def prepare(tenant):
         user = sign_up(tenant)
@@ -151,6 +172,15 @@ def enrolling_at_login(path: str):
 def wrong_code(authenticator) -> str:
     return "000000" if authenticator.now() != "000000" else "111111"
 
+
+def creating_a_webhook(tenant):
+    return with_webhook_settings(lambda: call(tenant, "webhooks", WEBHOOK))
+
+
+WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["user.created"]}
+# An http loopback URL is allowed (the switch, and DEBUG for http), and the secret can be sealed (the
+# suite runs with DEBUG off, where no sealing key is derived).
+WEBHOOK_SETTINGS = {"AUTHSVC_WEBHOOK_ALLOW_PRIVATE": True, "DEBUG": True, "AUTHSVC_SEALING_KEYS": [Fernet.generate_key().decode()]}
 
 NEW_PASSWORD = "Another-horse-battery-7"
 NO_SUCH_USER = f"users/{uuid.uuid4()}"
@@ -226,9 +256,22 @@ CASES = {
     "client": (getting(""), 200, []),
     "client-key-refused": (with_unknown_key(""), 401, [("client_get", FAILED)]),
     "client-wrong-method": (posting("", {}), 405, []),
+    "client-update": (posting("", {"mail_sender_name": "Acme Support"}, method="PATCH"), 200, [("client_update", SUCCESS)]),
+    "client-update-unchanged": (posting("", {"client_name": "Acme"}, method="PATCH"), 200, []),
+    "client-update-invalid": (posting("", {"is_active": False}, method="PATCH"), 400, [("client_update", FAILED)]),
+    "client-update-key-refused": (with_unknown_key("", method="PATCH", body={}), 401, [("client_update", FAILED)]),
     "audit": (getting("audit"), 200, []),
     "audit-invalid": (getting("audit?status=maybe"), 400, [("audit_list", FAILED)]),
     "audit-key-refused": (with_unknown_key("audit"), 401, [("audit_list", FAILED)]),
+    # webhooks: changes leave one record; reads only when refused
+    "webhook-create": (creating_a_webhook, 201, [("webhook_create", SUCCESS)]),
+    "webhook-create-invalid": (posting("webhooks", {"url": "http://127.0.0.1:9/hooks", "events": []}), 400, [("webhook_create", FAILED)]),
+    "webhook-delete": (on_a_webhook(method="DELETE"), 204, [("webhook_delete", SUCCESS)]),
+    "webhook-delete-unknown": (posting(f"webhooks/{uuid.uuid4()}", method="DELETE"), 404, [("webhook_delete", FAILED)]),
+    "webhook-rotate-secret": (on_a_webhook("/rotate-secret", method="POST"), 200, [("webhook_rotate_secret", SUCCESS)]),
+    "webhooks": (getting("webhooks"), 200, []),
+    "webhook-deliveries": (on_a_webhook("/deliveries", method="GET"), 200, []),
+    "webhook-deliveries-invalid": (on_a_webhook("/deliveries?limit=0", method="GET"), 400, [("webhook_deliveries", FAILED)]),
 }
 
 

@@ -49,17 +49,17 @@ def step_command(page: str, step: str) -> str:
 
 
 def run_curl(api, command: str, variables: dict[str, str]):
-    """Run a `curl -X POST URL -H ... -d BODY` line through the test client, expanding $VARIABLES."""
+    """Run a `curl -X POST|PATCH URL -H ... -d BODY` line through the test client, expanding $VARIABLES."""
     for name, value in variables.items():
         command = command.replace(f"${name}", value)
     words = shlex.split(command.replace("\\\n", " "))
-    assert words[:4] == ["curl", "-sS", "-X", "POST"], words
-    url, options = words[4], words[5:]
+    assert words[:3] == ["curl", "-sS", "-X"] and words[3] in ("POST", "PATCH"), words
+    method, url, options = words[3], words[4], words[5:]
     headers = dict(options[i + 1].split(": ", 1) for i in range(0, len(options), 2) if options[i] == "-H")
     [body] = [options[i + 1] for i in range(0, len(options), 2) if options[i] == "-d"]
     assert url.startswith(PUBLIC_URL)
     return api.generic(
-        "POST",
+        method,
         url.removeprefix(PUBLIC_URL),
         body,
         content_type=headers["Content-Type"],
@@ -119,6 +119,56 @@ def test_email_verification_setting_and_its_quickstart_step(api, required, setti
     assert f"<strong>{setting_text}</strong>" in page
     assert page.index('id="step-signup"') < page.index('id="step-email-resend"') < page.index('id="step-email-verify"') < page.index('id="step-login"')
     assert verify_text in re.search(r'<li id="step-email-verify">.*?</li>', page, re.DOTALL)[0]
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("interval", "setting_text", "explained"),
+    [(0, "None: strict rotation.", "refresh one token from one"), (30, "30 seconds.", "not detected")],
+    ids=["strict", "thirty-seconds"],
+)
+def test_the_refresh_reuse_interval_setting_and_its_trade_off(api, interval, setting_text, explained):
+    """The page states the client's refresh reuse interval and what it means: strict rotation, or the window and its price."""
+    page = docs_page(api, make_tenant("Tabs Co", refresh_reuse_interval=interval).client_id)
+
+    section = re.search(r'<section id="settings".*?</section>', page, re.DOTALL)[0]
+    assert f"<strong>{setting_text}</strong>" in section
+    assert explained in " ".join(section.split())
+
+
+def paragraph_text(page: str, paragraph_id: str) -> str:
+    """The words of one paragraph, tags dropped and spaces collapsed, as a reader sees them."""
+    paragraph = re.search(rf'<p id="{paragraph_id}">(.*?)</p>', page, re.DOTALL)[1]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", paragraph)).split())
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("settings_given", "password_words", "lockout_words"),
+    [
+        ({}, ["8 to 1024 characters", "must not be a common password"], ["No lockout.", "login_email"]),
+        (
+            {"password_policy": {"min_length": 12, "min_strength": 3, "refuse_common": False}, "lockout": {"mode": "throttle", "max_failures": 5}},
+            ["12 to 1024 characters", "a zxcvbn score of at least 3 of 4"],
+            ["Throttled after 5 failures in a row.", "at most 900 seconds", "429 rate_limited", "answered exactly the same"],
+        ),
+        (
+            {"lockout": {"mode": "lock", "max_failures": 3, "forget_after_hours": 48}},
+            ["8 to 1024 characters"],
+            ["Locked after 3 failures in a row.", "429 login_locked", "48 hours pass", "answered exactly the same"],
+        ),
+    ],
+    ids=["defaults", "throttle-and-strength", "lock"],
+)
+def test_the_page_states_the_clients_password_policy_and_lockout(api, settings_given, password_words, lockout_words):
+    """What a new password must be and what failed logins cost, as this client set them."""
+    page = docs_page(api, make_tenant("Policy Co", **settings_given).client_id)
+    password, lockout = paragraph_text(page, "password-policy"), paragraph_text(page, "lockout")
+
+    assert all(words in password for words in password_words), password
+    assert ("common password" in password) == settings_given.get("password_policy", {}).get("refuse_common", True)
+    assert ("zxcvbn" in password) == ("min_strength" in settings_given.get("password_policy", {}))
+    assert all(words in lockout for words in lockout_words), lockout
 
 
 def test_a_schema_without_a_stored_example_says_what_to_fill_in(api):
@@ -261,6 +311,39 @@ def test_the_page_names_the_clients_issuer_and_links_its_discovery_document(api,
     assert f"ISSUER = &quot;{issuer}&quot;" in page  # the recipe is configured with it alone
     answer = api.get(discovery.removeprefix(PUBLIC_URL))
     assert answer.status_code == 200 and answer.json()["issuer"] == issuer
+
+
+def test_the_settings_example_works_as_written_and_the_table_follows_it(api, tenant):
+    """The page's PATCH line changes this client's settings (200); the mail table then says which are set."""
+    page = docs_page(api, tenant.client_id)
+    assert [row[2] for row in table_rows(page, "mail-settings")] == ["ours"] * 6
+    command = html.unescape(re.search(r'<pre id="settings-command">(.*?)</pre>', page, re.DOTALL)[1])
+
+    response = run_curl(api, command, {"ACCESS_KEY": tenant.access_key})
+
+    assert response.status_code == 200, response.content
+    rows = table_rows(docs_page(api, tenant.client_id), "mail-settings")
+    assert [(name, state) for name, _, state in rows] == [
+        ("verify_email_url", "set"),
+        ("reset_password_url", "set"),
+        ("mail_sender_name", "ours"),
+        ("mail_reply_to", "set"),
+        ("mail_templates", "ours"),
+        ("smtp_url", "ours"),
+    ]
+
+
+@pytest.mark.store_independent
+def test_the_page_shows_how_to_import_and_export_this_clients_users(api):
+    """The import-export section names this client's URLs, the body bounds and an import line that parses."""
+    tenant = make_tenant()
+    page = docs_page(api, tenant.client_id)
+    section = page.split('<section id="import-export"', 1)[1].split("</section>", 1)[0]
+    assert f"{PUBLIC_URL}/api/v1/{tenant.client_id}/users/import" in section
+    assert f"{PUBLIC_URL}/api/v1/{tenant.client_id}/users/export" in section
+    assert f"at most {settings.AUTHSVC_IMPORT_MAX_BYTES // 10**6} MB and {settings.AUTHSVC_IMPORT_MAX_LINES} lines" in section
+    line = re.search(r'<pre id="import-line">(.*?)</pre>', section, re.DOTALL)[1]
+    assert set(json.loads(html.unescape(line))) == {"email", "password_hash", "email_verified", "custom_fields"}
 
 
 @pytest.mark.store_independent

@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 31
+    assert len(per_client) == 39
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -87,7 +87,7 @@ def test_the_token_fields_say_what_each_token_is(schema):
         assert "opaque" in properties["refresh_token"].get("description", "")
 
 
-AREAS = ["clients", "accounts", "tokens", "users", "mail", "audit"]
+AREAS = ["clients", "accounts", "tokens", "users", "mail", "audit", "webhooks"]
 AREA_OF = {
     "/api/v1/clients/register": "clients",
     "/api/v1/{client_id}/": "clients",
@@ -99,6 +99,8 @@ AREA_OF = {
     "/api/v1/{client_id}/logout": "tokens",
     "/api/v1/{client_id}/users": "users",
     "/api/v1/{client_id}/users/{user_id}": "users",
+    "/api/v1/{client_id}/users/import": "users",
+    "/api/v1/{client_id}/users/export": "users",
     "/api/v1/{client_id}/users/{user_id}/password": "users",
     "/api/v1/{client_id}/users/{user_id}/mfa/totp": "users",
     "/api/v1/{client_id}/users/{user_id}/mfa/totp/confirm": "users",
@@ -112,6 +114,10 @@ AREA_OF = {
     "/api/v1/{client_id}/users/{user_id}/passkeys/registration/options": "users",
     "/api/v1/{client_id}/users/{user_id}/passkeys": "users",
     "/api/v1/{client_id}/users/{user_id}/passkeys/{passkey_id}": "users",
+    "/api/v1/{client_id}/webhooks": "webhooks",
+    "/api/v1/{client_id}/webhooks/{webhook_id}": "webhooks",
+    "/api/v1/{client_id}/webhooks/{webhook_id}/rotate-secret": "webhooks",
+    "/api/v1/{client_id}/webhooks/{webhook_id}/deliveries": "webhooks",
     "/api/v1/{client_id}/email/verify": "mail",
     "/api/v1/{client_id}/email/resend": "mail",
     "/api/v1/{client_id}/password/forgot": "mail",
@@ -169,5 +175,5 @@ def test_the_403_of_a_per_client_call_does_not_speak_of_registration(schema):
 def test_strict_bodies_say_they_take_no_other_key(schema):
     """The bodies that refuse unknown keys (StrictSerializer) say so: additionalProperties false."""
     components = schema["components"]["schemas"]
-    for name in ("PatchedUserUpdateInputRequest", "PasswordChangeInputRequest"):
+    for name in ("PatchedUserUpdateInputRequest", "PasswordChangeInputRequest", "PatchedClientSettingsInputRequest"):
         assert components[name]["additionalProperties"] is False, name

@@ -43,7 +43,7 @@ def assert_matches(openapi, path: str, method: str, response) -> None:
 
 
 def test_every_success_answer_matches_its_description(openapi):
-    """Register, read the client, sign up (both shapes), log in, verify (both), refresh, revoke, users, mails, audit, logout."""
+    """Register, read and change the client, sign up (both shapes), log in, verify (both), refresh, revoke, users, mails, audit, logout."""
     client_path = "/api/v1/{client_id}/"
     register = APIClient().post("/api/v1/clients/register", {"client_name": "Schema Co", "industry": "SaaS"}, format="json")
     assert register.status_code == 201
@@ -53,6 +53,7 @@ def test_every_success_answer_matches_its_description(openapi):
     verifying = make_tenant("Verifying Co", require_email_verification=True)
     cases = [
         ("get", client_path, call(tenant, "", method="GET")),
+        ("patch", client_path, call(tenant, "", {"mail_sender_name": "Described", "mail_templates": {"verify_email": {"text": "{link}"}}}, method="PATCH")),
         ("post", client_path + "signup", call(tenant, "signup", {"email": "ada@example.com", "password": PASSWORD})),
         ("post", client_path + "signup", call(verifying, "signup", {"email": "bob@example.com", "password": PASSWORD})),
     ]

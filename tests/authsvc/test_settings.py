@@ -47,6 +47,10 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         ({"DJANGO_DEBUG": "1", "AUTHSVC_RATE_LOGIN_IP": "100/0m"}, "AUTHSVC_RATE_LOGIN_IP: the period must be 1s to 31d"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_JWT_KEY_STAGE_SECONDS": "60"}, "AUTHSVC_JWT_KEY_STAGE_SECONDS must be at least 300"),
         ({"DJANGO_DEBUG": "1", "AUTHSVC_SEALING_KEYS": f"{SEALING_KEY},typo"}, "AUTHSVC_SEALING_KEYS: key 2 of 2 is not a Fernet key"),
+        (
+            {"DJANGO_DEBUG": "1", "AUTHSVC_WEBHOOK_RETRY_SECONDS": "600", "AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS": "60"},
+            "AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS must be at least AUTHSVC_WEBHOOK_RETRY_SECONDS",
+        ),
     ],
     ids=[
         "weak-key-too-short",
@@ -58,6 +62,7 @@ def printed_settings(result: subprocess.CompletedProcess) -> dict:
         "rate-with-a-zero-period",
         "key-staged-shorter-than-the-jwks-cache",
         "sealing-key-malformed",
+        "webhook-retries-shrinking",
     ],
 )
 @pytest.mark.embedded_default

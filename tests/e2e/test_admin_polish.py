@@ -37,7 +37,7 @@ CUSTOM_FIELDS = {"plan": "enterprise", "seats": 250}
 # A browser's agent as a client's backend passes it on: long enough to widen a column.
 END_USER_IP = "2001:db8:85a3::8a2e:370:7334"
 LONG_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
-AREAS = ["clients", "accounts", "tokens", "users", "mail", "audit"]
+AREAS = ["clients", "accounts", "tokens", "users", "mail", "audit", "webhooks"]
 # The page's width against the window's, and every box that scrolls sideways inside it (Django's
 # changelist puts its table in one, so a table too wide never widens the page itself).
 WIDTHS_NOW = """

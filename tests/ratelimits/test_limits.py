@@ -32,6 +32,7 @@ DOCUMENTED_DEFAULTS = {
     "link_ip": "30/m",
     "mfa_user": "10/m",
     "mfa_ip": "30/m",
+    "transfer_client": "60/h",
 }
 
 

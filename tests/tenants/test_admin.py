@@ -272,6 +272,20 @@ def test_change_form_cannot_reactivate_a_client_behind_the_services_back(staff_c
     assert (client.client_name, client.is_active) == ("Acme renamed", False)
 
 
+@pytest.mark.parametrize(("sent", "stored"), [("30", 30), ("300", 300), ("301", 0), ("-1", 0), ("x", 0)])
+def test_staff_set_the_refresh_reuse_interval_from_0_to_300_seconds(staff_client, api, tenant, sent, stored):
+    """The change page saves an interval of 0-300 s, which the client reads back at once; others are refused on the page."""
+    form = {"client_name": "Acme", "industry": "SaaS", "custom_fields_schema": "null", "refresh_reuse_interval": sent}
+    response = staff_client.post(change_url(tenant.client), form | {"access_keys-TOTAL_FORMS": "0", "access_keys-INITIAL_FORMS": "0"})
+
+    if stored:
+        assert response.status_code == 302
+    else:
+        assert "refresh_reuse_interval" in response.context["adminform"].form.errors
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tenant.access_key}")
+    assert api.get(tenant.url()).json()["refresh_reuse_interval"] == stored
+
+
 SCHEMA = {"type": "object", "properties": {"plan": {"type": "string", "enum": ["free", "pro"]}}, "required": ["plan"]}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import InvalidRequest
 from tenants.forms import SEALED_FORM_FIELDS
 from tenants.models import Client
 from tenants.services import client_register
@@ -106,9 +107,13 @@ def test_the_client_reads_back_its_settings_and_no_staff_setting(schema):
     assert answered.isdisjoint(Client.STAFF_SETTINGS)
 
 
-def test_the_registration_service_takes_every_client_setting():
-    """What the API validates goes to client_register as keywords: it accepts each client setting."""
-    assert set(Client.CLIENT_SETTINGS) <= set(inspect.signature(client_register).parameters)
+def test_the_registration_service_takes_every_client_setting_and_no_other():
+    """What the API validates goes to client_register as keywords: any client setting, never staff's or the state."""
+    assert inspect.Parameter.VAR_KEYWORD in {parameter.kind for parameter in inspect.signature(client_register).parameters.values()}
+    with pytest.raises(InvalidRequest) as refused:
+        client_register(client_name="Initech", industry="SaaS", rate_limits={}, is_active=False)
+    assert refused.value.fields == {"rate_limits": ["Set by staff only."], "is_active": ["Unknown setting."]}
+    assert not Client.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -132,3 +137,48 @@ def test_api_md_lists_what_registration_takes(register_body):
 
     required = set(register_body["required"])
     assert documented == [name if name in required else f"{name}?" for name in register_body["properties"]]
+
+
+@pytest.mark.store_independent
+def test_patch_takes_exactly_the_client_settings_and_no_other_key(schema):
+    """PATCH /api/v1/{client_id}/ publishes the client's settings in order, then the write-only (sealed) ones;
+    none required, no other key."""
+    operation = schema["paths"]["/api/v1/{client_id}/"]["patch"]
+    body = component(schema, operation, "requestBody", "content", "application/json")
+
+    assert list(body["properties"]) == [*Client.fields_in_order(*Client.CLIENT_SETTINGS), *Client.SEALED_SETTINGS]
+    assert body.get("required", []) == []
+    assert body["additionalProperties"] is False
+
+
+@pytest.mark.store_independent
+def test_sealed_settings_are_taken_by_patch_and_answered_by_no_call(schema):
+    """A write-only setting is in PATCH's body, in no answer, and its sealed field is no setting a call can name."""
+    operation = schema["paths"]["/api/v1/{client_id}/"]
+    answered = set(component(schema, operation["get"], "responses", "200", "content", "application/json")["properties"])
+    taken = component(schema, operation["patch"], "requestBody", "content", "application/json")["properties"]
+
+    for name, field in Client.SEALED_SETTINGS.items():
+        assert name in taken and name not in answered and field not in answered
+        assert name not in Client.SETTINGS and field not in Client.SETTINGS
+
+
+@pytest.mark.store_independent
+def test_the_audit_trail_keeps_plain_values_but_never_a_sealed_or_a_json_settings():
+    """`values` of a change: the new plain values; a sealed setting, or a JSON one, by name only."""
+    from tenants.client_settings import audited_values
+
+    client = Client(client_name="Acme", mail_reply_to="help@acme.example", mail_templates={"verify_email": {"text": "{link}"}})
+    client.smtp_url_sealed = "gAAAAA-sealed"
+    names = ["client_name", "mail_reply_to", "mail_templates", "verify_email_url", "smtp_url"]
+    assert audited_values(client, names) == {"client_name": "Acme", "mail_reply_to": "help@acme.example", "verify_email_url": None}
+
+
+@pytest.mark.store_independent
+def test_api_md_describes_every_client_setting():
+    """docs/api.md §3a's table has a row for each client setting, in the model's order."""
+    text = API_MD.read_text()
+    section = text[text.index("## 3a. Client settings") : text.index("## 4. Errors")]
+    rows = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
+
+    assert rows == list(Client.fields_in_order(*Client.CLIENT_SETTINGS))

@@ -5,13 +5,17 @@ from datetime import datetime
 
 import pytest
 
+from core.errors import InvalidRequest
 from tenants.access_keys import KEY_PATTERN
 from tenants.models import AccessKey, Client
+from tenants.services import client_register
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REGISTER = "/api/v1/clients/register"
 RESPONSE_FIELDS = {"client_id", "client_name", "industry", "access_key", "documentation_url", "created_at"}
+# Seconds from 0 to 300 only: not below, not above, not as text, a fraction, a bool or null.
+BAD_INTERVALS = [-1, 301, "30", "x", 1.5, True, None]
 
 
 @pytest.fixture
@@ -61,6 +65,27 @@ def test_register_stores_the_client_with_its_options(register):
     assert client.access_keys.count() == 1
 
 
+@pytest.mark.parametrize("interval", [None, 0, 300], ids=["left-out", "strict", "longest"])
+def test_register_takes_a_refresh_reuse_interval_that_the_client_reads_back(register, api, interval):
+    """The interval sent (0 when left out) is stored and answered by GET /api/v1/{client_id}/."""
+    sent = {} if interval is None else {"refresh_reuse_interval": interval}
+    body = register({"client_name": "Tabs Co", "industry": "SaaS", **sent}).json()
+
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access_key']}")
+    shown = api.get(f"/api/v1/{body['client_id']}/").json()
+    assert shown["refresh_reuse_interval"] == Client.objects.get(pk=body["client_id"]).refresh_reuse_interval == (interval or 0)
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize("bad", BAD_INTERVALS)
+def test_the_registration_service_refuses_an_interval_out_of_range(bad):
+    """Every surface registering through the service (commands, tests) is held to 0-300 whole seconds too."""
+    with pytest.raises(InvalidRequest) as refused:
+        client_register(client_name="Tabs Co", industry="SaaS", refresh_reuse_interval=bad)
+    assert "refresh_reuse_interval" in refused.value.fields
+    assert Client.objects.count() == 0
+
+
 @pytest.mark.parametrize("industry", ["AI/ML", "E-commerce", "SaaS", "Other", "Fintech"])
 def test_register_accepts_each_industry(register, industry):
     """Every listed industry registers."""
@@ -85,6 +110,7 @@ def test_register_accepts_each_industry(register, industry):
         ({"client_name": "Acme", "industry": "SaaS", "require_email_verification": 1}, "require_email_verification"),
         ({"client_name": "Acme", "industry": "SaaS", "custom_fields_schema": {"type": "no-such-type"}}, "custom_fields_schema"),
         ({"client_name": "Acme", "industry": "SaaS", "custom_fields_schema": ["not", "an", "object"]}, "custom_fields_schema"),
+        *[({"client_name": "Acme", "industry": "SaaS", "refresh_reuse_interval": bad}, "refresh_reuse_interval") for bad in BAD_INTERVALS],
     ],
     ids=[
         "missing-name",
@@ -99,6 +125,7 @@ def test_register_accepts_each_industry(register, industry):
         "verification-as-number",
         "schema-invalid",
         "schema-not-object",
+        *[f"interval-{bad!r}" for bad in BAD_INTERVALS],
     ],
 )
 def test_register_rejects_bad_fields_with_field_errors(register, body, field):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0012_users_tables_gain_mfa_revision'),
+        ('tenants', '0015_users_tables_gain_mfa_revision'),
     ]
 
     operations = [

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
     # Schema changes on SQLite cannot run inside the migration's transaction.
     atomic = False
 
-    dependencies = [("tenants", "0011_client_mfa_policy")]
+    dependencies = [("tenants", "0014_client_mfa_policy")]
 
     operations = [migrations.RunPython(evolve_every_client, migrations.RunPython.noop)]

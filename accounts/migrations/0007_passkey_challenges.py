@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_mfa_challenges'),
-        ('tenants', '0012_users_tables_gain_mfa_revision'),
+        ('accounts', '0006_mfa_challenges'),
+        ('tenants', '0015_users_tables_gain_mfa_revision'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_outbound_mail_moves_to_deliveries'),
+        ('accounts', '0005_token_spent_at'),
         ('tenants', '0001_initial'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0010_client_token_issuer'),
+        ('tenants', '0013_client_password_and_lockout_policies'),
     ]
 
     operations = [
