@@ -179,17 +179,18 @@ class PasskeyRemoved(Event, name="passkey.removed"):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasskeyLoggedIn(Event, name="passkey.logged_in"):
+class PasskeyLoggedIn(Event, name="passkey.logged_in", webhook="user.login", webhook_fields=("method",)):
     """A user logged in with a passkey alone, no password (login/passkey): the login stages passed, the passkey
     standing for both factors, and a new token family was issued. `user_verified`: the authenticator checked
     the user (PIN, biometrics)."""
 
     passkey_id: uuid.UUID
     user_verified: bool
+    method: str = "passkey"
 
 
 @dataclass(frozen=True, kw_only=True)
-class PasskeyLoginFailed(Failure, name="passkey.login_failed"):
+class PasskeyLoginFailed(Failure, name="passkey.login_failed", webhook="user.login_failed", webhook_fields=("reason",)):
     """A passwordless login was refused (invalid_passkey; `problem`: malformed, challenge, user, unknown_passkey,
     verification, sign_count), or the client has no passkey settings (passkeys_not_configured)."""
 
@@ -426,11 +427,12 @@ class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
 @dataclass(frozen=True, kw_only=True)
 class TokensPurged(Event, name="tokens.purged"):
     """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows), and the
-    rows of expired mfa_tokens (`mfa_challenges`)."""
+    rows of expired mfa_tokens (`mfa_challenges`) and passkey challenges (`passkey_challenges`)."""
 
     revoked_before: str
     deleted: int
     mfa_challenges: int = 0
+    passkey_challenges: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -198,3 +198,29 @@ def test_the_options_never_show_a_key(passkey_user):
     text = json.dumps(passkey_user.login_options(email=passkey_user.user.email))
     stored = passkey_user.user.row().mfa["passkeys"][0]
     assert stored["public_key"] not in text and "sign_count" not in text
+
+
+@pytest.mark.parametrize(
+    ("limit", "headers", "body"),
+    [("login_ip", {"HTTP_X_END_USER_IP": "203.0.113.7"}, {}), ("login_email", {}, {"email": "ada@example.com"})],
+)
+def test_passkey_options_count_in_logins_limits(passkey_tenant, limit, headers, body):
+    """Over a client's login_ip (per end-user address) or login_email (per email) rate: 429 rate_limited."""
+    passkey_tenant.client.rate_limits = {limit: "2/h"}
+    passkey_tenant.client.save()
+    for _ in range(2):
+        assert call(passkey_tenant, "login/passkey/options", body, **headers).status_code == 200
+    assert_refused(call(passkey_tenant, "login/passkey/options", body, **headers), 429, "rate_limited")
+
+
+def test_passkey_logins_count_in_the_users_login_email_bucket(passkey_user):
+    """login/passkey counts against the email of the user its passkey names, like a password login."""
+    tenant = passkey_user.user.tenant
+    tenant.client.rate_limits = {"login_email": "1/h"}
+    tenant.client.save()
+    answer = call(tenant, "login/passkey/options", {}).json()  # no email: login_email not counted here
+    credential = passkey_user.authenticator.get(answer["options"], origin=ORIGIN)
+    assert login_with(passkey_user, answer, credential).status_code == 200
+    answer = call(tenant, "login/passkey/options", {}).json()
+    credential = passkey_user.authenticator.get(answer["options"], origin=ORIGIN)
+    assert_refused(login_with(passkey_user, answer, credential), 429, "rate_limited")

@@ -182,3 +182,11 @@ def test_without_an_rp_id_registration_says_which_setting(tenant):
     assert (response.status_code, response.json()["error"]) == (409, "passkeys_not_configured")
     assert "passkey_rp_id" in response.json()["detail"]
     assert not PasskeyChallenge.objects.exists()
+
+
+def test_patch_of_a_user_with_a_passkey_answers_its_summary(user):
+    """PATCH users/{id} answers the user with `mfa.passkeys` counted (its answer was once rendered twice: a 500)."""
+    register_passkey(user, SoftAuthenticator())
+    response = call(user.tenant, f"users/{user.user_id}", {"custom_fields": {"plan": "pro"}}, method="PATCH")
+    assert response.status_code == 200, response.content
+    assert response.json()["mfa"] == {"totp": False, "passkeys": 1, "recovery_codes_left": 0}

@@ -5,6 +5,7 @@ import pytest
 
 from core.errors import InvalidRequest
 from tenants.passkey_settings import MAX_ORIGINS, passkey_origins_clean, passkey_rp_id_clean
+from tests.accounts.conftest import call
 
 pytestmark = pytest.mark.store_independent
 
@@ -75,3 +76,21 @@ def test_http_origins_pass_while_debug(settings):
     """A development server on another name (DEBUG on) may use http."""
     settings.DEBUG = True
     assert passkey_origins_clean(["http://dev.example.test:8000"]) == ["http://dev.example.test:8000"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_settings_api_sets_checks_and_unsets_the_relying_party(tenant):
+    """PATCH stores the settings as a browser writes them and GET answers them; a public suffix is a 400 naming it,
+    nothing changed; null unsets it and the passkey calls answer 409 again."""
+    changed = call(tenant, "", {"passkey_rp_id": "Example.COM", "passkey_origins": ["https://Example.com/"]}, method="PATCH")
+    assert changed.status_code == 200, changed.content
+    shown = call(tenant, "", method="GET").json()
+    assert (shown["passkey_rp_id"], shown["passkey_origins"]) == ("example.com", ["https://example.com"])
+    assert call(tenant, "login/passkey/options", {}).json()["options"]["rpId"] == "example.com"
+
+    refused = call(tenant, "", {"passkey_rp_id": "co.uk", "passkey_origins": ["http://example.com"]}, method="PATCH")
+    assert (refused.status_code, sorted(refused.json()["fields"])) == (400, ["passkey_origins", "passkey_rp_id"])
+    assert call(tenant, "", method="GET").json()["passkey_rp_id"] == "example.com"
+
+    assert call(tenant, "", {"passkey_rp_id": None}, method="PATCH").status_code == 200
+    assert call(tenant, "login/passkey/options", {}).json()["error"] == "passkeys_not_configured"
