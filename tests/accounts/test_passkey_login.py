@@ -224,3 +224,21 @@ def test_passkey_logins_count_in_the_users_login_email_bucket(passkey_user):
     answer = call(tenant, "login/passkey/options", {}).json()
     credential = passkey_user.authenticator.get(answer["options"], origin=ORIGIN)
     assert_refused(login_with(passkey_user, answer, credential), 429, "rate_limited")
+
+
+def test_an_unverified_email_is_refused_where_the_client_requires_it(passkey_tenant):
+    """As at login: with required verification, 403 email_not_verified after a right passkey; once verified, 200."""
+    user = sign_up(passkey_tenant)
+    authenticator = SoftAuthenticator()
+    register_passkey(user, authenticator)
+    passkey_tenant.client.require_email_verification = True
+    passkey_tenant.client.save()
+
+    def log_in():
+        answer = call(passkey_tenant, "login/passkey/options", {}).json()
+        credential = authenticator.get(answer["options"], origin=ORIGIN)
+        return call(passkey_tenant, "login/passkey", {"challenge_id": answer["challenge_id"], "credential": credential})
+
+    assert_refused(log_in(), 403, "email_not_verified")
+    assert call(passkey_tenant, f"users/{user.user_id}", {"email_verified": True}, method="PATCH").status_code == 200
+    assert log_in().status_code == 200
