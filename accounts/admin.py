@@ -2,8 +2,8 @@
 
 Writes go through the flows (`accounts.flows`), like the API: revoking a family, deactivating a user
 (which revokes the user's tokens), reactivating one, marking one's email verified, unlocking one (the
-failed logins its lockout counted), resetting one's second factors and deleting one. Nothing here ever shows a
-refresh token or its hash, a TOTP secret or a recovery code.
+failed logins its lockout counted), resetting one's second factors (passkeys included), removing one passkey and
+deleting one. Nothing here ever shows a refresh token or its hash, a TOTP secret, a recovery code or a passkey's key.
 
 Users live in per-client collections whose model classes are not registered anywhere, so
 their page is a custom admin view, `client_users_view`, which the admin site (authsvc.admin)
@@ -12,6 +12,7 @@ mounts next to the ModelAdmins.
 
 import json
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -28,12 +29,14 @@ from redis.exceptions import RedisError
 
 from accounts import selectors
 from accounts.flows.mfa import mfa_reset
+from accounts.flows.passkeys import passkey_remove
 from accounts.flows.tokens import token_families_revoke_by_staff
 from accounts.flows.unlock import user_unlock
 from accounts.flows.users import user_delete, user_update
 from accounts.lockout import LockoutState, lockout_states
 from accounts.mfa_factors import mfa_summary, totp_state
 from accounts.models import RefreshToken
+from accounts.passkeys import passkey_shown, passkeys_of
 from accounts.validation import normalize_email
 from core.admin import ReadOnlyModelAdmin, admin_time
 from core.errors import NotFound
@@ -264,9 +267,28 @@ USER_ACTION_SERVICES = {
 }
 
 
+def _remove_passkey(request, client: Client):
+    """A passkey's Remove button (`passkey_remove=<user_id>:<passkey_id>`): that passkey alone goes."""
+    user_id, _, passkey_id = request.POST["passkey_remove"].partition(":")
+    users = _selected_users(client, [user_id])
+    wanted = _as_uuid(passkey_id)
+    if not users or wanted is None:
+        messages.warning(request, "No such user or passkey (removed meanwhile?).")
+        return _back_to_list(request, client)
+    try:
+        passkey_remove(client=client, user=users[0], passkey_id=str(wanted), request_meta=staff_request_meta(request))
+    except NotFound:
+        messages.warning(request, f"{users[0].email} has no such passkey (removed meanwhile?).")
+    else:
+        messages.success(request, f"Removed a passkey of {users[0].email}: it no longer logs them in.")
+    return _back_to_list(request, client)
+
+
 def _act_on_users(request, client: Client):
     if not request.user.has_perm("tenants.change_client"):
         raise PermissionDenied
+    if "passkey_remove" in request.POST:
+        return _remove_passkey(request, client)
     action, user_ids = _requested_action(request)
     if action not in USER_ACTION_SERVICES:
         messages.error(request, "Choose an action.")
@@ -292,9 +314,20 @@ def _factors_text(mfa) -> str:
     """What staff see of a user's factors: which are on and how many recovery codes are left, never a secret."""
     summary = mfa_summary(mfa or {})
     on = ["TOTP"] if summary["totp"] else (["TOTP pending"] if totp_state(mfa or {}) else [])
+    if summary["passkeys"]:
+        on.append(f"{summary['passkeys']} passkey{'s' if summary['passkeys'] > 1 else ''}")
     if summary["recovery_codes_left"]:
         on.append(f"{summary['recovery_codes_left']} recovery codes")
     return ", ".join(on)
+
+
+def _passkeys_shown(mfa) -> list[dict]:
+    """Each passkey's name and dates (site time), for staff to tell them apart: never its key or credential id."""
+    shown = [passkey_shown(passkey) for passkey in passkeys_of(mfa or {})]
+    for passkey in shown:
+        for moment in ("created_at", "last_used_at"):
+            passkey[moment] = admin_time(datetime.fromisoformat(passkey[moment])) if passkey[moment] else None
+    return shown
 
 
 def _failed_logins_text(state: LockoutState | None) -> str:
@@ -325,7 +358,10 @@ def _list_users(request, client: Client) -> TemplateResponse:
         **_page_context(request, client, f"Users of {client.client_name}"),
         "page": page,
         "rows": [
-            (user, _custom_fields_text(user.custom_fields), _failed_logins_text(states.get(user.email)), _factors_text(user.mfa))
+            (
+                user, _custom_fields_text(user.custom_fields), _failed_logins_text(states.get(user.email)), _factors_text(user.mfa),
+                _passkeys_shown(user.mfa),
+            )
             for user in page.object_list
         ],
         "search": search,
@@ -339,7 +375,7 @@ def _list_users(request, client: Client) -> TemplateResponse:
 def client_users_view(request, client_id: uuid.UUID):
     """GET lists the client's users (with the failed logins counted against each, and their second factors);
     POST deactivates, reactivates, marks verified, unlocks, resets the second factors of or (after
-    confirmation) deletes some of them."""
+    confirmation) deletes some of them, or removes one passkey of one."""
     if not request.user.has_perm("tenants.view_client"):
         raise PermissionDenied
     client = _client_or_404(client_id)

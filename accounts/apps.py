@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
         from accounts import outbox  # models are loaded only now
         from accounts.flows.login_stages import login_stage_register, login_stages
         from accounts.flows.mfa_login import MfaStage
+        from accounts.flows.mfa_methods import mfa_method_register, mfa_methods
+        from accounts.flows.passkey_login import PasskeyMethod
         from accounts.totp_resealing import totp_secrets_column
         from crypto.resealing import register_sealed_column
 
@@ -17,3 +19,6 @@ class AccountsConfig(AppConfig):
         register_sealed_column(totp_secrets_column())
         if not any(stage.key == MfaStage.key for stage in login_stages()):
             login_stage_register(MfaStage())
+        # A passkey proves a login's second step too (login/mfa with passkey_credential).
+        if not any(method.key == PasskeyMethod.key for method in mfa_methods()):
+            mfa_method_register(PasskeyMethod())

@@ -1,6 +1,6 @@
 """The error codes of the accounts context (end users, their credentials and tokens)."""
 
-from core.errors import RateLimited, ServiceError
+from core.errors import InvalidRequest, RateLimited, ServiceError
 
 
 class InvalidCredentials(ServiceError):
@@ -50,14 +50,49 @@ class InvalidMfaCode(ServiceError):
     code = "invalid_mfa_code"
     status_code = 401
     default_detail = "The code is wrong, expired or already used."
-    meaning = "The TOTP or recovery code is wrong, outside its time window, or was already used."
+    meaning = (
+        "The TOTP or recovery code is wrong, outside its time window, or was already used; or the passkey credential does "
+        "not prove the factor."
+    )
 
 
 class MfaConflict(ServiceError):
     code = "mfa_conflict"
     status_code = 409
     default_detail = "The user's second factors are not in a state that allows this."
-    meaning = "TOTP is already on (remove it first), no TOTP enrolment is pending, or the user has no factor to back up."
+    meaning = (
+        "TOTP is already on (remove it first), no TOTP enrolment is pending, the user has no factor to back up, the passkey "
+        "is registered already or the user has 10, or the user has no passkey to prove."
+    )
+
+
+class InvalidPasskey(ServiceError):
+    code = "invalid_passkey"
+    status_code = 401
+    default_detail = "The passkey was not accepted: ask for new options and try again."
+    meaning = (
+        "A passkey's answer was refused: malformed, for an unknown, expired, used or other client's challenge, from "
+        "another origin or relying party, of a passkey the user does not have, or with a signature counter that went back."
+    )
+
+    def __init__(self, detail: str | None = None, *, problem: str, user_id=None):
+        self.problem = problem  # which check refused it (recorded, never answered): see accounts/passkeys.py
+        super().__init__(detail, user_id=user_id)
+
+
+class PasskeysNotConfigured(ServiceError):
+    code = "passkeys_not_configured"
+    status_code = 409
+    default_detail = "Passkeys need the client setting passkey_rp_id (PATCH /api/v1/{client_id}/): the domain your site is on."
+    meaning = "The client has not set `passkey_rp_id` (and `passkey_origins`), which every passkey call needs."
+
+
+class PasskeyCredentialRefused(InvalidRequest):
+    """A passkey registration's credential was refused: 400 invalid_request naming `credential`."""
+
+    def __init__(self, detail: str, *, problem: str, user_id=None):
+        self.problem = problem  # which check refused it (recorded): challenge, verification
+        super().__init__(detail, fields={"credential": [detail]}, user_id=user_id)
 
 
 class LoginLocked(RateLimited):

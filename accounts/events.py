@@ -144,6 +144,75 @@ class MfaReset(Event, name="mfa.reset", webhook="user.mfa_reset"):
     factors: tuple[str, ...]
 
 
+# --- passkeys (docs/api.md §3a) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyRegistered(Event, name="passkey.registered"):
+    """A passkey was registered for the user (`passkeys`: how many they have now). `user_verified`: the
+    authenticator checked the user (PIN, biometrics); `multi_device`: a passkey synced between devices."""
+
+    passkey_id: uuid.UUID
+    passkeys: int
+    user_verified: bool
+    multi_device: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyRegisterFailed(Failure, name="passkey.register_failed"):
+    """A passkey registration was refused (`problem`: malformed, challenge, verification, duplicate, too_many)."""
+
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "PasskeyRegisterFailed":
+        return cls(user_id=error.user_id, reason=error.code, problem=getattr(error, "problem", None), **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyRemoved(Event, name="passkey.removed"):
+    """A passkey of the user was removed (by the client, or by staff in the admin); `recovery_codes_dropped`
+    when no factor is left to back up."""
+
+    passkey_id: uuid.UUID
+    recovery_codes_dropped: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyLoggedIn(Event, name="passkey.logged_in", webhook="user.login", webhook_fields=("method",)):
+    """A user logged in with a passkey alone, no password (login/passkey): the login stages passed, the passkey
+    standing for both factors, and a new token family was issued. `user_verified`: the authenticator checked
+    the user (PIN, biometrics)."""
+
+    passkey_id: uuid.UUID
+    user_verified: bool
+    method: str = "passkey"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyLoginFailed(Failure, name="passkey.login_failed", webhook="user.login_failed", webhook_fields=("reason",)):
+    """A passwordless login was refused (invalid_passkey; `problem`: malformed, challenge, user, unknown_passkey,
+    verification, sign_count), or the client has no passkey settings (passkeys_not_configured)."""
+
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, error: ServiceError, **envelope) -> "PasskeyLoginFailed":
+        return cls(user_id=error.user_id, reason=error.code, problem=getattr(error, "problem", None), **envelope)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeySignCountRegressed(Failure, name="passkey.sign_count_regressed"):
+    """A passkey's signature was right but its counter did not go up (`sign_count`, not above `stored_sign_count`):
+    its key may have been copied to another authenticator. The login (`via`: login or mfa) was refused."""
+
+    passkey_id: uuid.UUID
+    sign_count: int
+    stored_sign_count: int
+    via: str
+    reason: str = "sign_count_regressed"
+
+
 # --- tokens ------------------------------------------------------------------------------
 
 
@@ -358,11 +427,12 @@ class MailDeliveryFailed(Failure, name="mail.delivery_failed"):
 @dataclass(frozen=True, kw_only=True)
 class TokensPurged(Event, name="tokens.purged"):
     """Expired refresh tokens, and those revoked before `revoked_before`, were deleted (`deleted` rows), and the
-    rows of expired mfa_tokens (`mfa_challenges`)."""
+    rows of expired mfa_tokens (`mfa_challenges`) and passkey challenges (`passkey_challenges`)."""
 
     revoked_before: str
     deleted: int
     mfa_challenges: int = 0
+    passkey_challenges: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

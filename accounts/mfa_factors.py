@@ -1,11 +1,12 @@
 """A user's second factors, as kept in the `mfa` JSON of their row, and the one way to change them.
 
     {"totp": {"secret_sealed", "confirmed", "created_at", "confirmed_at", "last_used_step"},
-     "recovery_codes": {"digests": [...], "created_at"}}
+     "recovery_codes": {"digests": [...], "created_at"},
+     "passkeys": [{"passkey_id", "credential_id", "public_key", "sign_count", ...}]}
 
-One key per factor, so a later factor (passkeys) adds its own key beside these and its count to
-`confirmed_factors` and `mfa_summary`. Nothing here is a secret in clear: the TOTP secret is sealed
-(crypto/sealed.py), recovery codes are digests (accounts/recovery_codes.py).
+One key per factor (accounts/passkeys.py describes a passkey's). Nothing here is a secret in clear:
+the TOTP secret is sealed (crypto/sealed.py), recovery codes are digests (accounts/recovery_codes.py),
+a passkey's public key is public.
 
 Every change goes through `mfa_write`: a compare-and-set on the row's `mfa_revision`, which each
 write raises. Two processes spending the same TOTP step or recovery code both read revision n;
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from tenants.models import AbstractTenantUser
 
-TOTP, RECOVERY_CODES = "totp", "recovery_codes"
+TOTP, RECOVERY_CODES, PASSKEYS = "totp", "recovery_codes", "passkeys"
 # Reads after a lost compare-and-set; each loss means another write landed, so this is plenty.
 WRITE_TRIES = 8
 
@@ -37,14 +38,18 @@ def recovery_digests(mfa: dict) -> list[str]:
     return list((mfa.get(RECOVERY_CODES) or {}).get("digests") or [])
 
 
+def passkey_count(mfa: dict) -> int:
+    return len(mfa.get(PASSKEYS) or ())
+
+
 def confirmed_factors(mfa: dict) -> tuple[str, ...]:
     """The factors a login can be asked for (recovery codes only back these up)."""
-    return (TOTP,) if totp_on(mfa) else ()
+    return ((TOTP,) if totp_on(mfa) else ()) + (("passkey",) if passkey_count(mfa) else ())
 
 
 def mfa_summary(mfa: dict) -> dict:
     """What the API shows of a user's factors: never a secret, never a digest."""
-    return {"totp": totp_on(mfa), "passkeys": 0, "recovery_codes_left": len(recovery_digests(mfa))}
+    return {"totp": totp_on(mfa), "passkeys": passkey_count(mfa), "recovery_codes_left": len(recovery_digests(mfa))}
 
 
 def now_text() -> str:

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.serializers import ACCESS_TOKEN_HELP, REFRESH_TOKEN_HELP
-from core.fields import StrictCharField
+from core.fields import ParsedJSONField, StrictCharField
 from core.serializers import StrictSerializer
 
 MAX_MFA_TOKEN_LENGTH = 128
@@ -42,8 +42,21 @@ class RecoveryCodesOutput(serializers.Serializer):
 
 
 class LoginMfaInput(StrictSerializer):
+    """`mfa_token` and one proof: a `code`, or a `passkey_credential`."""
+
     mfa_token = MfaTokenField()
-    code = CodeField()
+    code = CodeField(required=False)
+    passkey_credential = ParsedJSONField(
+        required=False,
+        help_text="Instead of `code`: the browser's `credential.toJSON()` for the options of `login/mfa/passkey/options`.",
+    )
+
+    def validate(self, attrs):
+        if ("code" in attrs) == ("passkey_credential" in attrs):
+            raise serializers.ValidationError({"code": ["Send either code or passkey_credential."]})
+        if "passkey_credential" in attrs and not isinstance(attrs["passkey_credential"], dict):
+            raise serializers.ValidationError({"passkey_credential": ["Must be a JSON object: the browser's credential.toJSON()."]})
+        return attrs
 
 
 class MfaTokenInput(StrictSerializer):
@@ -80,5 +93,6 @@ class LoginResponse(serializers.Serializer):
     )
     mfa_token = serializers.CharField(required=False, help_text=MFA_TOKEN_HELP)
     methods = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="What `login/mfa` accepts for this user: `totp`, `recovery_code`."
+        child=serializers.CharField(), required=False,
+        help_text="What `login/mfa` accepts for this user: `totp`, `recovery_code`, `passkey`.",
     )

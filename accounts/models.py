@@ -1,5 +1,5 @@
 """Central tables of accounts: `tokens` (refresh tokens), `mfa_challenges` (logins waiting for a second
-factor); and the kinds of mail it delivers.
+factor), `passkey_challenges` (WebAuthn ceremonies under way); and the kinds of mail it delivers.
 
 `tokens` has one row per refresh token ever issued (docs/api.md §5). The token itself is never stored, only an HMAC of it;
 `token_id` is the id an opaque token (`rt_<token_id>.<secret>`) carries, or the `jti` of a legacy JWT one.
@@ -72,6 +72,41 @@ class MfaChallenge(models.Model):
 
     class Meta:
         db_table = "mfa_challenges"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.challenge_id)
+
+
+class PasskeyPurpose(models.TextChoices):
+    REGISTER = "register", "register a passkey"
+    LOGIN = "login", "log in with a passkey alone"
+    MFA = "mfa", "prove a passkey as the second factor of a login"
+
+
+class PasskeyChallenge(models.Model):
+    """A WebAuthn ceremony under way: the challenge its options carried, for the one call that answers it.
+
+    Central, like `mfa_challenges`, so every process sees one state. The challenge is random bytes
+    that begin with `challenge_id`'s 16 bytes: a credential names its row by the challenge its
+    authenticator signed (accounts/passkeys.py). Spent once (`spent_at`, a conditional update),
+    dead at `expires_at`. `user_id` is whose passkey may answer it; None for a passwordless login's
+    options without an email (any passkey of the client, named by its user handle) and for an email
+    that has no user (`named_user`: then no passkey answers it).
+    """
+
+    challenge_id = models.UUIDField(primary_key=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, db_column="client_id", related_name="+")
+    user_id = models.UUIDField(null=True, blank=True, db_index=True)
+    named_user = models.BooleanField(default=False)
+    purpose = models.CharField(max_length=8, choices=PasskeyPurpose.choices)
+    challenge = models.CharField(max_length=96)  # base64url; a nonce, not a secret: the options show it
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    spent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "passkey_challenges"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.models import MfaChallenge, RefreshToken
+from accounts.models import MfaChallenge, PasskeyChallenge, RefreshToken
 from accounts.tokens import ClientAccessToken
 from core.pagination import Page, keyset_page, keyset_rows
 from core.queries import one_or_none, row_and_exists_unset, row_by_unique
@@ -129,6 +129,11 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
 def mfa_challenges_purgeable(*, now: datetime) -> QuerySet[MfaChallenge]:
     """Rows of mfa_tokens that expired: no call accepts them any more."""
     return MfaChallenge.objects.filter(expires_at__lte=now)
+
+
+def passkey_challenges_purgeable(*, now: datetime) -> QuerySet[PasskeyChallenge]:
+    """Passkey challenges that expired: no ceremony can answer them any more."""
+    return PasskeyChallenge.objects.filter(expires_at__lte=now)
 
 
 def user_count(*, client: Client) -> int:

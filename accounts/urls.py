@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import link_pages, mail_views, mfa_views, transfer_views, user_views, views
+from accounts import link_pages, mail_views, mfa_views, passkey_views, transfer_views, user_views, views
 from core.routing import by_method
 
 client_api_urlpatterns = [
@@ -45,4 +45,21 @@ client_api_urlpatterns += [
 link_urlpatterns = [
     path("verify-email", link_pages.verify_email_page, name="link-verify-email"),
     path("reset-password", link_pages.reset_password_page, name="link-reset-password"),
+]
+
+client_api_urlpatterns += [
+    path("login/passkey/options", passkey_views.PasskeyLoginOptionsApi.as_view(), name="login-passkey-options"),
+    path("login/passkey", passkey_views.PasskeyLoginApi.as_view(), name="login-passkey"),
+    path("login/mfa/passkey/options", passkey_views.LoginMfaPasskeyOptionsApi.as_view(), name="login-mfa-passkey-options"),
+    path(
+        "users/<uuid:user_id>/passkeys/registration/options",
+        passkey_views.PasskeyRegistrationOptionsApi.as_view(),
+        name="user-passkey-registration-options",
+    ),
+    path(
+        "users/<uuid:user_id>/passkeys",
+        by_method(get=passkey_views.PasskeyListApi, post=passkey_views.PasskeyRegisterApi),
+        name="user-passkeys",
+    ),
+    path("users/<uuid:user_id>/passkeys/<uuid:passkey_id>", passkey_views.PasskeyRemoveApi.as_view(), name="user-passkey"),
 ]

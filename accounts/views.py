@@ -363,10 +363,11 @@ class UserUpdateApi(_UserApi):
         if "email" in data:
             self.limit_mail()  # it may mail the new address and the old one
         user = users.user_update(client=self.client, user=self.get_user(user_id), request_meta=self.meta, **data)
-        answer = UserOutput(user).data
+        # Rendered once, from the user: rendering UserOutput's answer again would summarise `mfa` twice.
+        answer = UserUpdateOutput(user).data
         if "email" in data and normalize_email(data["email"]) != user.email:
             answer["email_change_pending"] = True  # the user still has the old address
-        return Response(UserUpdateOutput(answer).data)
+        return Response(answer)
 
 
 @extend_schema_view(

@@ -52,6 +52,13 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.TotpRemoved: "mfa_totp_remove",
     accounts_events.RecoveryCodesRegenerated: "mfa_recovery_codes",
     accounts_events.MfaReset: "mfa_reset",
+    accounts_events.PasskeyRegistered: "passkey_register",
+    accounts_events.PasskeyRegisterFailed: "passkey_register",
+    accounts_events.PasskeyRemoved: "passkey_remove",
+    # A passwordless login is a finished login, like a password's (the dashboard counts it).
+    accounts_events.PasskeyLoggedIn: "login",
+    accounts_events.PasskeyLoginFailed: "login",
+    accounts_events.PasskeySignCountRegressed: "passkey_sign_count",
     accounts_events.UserLockedOut: "login",
     accounts_events.UserUnlocked: "user_unlock",
     accounts_events.TokenRefreshed: "token_refresh",

@@ -23,6 +23,7 @@ from tenants.client_links import validate_link_url
 from tenants.client_schema import validate_client_schema
 from tenants.mail_templates import validate_mail_templates
 from tenants.models import Client
+from tenants.passkey_settings import passkey_origins_clean, passkey_rp_id_clean
 from tenants.policies import POLICIES, policy_setting_clean
 from tenants.smtp import smtp_url_seal
 from tenants.validation import (
@@ -66,6 +67,8 @@ RULES: dict[str, Callable[[Any], Any]] = {
     "refresh_reuse_interval": validate_refresh_reuse_interval,
     "password_policy": partial(_policy, name="password_policy"),
     "lockout": partial(_policy, name="lockout"),
+    "passkey_rp_id": passkey_rp_id_clean,
+    "passkey_origins": passkey_origins_clean,
     "rate_limits": validate_rate_limits,
     "smtp_url": smtp_url_seal,
 }

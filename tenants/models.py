@@ -102,6 +102,8 @@ class Client(models.Model):
         "mail_templates",
         "password_policy",
         "lockout",
+        "passkey_rp_id",
+        "passkey_origins",
     )
     STAFF_SETTINGS = ("rate_limits",)
     SETTINGS = CLIENT_SETTINGS + STAFF_SETTINGS
@@ -198,6 +200,16 @@ class Client(models.Model):
         help_text='Consecutive failed logins of one email: {"mode": "off" | "throttle" | "lock", "max_failures": 1-100, '
         '"max_delay_seconds": 1-86400 (throttle), "forget_after_hours": 1-720}. Throttle: a wait after each failure past '
         "max_failures, doubling up to max_delay_seconds. Lock: none at all until a password reset or an unlock here.",
+    )
+    # The WebAuthn relying party of its users' passkeys (tenants/passkey_settings.py says what is accepted):
+    # unset, the passkey calls answer 409 passkeys_not_configured.
+    passkey_rp_id = models.CharField(
+        max_length=253, null=True, blank=True,
+        help_text="The domain passkeys are bound to (example.com), or localhost. Changing it strands every passkey made under the old one.",
+    )
+    passkey_origins = models.JSONField(
+        null=True, blank=True,
+        help_text='The page origins passkey ceremonies may come from, e.g. ["https://example.com"]. Unset: https:// and the rp id, alone.',
     )
     # Overrides of settings.AUTHSVC_RATE_LIMITS for this client, e.g. {"login_ip": "100/m"}.
     rate_limits = models.JSONField(default=dict, blank=True)

@@ -53,7 +53,22 @@ def user_login(
     with failures_published(UserLoginFailed, client_id=client.client_id, request_meta=request_meta):
         with counted_login(client=client, email=email, request_meta=request_meta):
             user = _user_with_password(client=client, email=email, password=password)
+    stopped = login_stages_run(client=client, user=user, request_meta=request_meta)
+    if stopped is not None:
+        return stopped
+    pair = pair_issue(client=client, user=user)
+    publish(UserLoggedIn(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta))
+    return LoginDone(user=user, tokens=pair)
+
+
+def login_stages_run(
+    *, client: Client, user: AbstractTenantUser, request_meta: RequestMeta | None = None, satisfied: frozenset[str] = frozenset()
+) -> LoginPending | LoginContinues | None:
+    """Run the login stages for a user whose credential was right, but those the credential itself
+    `satisfied` (a passkey is both factors): None when every one lets the login go on."""
     for stage in login_stages():
+        if stage.key in satisfied:
+            continue
         refusal = stage.stop(client=client, user=user)
         if isinstance(refusal, LoginStep):  # not a refusal: the login goes on in another call
             publish(refusal.announce(request_meta))
@@ -63,9 +78,7 @@ def user_login(
                 client_id=client.client_id, user_id=user.user_id, request_meta=request_meta, reason=refusal.code, stage=stage.key
             )
             return LoginPending(user=user, stage=stage.key, refusal=publish_refusal(stopped, refusal))
-    pair = pair_issue(client=client, user=user)
-    publish(UserLoggedIn(client_id=client.client_id, user_id=user.user_id, request_meta=request_meta))
-    return LoginDone(user=user, tokens=pair)
+    return None
 
 
 def _user_with_password(*, client: Client, email: str, password: str) -> AbstractTenantUser:

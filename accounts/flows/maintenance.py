@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.events import SigningKeyRotated, TokensPurged, UserEmailsNormalized
-from accounts.selectors import mfa_challenges_purgeable, tokens_purgeable
+from accounts.selectors import mfa_challenges_purgeable, passkey_challenges_purgeable, tokens_purgeable
 from accounts.signing_keys import Rotation, keyring_loader
 from accounts.validation import normalize_email
 from core.batches import rows_delete_in_batches
@@ -26,7 +26,7 @@ def tokens_purge(
     request_meta: RequestMeta | None = None,
 ) -> int:
     """Delete `tokens` rows that are expired or were revoked before `revoked_before`, in batches, and the rows
-    of expired mfa_tokens (`mfa_challenges`, useless once expired).
+    of expired mfa_tokens and passkey challenges (`mfa_challenges`, `passkey_challenges`, useless once expired).
 
     A live token (unexpired and unrevoked) is never among them; see `tokens_purgeable`.
     """
@@ -34,10 +34,11 @@ def tokens_purge(
     rows = tokens_purgeable(now=now, revoked_before=revoked_before)
     deleted = rows_delete_in_batches(rows=rows, batch_size=batch_size, on_batch=on_batch)
     challenges = rows_delete_in_batches(rows=mfa_challenges_purgeable(now=now), batch_size=batch_size)
+    passkey_challenges = rows_delete_in_batches(rows=passkey_challenges_purgeable(now=now), batch_size=batch_size)
     publish(
         TokensPurged(
             revoked_before=revoked_before.isoformat(timespec="seconds"), deleted=deleted, mfa_challenges=challenges,
-            request_meta=request_meta,
+            passkey_challenges=passkey_challenges, request_meta=request_meta,
         )
     )
     return deleted

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.errors import InvalidMfaCode, MfaConflict
 from accounts.events import MfaReset, RecoveryCodesRegenerated, TotpConfirmFailed, TotpEnabled, TotpEnrolmentStarted, TotpRemoved
+from accounts.flows.passkeys import challenges_end
 from accounts.mfa_factors import RECOVERY_CODES, TOTP, confirmed_factors, mfa_write, now_text, totp_state
 from accounts.models import MfaChallenge
 from accounts.recovery_codes import recovery_code_digest, recovery_codes_new
@@ -108,7 +109,8 @@ def recovery_codes_regenerate(*, client: Client, user: AbstractTenantUser, reque
 
 
 def mfa_reset(*, client: Client, user: AbstractTenantUser, request_meta: RequestMeta | None = None) -> tuple[str, ...]:
-    """Staff remove every factor (a user who lost both the app and the codes); their pending mfa_tokens die."""
+    """Staff remove every factor, passkeys included (a user who lost both the app and the codes); their pending
+    mfa_tokens and passkey challenges die."""
     was_on: tuple[str, ...] = ()
 
     def clear(mfa: dict) -> dict:
@@ -118,5 +120,6 @@ def mfa_reset(*, client: Client, user: AbstractTenantUser, request_meta: Request
 
     mfa_write(user, clear)
     MfaChallenge.objects.filter(client=client, user_id=user.user_id, spent_at__isnull=True).update(spent_at=timezone.now())
+    challenges_end(client=client, user_id=user.user_id)  # passkey ceremonies under way end too
     publish(MfaReset(client_id=client.client_id, user_id=user.user_id, factors=was_on, request_meta=request_meta))
     return was_on

@@ -112,6 +112,12 @@ def _challenge_user(client: Client, row: MfaChallenge) -> AbstractTenantUser:
     return user
 
 
+def mfa_challenge_user(*, client: Client, challenge: MfaChallenge, request_meta: RequestMeta | None = None) -> AbstractTenantUser:
+    """The user a live challenge is for, still as at the password check; else 401 invalid_token (published)."""
+    with failures_published(MfaFailed, client_id=client.client_id, request_meta=request_meta):
+        return _challenge_user(client, challenge)
+
+
 def _spend(row: MfaChallenge) -> None:
     if not MfaChallenge.objects.filter(pk=row.pk, spent_at__isnull=True).update(spent_at=timezone.now()):
         raise InvalidToken("The mfa_token was used by another call: log in again.", user_id=row.user_id)
@@ -123,11 +129,11 @@ def _wrong_code(client: Client, row: MfaChallenge, attempts_left: int, request_m
     return publish_refusal(failed, InvalidMfaCode(user_id=row.user_id))
 
 
-def _check(client: Client, user: AbstractTenantUser, proofs: dict) -> Checked | None:
+def _check(client: Client, user: AbstractTenantUser, proofs: dict, request_meta: RequestMeta | None) -> Checked | None:
     for method in mfa_methods():
         proof = proofs.get(method.proof_field)
         if proof is not None and method.offered(user.mfa or {}) and method.recognises(proof):
-            return method.check(client=client, user=user, proof=proof)
+            return method.check(client=client, user=user, proof=proof, request_meta=request_meta)
     return None
 
 
@@ -141,7 +147,7 @@ def mfa_login_verify(*, client: Client, challenge: MfaChallenge, proofs: dict, r
     envelope = {"client_id": client.client_id, "request_meta": request_meta}
     with failures_published(MfaFailed, **envelope):
         user = _challenge_user(client, challenge)
-        checked = _check(client, user, proofs)
+        checked = _check(client, user, proofs, request_meta)
         attempts_left = _claim_attempt(challenge, spend=checked is not None)
         proof = checked.use() if checked is not None else None
         if proof is None:

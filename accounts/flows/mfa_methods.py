@@ -1,9 +1,9 @@
 """The ways a login's second step can be proven, in the order `methods` lists them.
 
 A method names itself (`key`, what the login answer's `methods` lists), the body field its proof
-comes in (`proof_field`: `code` for both built-in ones; a passkey method would read
-`passkey_credential`), whether a user has it (`offered`), and checks a proof in two steps: `check`
-reads only and says whether the proof is right; the `Checked` it answers `use`s it up, atomically
+comes in (`proof_field`: `code` for both built-in ones; the passkey method of
+accounts.flows.passkey_login reads `passkey_credential`), whether a user has it (`offered`), and
+checks a proof in two steps: `check` reads only and says whether the proof is right; the `Checked` it answers `use`s it up, atomically
 and once. Between the two, `login/mfa` spends the mfa_token (one conditional update), so a right
 proof costs no statement on the token beyond that. `login/mfa` tries the offered methods whose
 proof field was sent, in order; the first that recognises the proof decides. A later factor
@@ -19,6 +19,7 @@ from accounts.mfa_factors import TOTP, mfa_write, recovery_digests, totp_on, tot
 from accounts.recovery_codes import recovery_code_match, recovery_code_normal
 from accounts.totp import CODE_SHAPE, totp_step_of
 from core.events import Event
+from core.request_meta import RequestMeta
 from crypto.sealed import unseal
 from tenants.models import AbstractTenantUser, Client
 
@@ -47,8 +48,9 @@ class MfaMethod(Protocol):
     def recognises(self, proof: object) -> bool:
         """Whether `proof` has this method's shape (a wrong proof of the right shape is still a try)."""
 
-    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
-        """Whether `proof` is right, reading only: a Checked that uses it up (once, across processes), else None."""
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object, request_meta: RequestMeta | None = None) -> Checked | None:
+        """Whether `proof` is right, reading only: a Checked that uses it up (once, across processes), else None.
+        (`request_meta` for an event the check itself publishes: a passkey's counter that went back.)"""
 
 
 class TotpMethod:
@@ -61,7 +63,7 @@ class TotpMethod:
     def recognises(self, proof: object) -> bool:
         return isinstance(proof, str) and CODE_SHAPE.fullmatch(proof) is not None
 
-    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object, request_meta: RequestMeta | None = None) -> Checked | None:
         sealed = totp_state(user.mfa).get("secret_sealed")
         step = totp_step_of(proof, unseal(sealed)) if sealed else None
         last = totp_state(user.mfa).get("last_used_step")
@@ -90,7 +92,7 @@ class RecoveryCodeMethod:
     def recognises(self, proof: object) -> bool:
         return isinstance(proof, str) and recovery_code_normal(proof) is not None
 
-    def check(self, *, client: Client, user: AbstractTenantUser, proof: object) -> Checked | None:
+    def check(self, *, client: Client, user: AbstractTenantUser, proof: object, request_meta: RequestMeta | None = None) -> Checked | None:
         ids = {"client_id": client.client_id, "user_id": user.user_id}
         digest = recovery_code_match(proof, recovery_digests(user.mfa), **ids)
         if digest is None:

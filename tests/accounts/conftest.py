@@ -25,6 +25,7 @@ from accounts.models import RefreshToken
 from accounts.signing_keys import SigningKey, generate_private_key, keyring, write_keyring
 from core.events import Event, catalog, subscribe, unsubscribe
 from tenants.user_models import user_model_for
+from tests.authenticator import SoftAuthenticator
 from tests.conftest import Tenant, make_tenant
 
 PASSWORD = "Correct-horse-battery-staple-9"
@@ -290,6 +291,62 @@ def totp_turn_on(user: SignedUpUser) -> TotpUser:
 @pytest.fixture
 def totp_user(user) -> TotpUser:
     return totp_turn_on(user)
+
+
+# --- passkeys ---------------------------------------------------------------------------------
+
+RP_ID = "app.example.com"
+ORIGIN = "https://app.example.com"
+
+
+def passkeys_on(tenant: Tenant, rp_id: str = RP_ID, origins: list[str] | None = None) -> Tenant:
+    """Set the client's relying party as the client does: its settings `passkey_rp_id`, `passkey_origins`."""
+    response = call(tenant, "", {"passkey_rp_id": rp_id, "passkey_origins": origins or [ORIGIN]}, method="PATCH")
+    assert response.status_code == 200, response.content
+    tenant.client.refresh_from_db()
+    return tenant
+
+
+@pytest.fixture
+def passkey_tenant(tenant) -> Tenant:
+    return passkeys_on(tenant)
+
+
+def register_passkey(user: SignedUpUser, authenticator: SoftAuthenticator, *, name: str | None = None, origin: str = ORIGIN) -> dict:
+    """Registration as the client's backend and the user's browser do it: options, create(), the credential."""
+    options = call(user.tenant, f"users/{user.user_id}/passkeys/registration/options")
+    assert options.status_code == 200, options.content
+    credential = authenticator.create(options.json(), origin=origin)
+    response = call(user.tenant, f"users/{user.user_id}/passkeys", {"credential": credential, **({"name": name} if name else {})})
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@dataclass
+class PasskeyUser:
+    """A signed-up user with one passkey registered, on its authenticator."""
+
+    user: SignedUpUser
+    authenticator: SoftAuthenticator
+    passkey_id: str
+
+    def login_options(self, **body) -> dict:
+        response = call(self.user.tenant, "login/passkey/options", body)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def log_in(self, *, origin: str = ORIGIN, **body):
+        """A passwordless login as the browser and the backend do it: options, get(), login/passkey."""
+        answer = self.login_options(**body)
+        credential = self.authenticator.get(answer["options"], origin=origin)
+        return call(self.user.tenant, "login/passkey", {"challenge_id": answer["challenge_id"], "credential": credential})
+
+
+@pytest.fixture
+def passkey_user(passkey_tenant) -> PasskeyUser:
+    user = sign_up(passkey_tenant)
+    authenticator = SoftAuthenticator()
+    return PasskeyUser(user, authenticator, register_passkey(user, authenticator)["passkey_id"])
 
 
 # --- import and export (accounts/flows/user_import.py, user_export.py) -------------------------

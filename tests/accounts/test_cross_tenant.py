@@ -1,5 +1,6 @@
 """Tenant isolation on every per-client endpoint: another client's key, tokens or users get nothing."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ class Endpoint:
     body: Callable[[SignedUpUser], dict | None]
 
     def path(self, user: SignedUpUser) -> str:
-        return self.route.replace("<uuid:user_id>", user.user_id)
+        return self.route.replace("<uuid:user_id>", user.user_id).replace("<uuid:passkey_id>", str(uuid.UUID(int=1)))
 
 
 def email_token(user: SignedUpUser, purpose: Purpose) -> str:
@@ -66,6 +67,13 @@ ENDPOINTS = {
     "mfa-totp-remove": Endpoint("DELETE", "users/<uuid:user_id>/mfa/totp", lambda user: None),
     "mfa-totp-confirm": Endpoint("POST", "users/<uuid:user_id>/mfa/totp/confirm", lambda user: {"code": "123456"}),
     "mfa-recovery-codes": Endpoint("POST", "users/<uuid:user_id>/mfa/recovery-codes", lambda user: None),
+    "login-passkey-options": Endpoint("POST", "login/passkey/options", lambda user: {"email": user.email}),
+    "login-passkey": Endpoint("POST", "login/passkey", lambda user: {"challenge_id": str(uuid.uuid4()), "credential": {"id": "x"}}),
+    "login-mfa-passkey-options": Endpoint("POST", "login/mfa/passkey/options", lambda user: {"mfa_token": SOME_MFA_TOKEN}),
+    "passkey-options": Endpoint("POST", "users/<uuid:user_id>/passkeys/registration/options", lambda user: None),
+    "passkey-list": Endpoint("GET", "users/<uuid:user_id>/passkeys", lambda user: None),
+    "passkey-register": Endpoint("POST", "users/<uuid:user_id>/passkeys", lambda user: {"credential": {"id": "x"}}),
+    "passkey-remove": Endpoint("DELETE", "users/<uuid:user_id>/passkeys/<uuid:passkey_id>", lambda user: None),
 }
 
 # Endpoints still to be built answer 404 for every key; only the mounted ones are checked

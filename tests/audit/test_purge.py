@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.flows.minting import refresh_token_hash
-from accounts.models import MfaChallenge, RefreshToken
+from accounts.models import MfaChallenge, PasskeyChallenge, RefreshToken
 from audit.models import AuditLog
-from tests.accounts.conftest import SignedUpUser, call, log_in, sign_up, totp_turn_on
+from tests.accounts.conftest import SignedUpUser, call, log_in, passkeys_on, sign_up, totp_turn_on
 from tests.audit.conftest import records_written_by, run_command, write_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -222,3 +222,16 @@ def test_purge_tokens_refuses_a_zero_or_malformed_age(age):
     """--revoked-older-than takes the same positive Nd / Nh ages as purge_audit."""
     with pytest.raises(CommandError, match="--revoked-older-than"):
         run_command("purge_tokens", "--revoked-older-than", age)
+
+
+def test_purge_tokens_deletes_expired_passkey_challenges_only(tenant):
+    """A passkey ceremony under way keeps its challenge; one past its five minutes loses it."""
+    passkey_tenant = passkeys_on(tenant)
+    expired = call(passkey_tenant, "login/passkey/options", {}).json()["challenge_id"]
+    live = call(passkey_tenant, "login/passkey/options", {}).json()["challenge_id"]
+    PasskeyChallenge.objects.filter(pk=expired).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    _, records = records_written_by(lambda: run_command("purge_tokens"))
+
+    assert [str(row.pk) for row in PasskeyChallenge.objects.all()] == [live]
+    assert [record.metadata["passkey_challenges"] for record in records if record.action == "token_purge"] == [1]

@@ -358,3 +358,24 @@ def test_the_mfa_section_says_the_clients_policy_and_shows_the_calls(api, policy
     assert says in section
     for path in ("users/$USER_ID/mfa/totp", "users/$USER_ID/mfa/totp/confirm", "login/mfa", "login/mfa/totp", "login/mfa/totp/confirm"):
         assert f"/api/v1/{tenant.client_id}/{path}&quot;" in section or f"/api/v1/{tenant.client_id}/{path}\"" in section
+
+
+@pytest.mark.store_independent
+@pytest.mark.parametrize(
+    ("rp_id", "origins", "says"),
+    [
+        (None, None, "Not set up for this client"),
+        ("example.com", None, "relying party <code>example.com</code>, pages at\n        <code>https://example.com</code>"),
+        ("example.com", ["https://app.example.com", "https://example.com"], "<code>https://app.example.com</code>, <code>https://example.com</code>"),
+    ],
+)
+def test_the_passkeys_section_says_the_clients_relying_party_and_shows_the_calls(api, rp_id, origins, says):
+    """Set up or not (and with which rp id and origins); the register, passwordless and second-factor calls on this client's URL."""
+    tenant = make_tenant("Passkey Co")
+    type(tenant.client).objects.filter(pk=tenant.client.pk).update(passkey_rp_id=rp_id, passkey_origins=origins)
+    section = re.search(r'<section id="passkeys".*?</section>', docs_page(api, tenant.client_id), re.DOTALL)[0]
+    assert says in section
+    for path in ("users/$USER_ID/passkeys/registration/options", "users/$USER_ID/passkeys", "login/passkey/options", "login/passkey",
+                 "login/mfa/passkey/options", "login/mfa"):
+        assert f"/api/v1/{tenant.client_id}/{path}&quot;" in section or f"/api/v1/{tenant.client_id}/{path}\"" in section
+    assert "navigator.credentials.create" in section and "parseRequestOptionsFromJSON" in section

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
+from tests.accounts.conftest import ORIGIN, passkeys_on
+from tests.authenticator import SoftAuthenticator
 from tests.conftest import make_tenant
 
 pytestmark = [
@@ -147,3 +149,43 @@ def test_the_mfa_lines_run_as_written_for_a_client_requiring_a_factor(api, live_
     assert status == 201
     status, done = run_mfa(tenant.access_key, variables, login_confirm, pyotp.parse_uri(enrolment["otpauth_uri"]).now())
     assert status == 200 and len(done["recovery_codes"]) == 10 and done["access_token"]
+
+
+# --- the passkeys section's lines --------------------------------------------------------------
+
+
+def passkey_commands(page: str) -> list[str]:
+    """The curl commands of the page's passkeys section (its second block; the first is the page's JavaScript)."""
+    section = re.search(r'<section id="passkeys".*?</section>', page, re.DOTALL)[0]
+    text = html.unescape(re.findall(r"<pre>(.*?)</pre>", section, re.DOTALL)[1]).replace("\\\n", " ")
+    return [line for line in text.splitlines() if line.startswith("curl ")]
+
+
+def test_the_passkey_lines_run_as_written_with_a_browsers_credentials(api, live_server, settings):
+    """Register, log in with the passkey alone, then prove it as a second factor: each line answers as the page
+    says, the credentials coming from a software authenticator as a browser's credential.toJSON()."""
+    settings.AUTHSVC_PUBLIC_URL = live_server.url
+    tenant = passkeys_on(make_tenant("Passkey Co"))
+    options, register, login_options, login, mfa_options, mfa_finish = passkey_commands(api.get(f"/docs/clients/{tenant.client_id}/").content.decode())
+    password = {"email": "ada@example.com", "password": "correct horse battery staple"}
+    variables = {"USER_ID": api.post(tenant.url("signup"), password, format="json", **tenant.auth).json()["user_id"]}
+    authenticator = SoftAuthenticator()
+
+    status, creation = run_mfa(tenant.access_key, variables, options, "")
+    assert status == 200
+    variables["CREDENTIAL_JSON"] = json.dumps(authenticator.create(creation, origin=ORIGIN))
+    status, registered = run_mfa(tenant.access_key, variables, register, "")
+    assert (status, registered["name"]) == (201, "MacBook")
+
+    status, answer = run_mfa(tenant.access_key, variables, login_options, "")
+    assert status == 200 and len(answer["options"]["allowCredentials"]) == 1
+    variables |= {"CHALLENGE_ID": answer["challenge_id"], "CREDENTIAL_JSON": json.dumps(authenticator.get(answer["options"], origin=ORIGIN))}
+    status, pair = run_mfa(tenant.access_key, variables, login, "")
+    assert status == 200 and pair["refresh_token"].startswith("rt_")
+
+    variables["MFA_TOKEN"] = api.post(tenant.url("login"), password, format="json", **tenant.auth).json()["mfa_token"]
+    status, request = run_mfa(tenant.access_key, variables, mfa_options, "")
+    assert status == 200
+    variables["CREDENTIAL_JSON"] = json.dumps(authenticator.get(request, origin=ORIGIN))
+    status, pair = run_mfa(tenant.access_key, variables, mfa_finish, "")
+    assert status == 200 and pair["access_token"]

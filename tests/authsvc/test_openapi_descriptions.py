@@ -68,7 +68,7 @@ def test_no_text_has_an_angle_bracket_placeholder(schema):
 def test_every_per_client_operation_documents_the_end_user_headers(schema):
     """X-End-User-IP and X-End-User-Agent are optional, described header parameters of each per-client operation."""
     per_client = [(method, path, operation) for method, path, operation in operations(schema) if path.startswith("/api/v1/{client_id}/")]
-    assert len(per_client) == 32
+    assert len(per_client) == 39
     for method, path, operation in per_client:
         headers = {parameter["name"]: parameter for parameter in operation.get("parameters", []) if parameter["in"] == "header"}
         for name in END_USER_HEADERS:
@@ -108,6 +108,12 @@ AREA_OF = {
     "/api/v1/{client_id}/login/mfa": "accounts",
     "/api/v1/{client_id}/login/mfa/totp": "accounts",
     "/api/v1/{client_id}/login/mfa/totp/confirm": "accounts",
+    "/api/v1/{client_id}/login/mfa/passkey/options": "accounts",
+    "/api/v1/{client_id}/login/passkey/options": "accounts",
+    "/api/v1/{client_id}/login/passkey": "accounts",
+    "/api/v1/{client_id}/users/{user_id}/passkeys/registration/options": "users",
+    "/api/v1/{client_id}/users/{user_id}/passkeys": "users",
+    "/api/v1/{client_id}/users/{user_id}/passkeys/{passkey_id}": "users",
     "/api/v1/{client_id}/webhooks": "webhooks",
     "/api/v1/{client_id}/webhooks/{webhook_id}": "webhooks",
     "/api/v1/{client_id}/webhooks/{webhook_id}/rotate-secret": "webhooks",
@@ -138,10 +144,12 @@ REFUSALS = {
     "POST /api/v1/{client_id}/login/mfa": ({"unauthorized", "invalid_mfa_code", "invalid_token"}, {"forbidden"}),
     "POST /api/v1/{client_id}/login/mfa/totp": ({"unauthorized", "invalid_token"}, {"forbidden"}),
     "POST /api/v1/{client_id}/login/mfa/totp/confirm": ({"unauthorized", "invalid_mfa_code", "invalid_token"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/login/mfa/passkey/options": ({"unauthorized", "invalid_token"}, {"forbidden"}),
+    "POST /api/v1/{client_id}/login/passkey": ({"unauthorized", "invalid_passkey"}, {"forbidden", "account_disabled", "email_not_verified"}),
 }
 EVERY_REFUSAL_CODE = {
     "unauthorized", "invalid_credentials", "invalid_token", "token_reused", "invalid_mfa_code", "forbidden", "account_disabled",
-    "email_not_verified",
+    "email_not_verified", "invalid_passkey",
 }
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.flows.maintenance import tokens_purge
-from accounts.selectors import mfa_challenges_purgeable, tokens_purgeable
+from accounts.selectors import mfa_challenges_purgeable, passkey_challenges_purgeable, tokens_purgeable
 from core.commands import ActorCommand, add_batch_size_argument, age, iso, progress_writer
 
 
@@ -13,7 +13,7 @@ class Command(ActorCommand):
     help = (
         "Delete refresh-token rows that can never be used again: expired ones, and revoked ones "
         "older than --revoked-older-than. Live tokens, and spent ones still needed to detect "
-        "reuse, are kept; and the rows of expired mfa_tokens. Deletes in batches, printing progress."
+        "reuse, are kept; and the rows of expired mfa_tokens and passkey challenges. Deletes in batches, printing progress."
     )
 
     def add_arguments(self, parser):
@@ -34,7 +34,11 @@ class Command(ActorCommand):
         if dry_run:
             count = tokens_purgeable(now=now, revoked_before=revoked_before).count()
             challenges = mfa_challenges_purgeable(now=now).count()
-            self.stdout.write(f"Would delete {count} token rows ({scope}) and {challenges} expired mfa_token rows; dry run, nothing deleted.")
+            passkey_challenges = passkey_challenges_purgeable(now=now).count()
+            self.stdout.write(
+                f"Would delete {count} token rows ({scope}), {challenges} expired mfa_token rows and {passkey_challenges} expired "
+                "passkey challenges; dry run, nothing deleted."
+            )
             return
         self.stdout.write(f"Deleting token rows {scope}, {batch_size} per batch.")
         total = tokens_purge(
