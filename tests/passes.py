@@ -4,7 +4,7 @@ Each pass is one pytest process that spends much of its time waiting on its own 
 (SecantusDB, PostgreSQL, Redis, a browser), so on two cores the three together take little more
 than the longest one alone. Every pass starts its own servers on free loopback ports and its own
 scratch databases, so they share nothing. Each line a pass prints is shown as it comes, prefixed
-with its store; a pass's summary is repeated at the end, and the exit status is the first failure's.
+with its pass; a pass's summary is repeated at the end, and the exit status is the first failure's.
 
     python -m tests.passes [pytest arguments...]
     AUTHSVC_TEST_STORES=sqlite,postgresql python -m tests.passes   # some passes only
@@ -17,6 +17,14 @@ import threading
 import time
 
 STORES = ("sqlite", "mongodb", "postgresql")
+NOTHING_SELECTED = 5  # pytest's exit status when no test was selected
+# The sqlite pass runs everything, so it is the longest: it runs as two processes, the tests every
+# store runs and those only it runs (marked store_independent or embedded_default), so that both
+# cores stay busy once the other passes are done.
+SQLITE_PARTS = {
+    "sqlite": "not store_independent and not embedded_default",
+    "sqlite/once": "store_independent or embedded_default",
+}
 
 
 def _relay(store: str, process: subprocess.Popen, tail: list[str], lock: threading.Lock) -> None:
@@ -29,15 +37,26 @@ def _relay(store: str, process: subprocess.Popen, tail: list[str], lock: threadi
         del tail[:-3]
 
 
+def _passes(stores: list[str]) -> list[tuple[str, str, list[str]]]:
+    """(name, store, pytest selection) of each process to run."""
+    passes = []
+    for store in stores:
+        if store == "sqlite":
+            passes += [(name, store, ["-m", expression]) for name, expression in SQLITE_PARTS.items()]
+        else:
+            passes.append((store, store, []))
+    return passes
+
+
 def main(arguments: list[str]) -> int:
     stores = [name.strip() for name in os.environ.get("AUTHSVC_TEST_STORES", ",".join(STORES)).split(",") if name.strip()]
     started = time.monotonic()
     lock = threading.Lock()
     passes = {}
-    for store in stores:
+    for name, store, selection in _passes(stores):
         environment = {**os.environ, "AUTHSVC_TEST_STORE": store, "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", *arguments],
+            [sys.executable, "-m", "pytest", "-q", *selection, *arguments],
             env=environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -45,18 +64,19 @@ def main(arguments: list[str]) -> int:
             bufsize=1,
         )
         tail: list[str] = []
-        relay = threading.Thread(target=_relay, args=(store, process, tail, lock), daemon=True)
+        relay = threading.Thread(target=_relay, args=(name, process, tail, lock), daemon=True)
         relay.start()
-        passes[store] = (process, relay, tail)
+        passes[name] = (process, relay, tail)
     status = 0
-    for store, (process, relay, tail) in passes.items():
+    for name, (process, relay, tail) in passes.items():
         code = process.wait()
         relay.join()
-        passes[store] = (code, tail)
+        code = 0 if code == NOTHING_SELECTED else code  # PYTEST_ARGS may pick tests of one part only
+        passes[name] = (code, tail)
         status = status or code
     print(f"\nstore passes, {time.monotonic() - started:.0f} s in all:")
-    for store, (code, tail) in passes.items():
-        print(f"store: {store}: {'ok' if code == 0 else f'FAILED (exit {code})'}: {tail[-1] if tail else ''}")
+    for name, (code, tail) in passes.items():
+        print(f"store: {name}: {'ok' if code == 0 else f'FAILED (exit {code})'}: {tail[-1] if tail else ''}")
     return status
 
 
