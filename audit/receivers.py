@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import fields
 
 from accounts import events as accounts_events
+from accounts import mfa_events
 from audit import staff
 from audit.events import AuditPurged, StaffLoginFailed
 from audit.models import AuditStatus
@@ -42,23 +43,23 @@ ACTIONS: dict[type[Event], str | None] = {
     accounts_events.UserLoginStopped: "login",
     # A login that asks for a second factor has not finished: its own action, so that "login" successes
     # stay finished logins (the dashboard counts them); the call that finishes it records the "login".
-    accounts_events.MfaRequired: "login_mfa_required",
-    accounts_events.MfaVerified: "login",
-    accounts_events.RecoveryCodeUsed: "login",
-    accounts_events.MfaFailed: "login",
-    accounts_events.TotpEnrolmentStarted: "mfa_totp_enrol",
-    accounts_events.TotpEnabled: "mfa_totp_confirm",
-    accounts_events.TotpConfirmFailed: "mfa_totp_confirm",
-    accounts_events.TotpRemoved: "mfa_totp_remove",
-    accounts_events.RecoveryCodesRegenerated: "mfa_recovery_codes",
-    accounts_events.MfaReset: "mfa_reset",
-    accounts_events.PasskeyRegistered: "passkey_register",
-    accounts_events.PasskeyRegisterFailed: "passkey_register",
-    accounts_events.PasskeyRemoved: "passkey_remove",
+    mfa_events.MfaRequired: "login_mfa_required",
+    mfa_events.MfaVerified: "login",
+    mfa_events.RecoveryCodeUsed: "login",
+    mfa_events.MfaFailed: "login",
+    mfa_events.TotpEnrolmentStarted: "mfa_totp_enrol",
+    mfa_events.TotpEnabled: "mfa_totp_confirm",
+    mfa_events.TotpConfirmFailed: "mfa_totp_confirm",
+    mfa_events.TotpRemoved: "mfa_totp_remove",
+    mfa_events.RecoveryCodesRegenerated: "mfa_recovery_codes",
+    mfa_events.MfaReset: "mfa_reset",
+    mfa_events.PasskeyRegistered: "passkey_register",
+    mfa_events.PasskeyRegisterFailed: "passkey_register",
+    mfa_events.PasskeyRemoved: "passkey_remove",
     # A passwordless login is a finished login, like a password's (the dashboard counts it).
-    accounts_events.PasskeyLoggedIn: "login",
-    accounts_events.PasskeyLoginFailed: "login",
-    accounts_events.PasskeySignCountRegressed: "passkey_sign_count",
+    mfa_events.PasskeyLoggedIn: "login",
+    mfa_events.PasskeyLoginFailed: "login",
+    mfa_events.PasskeySignCountRegressed: "passkey_sign_count",
     accounts_events.UserLockedOut: "login",
     accounts_events.UserUnlocked: "user_unlock",
     accounts_events.TokenRefreshed: "token_refresh",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from accounts.errors import InvalidMfaCode, MfaConflict
-from accounts.events import MfaReset, RecoveryCodesRegenerated, TotpConfirmFailed, TotpEnabled, TotpEnrolmentStarted, TotpRemoved
 from accounts.flows.passkeys import challenges_end
+from accounts.mfa_events import MfaReset, RecoveryCodesRegenerated, TotpConfirmFailed, TotpEnabled, TotpEnrolmentStarted, TotpRemoved
 from accounts.mfa_factors import RECOVERY_CODES, TOTP, confirmed_factors, mfa_write, now_text, totp_state
 from accounts.models import MfaChallenge
 from accounts.recovery_codes import recovery_code_digest, recovery_codes_new

@@ -18,12 +18,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.errors import InvalidMfaCode, InvalidToken
-from accounts.events import MfaFailed, MfaRequired, MfaVerified
 from accounts.flows.login import LoginDone
 from accounts.flows.login_stages import LoginStep
 from accounts.flows.mfa import TotpEnrolment, totp_confirm_write, totp_enrol
 from accounts.flows.mfa_methods import Checked, methods_offered, mfa_methods
 from accounts.flows.minting import pair_issue
+from accounts.mfa_events import MfaFailed, MfaRequired, MfaVerified
 from accounts.mfa_factors import confirmed_factors
 from accounts.models import MfaChallenge, MfaPurpose
 from accounts.selectors import user_get

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from accounts.events import MfaVerified, RecoveryCodeUsed
+from accounts.mfa_events import MfaVerified, RecoveryCodeUsed
 from accounts.mfa_factors import TOTP, mfa_write, recovery_digests, totp_on, totp_state
 from accounts.recovery_codes import recovery_code_match, recovery_code_normal
 from accounts.totp import CODE_SHAPE, totp_step_of

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from webauthn.helpers.structs import AuthenticationCredential
 
 from accounts.errors import InvalidPasskey, MfaConflict, PasskeysNotConfigured
-from accounts.events import MfaVerified, PasskeyLoggedIn, PasskeyLoginFailed, PasskeySignCountRegressed
 from accounts.flows.login import LoginContinues, LoginDone, LoginPending, login_stages_run
 from accounts.flows.mfa_login import MfaStage, mfa_challenge_user
 from accounts.flows.mfa_methods import Checked, Proof
 from accounts.flows.minting import pair_issue
 from accounts.flows.passkeys import challenge_bytes, challenge_claim, challenge_issue, challenge_live, challenge_spend, passkey_use_write
+from accounts.mfa_events import MfaVerified, PasskeyLoggedIn, PasskeyLoginFailed, PasskeySignCountRegressed
 from accounts.models import MfaChallenge, PasskeyChallenge, PasskeyPurpose
 from accounts.passkeys import (
     Assertion,

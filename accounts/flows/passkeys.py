@@ -16,7 +16,7 @@ from django.utils import timezone
 from webauthn.helpers import bytes_to_base64url
 
 from accounts.errors import InvalidPasskey, MfaConflict, PasskeyCredentialRefused
-from accounts.events import PasskeyRegistered, PasskeyRegisterFailed, PasskeyRemoved
+from accounts.mfa_events import PasskeyRegistered, PasskeyRegisterFailed, PasskeyRemoved
 from accounts.mfa_factors import PASSKEYS, RECOVERY_CODES, confirmed_factors, mfa_write, now_text
 from accounts.models import PasskeyChallenge, PasskeyPurpose
 from accounts.passkeys import (

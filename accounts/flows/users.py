@@ -36,14 +36,7 @@ def user_update(
         email_change = None if email is None else email_change_ask(client=client, user=user, new_email=email, vouched=bool(email_verified))
     if email_change is not None:
         changed.append("email")
-    if is_active is not None and is_active != user.is_active:
-        user.is_active = is_active
-        # Both ways: a reactivated user's tokens from before the deactivation stay dead.
-        user.token_generation = user.current_token_generation + 1
-        changed.append("is_active")
-    if email_verified and not user.email_verified and email_change is None:
-        user.email_verified = True
-        changed.append("email_verified")
+    changed += _switches_apply(user, is_active=is_active, email_verified=bool(email_verified) and email_change is None)
     saved = [name for name in changed if name != "email"]  # the email change wrote its own
     if saved:
         also = ["token_generation"] if "is_active" in saved else []
@@ -62,3 +55,17 @@ def user_delete(*, client: Client, user: AbstractTenantUser, request_meta: Reque
     user_tokens_revoke(client=client, user_id=user_id)
     user.delete()
     publish(UserDeleted(client_id=client.client_id, user_id=user_id, request_meta=request_meta))
+
+
+def _switches_apply(user: AbstractTenantUser, *, is_active: bool | None, email_verified: bool) -> list[str]:
+    """Set the user's switches that change; the names of those that did."""
+    changed = []
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        # Both ways: a reactivated user's tokens from before the deactivation stay dead.
+        user.token_generation = user.current_token_generation + 1
+        changed.append("is_active")
+    if email_verified and not user.email_verified:
+        user.email_verified = True
+        changed.append("email_verified")
+    return changed

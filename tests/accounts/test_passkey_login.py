@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.events import PasskeyLoggedIn, PasskeyLoginFailed, PasskeySignCountRegressed
+from accounts.mfa_events import PasskeyLoggedIn, PasskeyLoginFailed, PasskeySignCountRegressed
 from accounts.models import PasskeyChallenge
 from audit.models import AuditLog
 from tests.accounts.conftest import ORIGIN, RP_ID, call, passkeys_on, register_passkey, sign_up, totp_turn_on

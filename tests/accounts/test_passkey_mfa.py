@@ -3,7 +3,7 @@ login/mfa with `passkey_credential`; the challenge is the mfa_token's user's and
 
 import pytest
 
-from accounts.events import MfaVerified, PasskeySignCountRegressed
+from accounts.mfa_events import MfaVerified, PasskeySignCountRegressed
 from tests.accounts.conftest import ORIGIN, PASSWORD, call, passkeys_on, register_passkey, sign_up, totp_turn_on
 from tests.authenticator import SoftAuthenticator
 from tests.conftest import make_tenant

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.events import PasskeyRegistered, PasskeyRegisterFailed, PasskeyRemoved
+from accounts.mfa_events import PasskeyRegistered, PasskeyRegisterFailed, PasskeyRemoved
 from accounts.models import PasskeyChallenge
 from tests.accounts.conftest import ORIGIN, RP_ID, call, passkeys_on, register_passkey, sign_up
 from tests.authenticator import SoftAuthenticator, b64url, from_b64url
