@@ -54,13 +54,19 @@ def user_list(*, client: Client, email: str | None = None, cursor: str | None = 
     return keyset_page(users, time_field="created_at", id_field="user_id", cursor=cursor, limit=limit)
 
 
-def access_token_introspect(*, client: Client, token: str) -> dict | None:
-    """Claims and user of a valid access token of this client and an active user, else None."""
+def access_token_decoded(*, client: Client, token: str) -> ClientAccessToken | None:
+    """The claims of an access token this service signed for this client and not expired, else None."""
     try:
         access = ClientAccessToken(token, client_id=client.client_id)
     except TokenError:
         return None
-    if access.get("client_id") != str(client.client_id):
+    return access if access.get("client_id") == str(client.client_id) else None
+
+
+def access_token_introspect(*, client: Client, token: str) -> dict | None:
+    """Claims and user of a valid access token of this client and an active user, else None."""
+    access = access_token_decoded(client=client, token=token)
+    if access is None:
         return None
     user = _user_of_live_session(client=client, user_id=access.get("sub", ""), sid=access.get("sid"))
     if user is None or not user.is_active:

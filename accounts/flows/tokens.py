@@ -19,7 +19,6 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.errors import InvalidToken, TokenReused
 from accounts.events import (
@@ -34,8 +33,8 @@ from accounts.events import (
 )
 from accounts.flows.minting import REFRESH_HASH_SALT, TokenPair, pair_mint, pair_of, successor_recomputed
 from accounts.models import RefreshToken
-from accounts.selectors import user_get
-from accounts.tokens import ClientAccessToken, refresh_token_id
+from accounts.selectors import access_token_decoded, user_get
+from accounts.tokens import refresh_token_id
 from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_matches
@@ -212,11 +211,8 @@ def _uuid_or_none(value: object) -> uuid.UUID | None:
 
 
 def _access_token_found(*, client: Client, token: str) -> _Found | None:
-    try:
-        access = ClientAccessToken(token, client_id=client.client_id)
-    except TokenError:
-        return None
-    if access.get("client_id") != str(client.client_id):
+    access = access_token_decoded(client=client, token=token)
+    if access is None:
         return None
     sid = access.get("sid")
     return _Found("access_token", _uuid_or_none(access.get("sub")), None if sid is None else _uuid_or_none(sid))
