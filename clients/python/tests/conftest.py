@@ -7,15 +7,17 @@ apply here too (the SQLite file database, clean caches) are imported below.
 
 import re
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pyotp
 import pytest
 
-from authsvc_client import AuthsvcClient
+from authsvc_client import AuthsvcClient, RecoveryCodes, SignupResult
 from tests.conftest import (  # noqa: F401  the suite's fixtures, for tests outside tests/
     Tenant,
     _drop_tenant_collections_after_test,
@@ -24,6 +26,7 @@ from tests.conftest import (  # noqa: F401  the suite's fixtures, for tests outs
     django_db_modify_db_settings,
     mailoutbox,
     make_tenant,
+    sealing_key,
 )
 from tests.stores import _wait_for_port, free_port, redis_server_binary
 
@@ -138,3 +141,41 @@ def mailed_token(outbox, page: str) -> str:
     links = re.findall(rf"https?://\S+/links/[0-9a-f-]{{36}}/{page}\?\S+", outbox[-1].body)
     assert links, outbox[-1].body
     return parse_qs(urlsplit(links[0]).query)["token"][0]
+
+
+# --- second factors and passkeys ----------------------------------------------------------------
+
+# The relying party the passkey tests set on their client (passkey_rp_id, passkey_origins), and the origin
+# the software authenticator (tests/authenticator.py) writes into its answers, as a browser on that page.
+RP_ID, ORIGIN = "app.example.com", "https://app.example.com"
+
+
+def totp_code(secret: str, steps: int = 0) -> str:
+    """A code of `secret`, `steps` 30-second steps from now: the service takes one step either side of its
+    clock, each step once and only later ones next, so a test uses -1, 0, +1 in turn instead of waiting."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps)
+
+
+def wrong_code(secret: str) -> str:
+    """Six digits that are no code of `secret` anywhere near now."""
+    near = {totp_code(secret, steps) for steps in range(-2, 3)}
+    return next(code for code in (f"{digit}" * 6 for digit in range(10)) if code not in near)
+
+
+@dataclass
+class TotpUser:
+    user: SignupResult
+    secret: str
+    recovery_codes: RecoveryCodes
+
+
+def totp_turned_on(sdk: AuthsvcClient) -> TotpUser:
+    """A new user who enrolled TOTP and confirmed it with the code of the step before now (so steps 0 and
+    +1 are left for logins)."""
+    user = sdk.signup(unique_email(), PASSWORD)
+    secret = sdk.enrol_totp(user.user_id).secret
+    return TotpUser(user, secret, sdk.confirm_totp(user.user_id, totp_code(secret, -1)))
+
+
+def passkeys_on(sdk: AuthsvcClient) -> None:
+    sdk.update_settings(passkey_rp_id=RP_ID, passkey_origins=[ORIGIN])

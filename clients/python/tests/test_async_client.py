@@ -6,9 +6,20 @@ import time
 
 import httpx
 import pytest
-from conftest import PASSWORD, unique_email
+from conftest import ORIGIN, PASSWORD, RP_ID, totp_code, unique_email, wrong_code
 
-from authsvc_client import AsyncAuthsvcClient, AuthsvcClient, EmailTaken, InvalidToken, RateLimited, TokenPair
+from authsvc_client import (
+    AsyncAuthsvcClient,
+    AuthsvcClient,
+    EmailTaken,
+    InvalidMfaCode,
+    InvalidToken,
+    MfaRequired,
+    RateLimited,
+    TokenPair,
+)
+from tests.authenticator import SoftAuthenticator
+from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.store_independent
 
@@ -115,3 +126,59 @@ def test_async_retries_a_safe_call_after_retry_after_then_raises(service, tenant
     asyncio.run(run())
     assert statuses == [429, 429]
     assert time.monotonic() - started >= 1.0
+
+
+async def second_factor_journey(client: AsyncAuthsvcClient) -> dict:
+    signed_up = await client.signup(unique_email(), PASSWORD)
+    token = signed_up.mfa_enrollment.mfa_token
+    secret = (await client.login_mfa_totp_enrol(token)).secret
+    enrolled = await client.login_mfa_totp_confirm(token, totp_code(secret, -1))
+    step = await client.login(signed_up.email, PASSWORD)
+    try:
+        await client.login_mfa(step.mfa_token, code=wrong_code(secret))
+        wrong = None
+    except InvalidMfaCode as exc:
+        wrong = exc.code
+    tokens = await client.login_mfa(step.mfa_token, code=totp_code(secret))
+    return {
+        "signed_up": signed_up, "enrolled": enrolled, "step": step, "wrong": wrong, "tokens": tokens,
+        "introspection": await client.verify(tokens.access_token),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sealing_key")
+def test_a_second_factor_journey_through_the_async_client(service):
+    """mfa_policy required: sign-up's enrolment token enrols TOTP and logs in; the next login asks for a code,
+    refuses a wrong one with InvalidMfaCode and finishes with a right one."""
+    tenant = make_tenant("Async MFA", mfa_policy="required")
+
+    async def run() -> dict:
+        async with AsyncAuthsvcClient(service, tenant.client_id, tenant.access_key) as client:
+            return await second_factor_journey(client)
+
+    seen = asyncio.run(run())
+    user_id = seen["signed_up"].user_id
+    assert seen["signed_up"].tokens is None and seen["enrolled"].tokens.user_id == user_id and len(seen["enrolled"].recovery_codes) == 10
+    assert isinstance(seen["step"], MfaRequired) and seen["wrong"] == "invalid_mfa_code"
+    assert isinstance(seen["tokens"], TokenPair) and (seen["introspection"].active, seen["introspection"].user_id) == (True, user_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_passkey_registered_and_used_through_the_async_client(service, tenant):
+    """update_settings sets the relying party; registration, listing and a passwordless login, awaited."""
+    authenticator = SoftAuthenticator()
+
+    async def run() -> tuple:
+        async with AsyncAuthsvcClient(service, tenant.client_id, tenant.access_key) as client:
+            await client.update_settings(passkey_rp_id=RP_ID, passkey_origins=[ORIGIN])
+            user = await client.signup(unique_email(), PASSWORD)
+            options = await client.passkey_registration_options(user.user_id)
+            passkey = await client.register_passkey(user.user_id, authenticator.create(options, origin=ORIGIN))
+            login = await client.passkey_login_options()
+            tokens = await client.login_passkey(login.challenge_id, authenticator.get(login.options, origin=ORIGIN))
+            return user, passkey, await client.list_passkeys(user.user_id), tokens
+
+    user, passkey, listed, tokens = asyncio.run(run())
+    assert [entry.passkey_id for entry in listed] == [passkey.passkey_id]
+    assert isinstance(tokens, TokenPair) and tokens.user_id == user.user_id

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from conftest import PASSWORD, sdk_for, unique_email
+from conftest import PASSWORD, sdk_for, totp_turned_on, unique_email, wrong_code
 
 from authsvc_client import (
     AccountDisabled,
@@ -18,8 +18,12 @@ from authsvc_client import (
     EmailTaken,
     Forbidden,
     InvalidCredentials,
+    InvalidMfaCode,
+    InvalidPasskey,
     InvalidToken,
+    MfaConflict,
     NotFound,
+    PasskeysNotConfigured,
     PayloadTooLarge,
     RateLimited,
     ServerError,
@@ -81,6 +85,25 @@ def another_clients_path(sdk, context):
     AuthsvcClient(context["service"], other.client_id, context["tenant"].access_key, http_client=context["attempts"].http()).get_settings()
 
 
+def wrong_mfa_code(sdk, context):
+    mfa = totp_turned_on(sdk)
+    sdk.login_mfa(sdk.login(mfa.user.email, PASSWORD).mfa_token, code=wrong_code(mfa.secret))
+
+
+def totp_enrolled_twice(sdk, context):
+    mfa = totp_turned_on(sdk)
+    sdk.enrol_totp(mfa.user.user_id)
+
+
+def unknown_passkey_challenge(sdk, context):
+    sdk.update_settings(passkey_rp_id="app.example.com")
+    sdk.login_passkey(str(uuid.uuid4()), {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}})
+
+
+def passkeys_not_set(sdk, context):
+    sdk.passkey_login_options("ada@example.com")
+
+
 REFUSALS = [
     Refusal("weak password", lambda sdk, c: sdk.signup("ada@example.com", "123"), ValidationError, 400, "invalid_request"),
     Refusal("wrong key", wrong_key, Unauthorized, 401, "unauthorized"),
@@ -94,10 +117,15 @@ REFUSALS = [
     Refusal("email taken", taken_email, EmailTaken, 409, "email_taken"),
     Refusal("body too large", lambda sdk, c: sdk.signup("ada@example.com", PASSWORD, {"blob": "x" * 70_000}), PayloadTooLarge, 413, "payload_too_large"),
     Refusal("rate limited", rate_limited_login, RateLimited, 429, "rate_limited"),
+    Refusal("wrong mfa code", wrong_mfa_code, InvalidMfaCode, 401, "invalid_mfa_code"),
+    Refusal("totp on already", totp_enrolled_twice, MfaConflict, 409, "mfa_conflict"),
+    Refusal("unknown passkey challenge", unknown_passkey_challenge, InvalidPasskey, 401, "invalid_passkey"),
+    Refusal("passkeys not configured", passkeys_not_set, PasskeysNotConfigured, 409, "passkeys_not_configured"),
 ]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("sealing_key")
 @pytest.mark.parametrize("refusal", REFUSALS, ids=[r.name for r in REFUSALS])
 def test_each_refusal_raises_its_class_with_the_envelope(sdk, service, tenant, attempts, refusal):
     """The class of the code, the status, the code and a detail; nothing else raised."""

@@ -1,7 +1,9 @@
 """Retries on a real 429 (a client's limit set to refuse) and a real 503 (the server's Redis stopped):
 only calls that are safe to send twice are retried, after Retry-After, a bounded number of times."""
 
+import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,13 +49,43 @@ RETRY_SAFE = {
     "create_webhook": (lambda e: e.create_webhook("https://shop.example/hooks", ["user.created"], None), False),
     "rotate_webhook_secret": (lambda e: e.rotate_webhook_secret(USER_ID), False),
     "delete_webhook": (lambda e: e.delete_webhook(USER_ID), False),
+    "login_mfa": (lambda e: e.login_mfa("mfa_x.y", "123456", None, None, None), False),
+    "login_mfa_totp_enrol": (lambda e: e.login_mfa_totp_enrol("mfa_x.y", None, None), False),
+    "login_mfa_totp_confirm": (lambda e: e.login_mfa_totp_confirm("mfa_x.y", "123456", None, None), False),
+    "login_mfa_passkey_options": (lambda e: e.login_mfa_passkey_options("mfa_x.y", None, None), False),
+    "passkey_login_options": (lambda e: e.passkey_login_options(None, None, None), False),
+    "login_passkey": (lambda e: e.login_passkey(USER_ID, {}, None, None), False),
+    "enrol_totp": (lambda e: e.enrol_totp(USER_ID, None, None), False),
+    "confirm_totp": (lambda e: e.confirm_totp(USER_ID, "123456", None, None), False),
+    "remove_totp": (lambda e: e.remove_totp(USER_ID, None, None), False),
+    "regenerate_recovery_codes": (lambda e: e.regenerate_recovery_codes(USER_ID, None, None), False),
+    "passkey_registration_options": (lambda e: e.passkey_registration_options(USER_ID, None, None), False),
+    "register_passkey": (lambda e: e.register_passkey(USER_ID, {}, None, None, None), False),
+    "list_passkeys": (lambda e: e.list_passkeys(USER_ID), True),
+    "delete_passkey": (lambda e: e.delete_passkey(USER_ID, USER_ID, None, None), False),
 }
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_every_endpoint_is_in_the_table():
     """A new endpoint cannot be added without deciding whether it is retried."""
     endpoints = {name for name in vars(Endpoints) if not name.startswith("_") and callable(getattr(Endpoints, name))}
     assert endpoints == {name.split(" ")[0] for name in RETRY_SAFE}
+
+
+def readme_section(heading: str) -> str:
+    text = README.read_text()
+    start = text.index(heading)
+    return text[start : text.index("\n#", start + len(heading))]
+
+
+def test_every_method_is_in_the_readmes_method_and_retry_tables():
+    """Each public method of the client (a `_page` variant under its listing) is documented, and said to
+    be retried or not, with its reason, in clients/python/README.md."""
+    methods = {name.removesuffix("_page") for name in vars(AuthsvcClient) if not name.startswith("_") and name != "close"}
+    for heading in ("## The client", "### Retries"):
+        named = set(re.findall(r"`(\w+)\(", readme_section(heading))) | set(re.findall(r"`(\w+)`", readme_section(heading)))
+        assert sorted(methods - named) == [], heading
 
 
 @pytest.mark.parametrize("name", list(RETRY_SAFE))

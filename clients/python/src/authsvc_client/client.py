@@ -11,12 +11,14 @@ import httpx
 
 from .endpoints import UNSET, Endpoints
 from .errors import AuthsvcError, NotFound
+from .factors import EnrolledLogin, Passkey, PasskeyLoginOptions, RecoveryCodes, TotpEnrolment
 from .models import (
     AuditRecord,
     ClientSettings,
     Discovery,
     ImportResult,
     Introspection,
+    LoginResult,
     Page,
     SignupResult,
     TokenPair,
@@ -116,7 +118,9 @@ class AuthsvcClient:
     ) -> SignupResult:
         return self._run(self._endpoints.signup(email, password, custom_fields, end_user_ip, end_user_agent))
 
-    def login(self, email: str, password: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TokenPair:
+    def login(self, email: str, password: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> LoginResult:
+        """The `TokenPair`, or the second step the service asks for: `MfaRequired` (`login_mfa`) or
+        `MfaEnrollmentRequired` (`login_mfa_totp_enrol`); `result.is_complete` tells which."""
         return self._run(self._endpoints.login(email, password, end_user_ip, end_user_agent))
 
     def refresh(self, refresh_token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TokenPair:
@@ -150,6 +154,44 @@ class AuthsvcClient:
         end_user_ip: str | None = None, end_user_agent: str | None = None,
     ) -> None:
         self._run(self._endpoints.change_password(user_id, current_password, new_password, end_user_ip, end_user_agent))
+
+    # --- a login's second step, passwordless login (docs/api.md §3b) ------------------------------
+
+    def login_mfa(
+        self, mfa_token: str, code: str | None = None, passkey_credential: dict[str, Any] | None = None, *,
+        end_user_ip: str | None = None, end_user_agent: str | None = None,
+    ) -> TokenPair:
+        """Finish a login that answered `MfaRequired`: its `mfa_token` with a TOTP or recovery `code`, or the
+        browser's `credential.toJSON()` for `login_mfa_passkey_options`' options (`passkey_credential`)."""
+        return self._run(self._endpoints.login_mfa(mfa_token, code, passkey_credential, end_user_ip, end_user_agent))
+
+    def login_mfa_totp_enrol(self, mfa_token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TotpEnrolment:
+        """A pending TOTP secret for the user of an `MfaEnrollmentRequired` (from `login` or `signup`)."""
+        return self._run(self._endpoints.login_mfa_totp_enrol(mfa_token, end_user_ip, end_user_agent))
+
+    def login_mfa_totp_confirm(
+        self, mfa_token: str, code: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> EnrolledLogin:
+        """Turn that TOTP on with a code of it and finish the login: the pair and ten recovery codes."""
+        return self._run(self._endpoints.login_mfa_totp_confirm(mfa_token, code, end_user_ip, end_user_agent))
+
+    def login_mfa_passkey_options(
+        self, mfa_token: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> dict[str, Any]:
+        """The `navigator.credentials.get()` options (WebAuthn JSON) proving the user's passkey, for `login_mfa`."""
+        return self._run(self._endpoints.login_mfa_passkey_options(mfa_token, end_user_ip, end_user_agent))
+
+    def passkey_login_options(
+        self, email: str | None = None, *, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> PasskeyLoginOptions:
+        """A passwordless login's challenge: for the email's passkeys, or (no email) any the browser offers."""
+        return self._run(self._endpoints.passkey_login_options(email, end_user_ip, end_user_agent))
+
+    def login_passkey(
+        self, challenge_id: str, credential: dict[str, Any], *, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> TokenPair:
+        """The pair for a passkey's answer to `passkey_login_options` (the passkey is both factors)."""
+        return self._run(self._endpoints.login_passkey(challenge_id, credential, end_user_ip, end_user_agent))
 
     # --- users ----------------------------------------------------------------------------------
 
@@ -187,6 +229,42 @@ class AuthsvcClient:
 
     def delete_user(self, user_id: str) -> None:
         self._run(self._endpoints.delete_user(user_id))
+
+    # --- a user's second factors and passkeys (docs/api.md §3b) -------------------------------------
+
+    def enrol_totp(self, user_id: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> TotpEnrolment:
+        """A pending TOTP secret (replacing a pending one); `confirm_totp` turns it on."""
+        return self._run(self._endpoints.enrol_totp(user_id, end_user_ip, end_user_agent))
+
+    def confirm_totp(self, user_id: str, code: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> RecoveryCodes:
+        """Turn the pending TOTP on with a code of it: ten recovery codes, to show once."""
+        return self._run(self._endpoints.confirm_totp(user_id, code, end_user_ip, end_user_agent))
+
+    def remove_totp(self, user_id: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> None:
+        self._run(self._endpoints.remove_totp(user_id, end_user_ip, end_user_agent))
+
+    def regenerate_recovery_codes(self, user_id: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> RecoveryCodes:
+        """Ten new recovery codes; the old ones stop working."""
+        return self._run(self._endpoints.regenerate_recovery_codes(user_id, end_user_ip, end_user_agent))
+
+    def passkey_registration_options(
+        self, user_id: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None
+    ) -> dict[str, Any]:
+        """The `navigator.credentials.create()` options (WebAuthn JSON) of a new passkey of the user."""
+        return self._run(self._endpoints.passkey_registration_options(user_id, end_user_ip, end_user_agent))
+
+    def register_passkey(
+        self, user_id: str, credential: dict[str, Any], name: str | None = None, *,
+        end_user_ip: str | None = None, end_user_agent: str | None = None,
+    ) -> Passkey:
+        """Store the passkey the browser's `credential.toJSON()` (for those options) proves."""
+        return self._run(self._endpoints.register_passkey(user_id, credential, name, end_user_ip, end_user_agent))
+
+    def list_passkeys(self, user_id: str) -> list[Passkey]:
+        return self._run(self._endpoints.list_passkeys(user_id))
+
+    def delete_passkey(self, user_id: str, passkey_id: str, *, end_user_ip: str | None = None, end_user_agent: str | None = None) -> None:
+        self._run(self._endpoints.delete_passkey(user_id, passkey_id, end_user_ip, end_user_agent))
 
     # --- the client -----------------------------------------------------------------------------
 

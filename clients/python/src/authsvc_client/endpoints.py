@@ -8,12 +8,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from .factors import EnrolledLogin, Passkey, PasskeyLoginOptions, RecoveryCodes, TotpEnrolment, passkey_list
 from .models import (
     AuditRecord,
     ClientSettings,
     Discovery,
     ImportResult,
     Introspection,
+    LoginResult,
     Page,
     SignupResult,
     TokenPair,
@@ -21,6 +23,7 @@ from .models import (
     Webhook,
     WebhookDelivery,
     WebhookSecret,
+    login_result,
 )
 from .protocol import Call, end_user_headers
 
@@ -81,9 +84,9 @@ class Endpoints:
             body["custom_fields"] = custom_fields
         return Call("POST", self.prefix + "signup", SignupResult.from_json, json=body, headers=end_user_headers(ip, agent))
 
-    def login(self, email: str, password: str, ip: str | None, agent: str | None) -> Call[TokenPair]:
+    def login(self, email: str, password: str, ip: str | None, agent: str | None) -> Call[LoginResult]:
         body = {"email": email, "password": password}
-        return Call("POST", self.prefix + "login", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent))
+        return Call("POST", self.prefix + "login", login_result, json=body, headers=end_user_headers(ip, agent))
 
     def refresh(self, refresh_token: str, ip: str | None, agent: str | None) -> Call[TokenPair]:
         # Not retried under strict rotation: if the first attempt was applied, a second presents a spent
@@ -107,6 +110,42 @@ class Endpoints:
     def logout(self, refresh_token: str, ip: str | None, agent: str | None) -> Call[None]:
         body = {"refresh_token": refresh_token}
         return Call("POST", self.prefix + "logout", json=body, headers=end_user_headers(ip, agent), retry_safe=True)
+
+    # --- a login's second step, passwordless login (docs/api.md §3b) ---------------------------------
+    # Not retried: every one counts in the end user's own limits (mfa_ip, mfa_user, login_ip, login_email),
+    # whose 429s are to pass on rather than sit out, as login's; and those that finish a login spend what
+    # is single-use (the mfa_token, a one-time code, a passkey challenge): a second attempt after an
+    # applied first would be refused for a success.
+
+    def login_mfa(self, mfa_token: str, code: str | None, passkey_credential: dict[str, Any] | None, ip: str | None, agent: str | None) -> Call[TokenPair]:
+        body: dict[str, Any] = {"mfa_token": mfa_token}
+        if code is not None:
+            body["code"] = code
+        if passkey_credential is not None:
+            body["passkey_credential"] = passkey_credential
+        return Call("POST", self.prefix + "login/mfa", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent))
+
+    def login_mfa_totp_enrol(self, mfa_token: str, ip: str | None, agent: str | None) -> Call[TotpEnrolment]:
+        body = {"mfa_token": mfa_token}
+        return Call("POST", self.prefix + "login/mfa/totp", TotpEnrolment.from_json, json=body, headers=end_user_headers(ip, agent))
+
+    def login_mfa_totp_confirm(self, mfa_token: str, code: str, ip: str | None, agent: str | None) -> Call[EnrolledLogin]:
+        body = {"mfa_token": mfa_token, "code": code}
+        path = self.prefix + "login/mfa/totp/confirm"
+        return Call("POST", path, EnrolledLogin.from_json, json=body, headers=end_user_headers(ip, agent))
+
+    def login_mfa_passkey_options(self, mfa_token: str, ip: str | None, agent: str | None) -> Call[dict[str, Any]]:
+        body = {"mfa_token": mfa_token}
+        return Call("POST", self.prefix + "login/mfa/passkey/options", dict, json=body, headers=end_user_headers(ip, agent))
+
+    def passkey_login_options(self, email: str | None, ip: str | None, agent: str | None) -> Call[PasskeyLoginOptions]:
+        body = {"email": email} if email is not None else {}
+        path = self.prefix + "login/passkey/options"
+        return Call("POST", path, PasskeyLoginOptions.from_json, json=body, headers=end_user_headers(ip, agent))
+
+    def login_passkey(self, challenge_id: str, credential: dict[str, Any], ip: str | None, agent: str | None) -> Call[TokenPair]:
+        body = {"challenge_id": str(challenge_id), "credential": credential}
+        return Call("POST", self.prefix + "login/passkey", TokenPair.from_json, json=body, headers=end_user_headers(ip, agent))
 
     # --- mailed links and passwords -----------------------------------------------------------
     # Not retried: each mails (twice if sent twice) or spends a single-use token.
@@ -155,6 +194,40 @@ class Endpoints:
     def delete_user(self, user_id: str) -> Call[None]:
         # Not retried: had the first attempt deleted, the second would answer 404 for a success.
         return Call("DELETE", self._user_path(user_id))
+
+    # --- a user's second factors and passkeys (docs/api.md §3b) -----------------------------------
+    # Not retried but the listing: an enrolment or a new set of codes replaces what the first attempt
+    # answered, a confirmation spends its code (a retry answers 409 for a success), a registration its
+    # challenge, and a retried delete answers 404 for a success.
+
+    def enrol_totp(self, user_id: str, ip: str | None, agent: str | None) -> Call[TotpEnrolment]:
+        return Call("POST", self._user_path(user_id, "/mfa/totp"), TotpEnrolment.from_json, headers=end_user_headers(ip, agent))
+
+    def confirm_totp(self, user_id: str, code: str, ip: str | None, agent: str | None) -> Call[RecoveryCodes]:
+        path = self._user_path(user_id, "/mfa/totp/confirm")
+        return Call("POST", path, RecoveryCodes.from_json, json={"code": code}, headers=end_user_headers(ip, agent))
+
+    def remove_totp(self, user_id: str, ip: str | None, agent: str | None) -> Call[None]:
+        return Call("DELETE", self._user_path(user_id, "/mfa/totp"), headers=end_user_headers(ip, agent))
+
+    def regenerate_recovery_codes(self, user_id: str, ip: str | None, agent: str | None) -> Call[RecoveryCodes]:
+        path = self._user_path(user_id, "/mfa/recovery-codes")
+        return Call("POST", path, RecoveryCodes.from_json, headers=end_user_headers(ip, agent))
+
+    def passkey_registration_options(self, user_id: str, ip: str | None, agent: str | None) -> Call[dict[str, Any]]:
+        path = self._user_path(user_id, "/passkeys/registration/options")
+        return Call("POST", path, dict, headers=end_user_headers(ip, agent))
+
+    def register_passkey(self, user_id: str, credential: dict[str, Any], name: str | None, ip: str | None, agent: str | None) -> Call[Passkey]:
+        body: dict[str, Any] = {"credential": credential, **({"name": name} if name is not None else {})}
+        return Call("POST", self._user_path(user_id, "/passkeys"), Passkey.from_json, json=body, headers=end_user_headers(ip, agent))
+
+    def list_passkeys(self, user_id: str) -> Call[list[Passkey]]:
+        return Call("GET", self._user_path(user_id, "/passkeys"), passkey_list, retry_safe=True)
+
+    def delete_passkey(self, user_id: str, passkey_id: str, ip: str | None, agent: str | None) -> Call[None]:
+        path = self._user_path(user_id, f"/passkeys/{quote(str(passkey_id), safe='')}")
+        return Call("DELETE", path, headers=end_user_headers(ip, agent))
 
     # --- the client, its audit trail, its issuer ------------------------------------------------
 

@@ -74,6 +74,19 @@ class TokenReused(InvalidToken):
     code = "token_reused"
 
 
+class InvalidMfaCode(AuthsvcError):
+    """401 `invalid_mfa_code`: a second factor's code that is wrong, outside its window or used, or a passkey
+    that does not prove the factor (the `mfa_token` takes 5 codes)."""
+
+    code = "invalid_mfa_code"
+
+
+class InvalidPasskey(AuthsvcError):
+    """401 `invalid_passkey`: a passwordless login's credential refused (ask for new options)."""
+
+    code = "invalid_passkey"
+
+
 class Forbidden(AuthsvcError):
     """403 `forbidden`: another client's key, a disabled client, closed registration."""
 
@@ -120,6 +133,19 @@ class WebhookLimitReached(Conflict):
     code = "webhook_limit_reached"
 
 
+class MfaConflict(Conflict):
+    """409 `mfa_conflict`: the user's factors do not allow this (TOTP on already, nothing pending, no factor
+    to back up, a passkey registered already or an eleventh, no passkey to prove)."""
+
+    code = "mfa_conflict"
+
+
+class PasskeysNotConfigured(Conflict):
+    """409 `passkeys_not_configured`: a passkey call while the client has no `passkey_rp_id` setting."""
+
+    code = "passkeys_not_configured"
+
+
 class PayloadTooLarge(AuthsvcError):
     code = "payload_too_large"
 
@@ -152,9 +178,9 @@ class ServiceUnavailable(AuthsvcError):
 BY_CODE: dict[str, type[AuthsvcError]] = {
     cls.code: cls
     for cls in (
-        ValidationError, UnsafeUrl, Unauthorized, InvalidCredentials, InvalidToken, TokenReused, Forbidden,
-        EmailNotVerified, AccountDisabled, NotFound, MethodNotAllowed, EmailTaken, WebhookLimitReached, PayloadTooLarge, RateLimited,
-        LoginLocked,
+        ValidationError, UnsafeUrl, Unauthorized, InvalidCredentials, InvalidToken, TokenReused, InvalidMfaCode, InvalidPasskey,
+        Forbidden, EmailNotVerified, AccountDisabled, NotFound, MethodNotAllowed, EmailTaken, WebhookLimitReached, MfaConflict,
+        PasskeysNotConfigured, PayloadTooLarge, RateLimited, LoginLocked,
         ServerError, ServiceUnavailable,
     )
 }

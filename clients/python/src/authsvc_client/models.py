@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 
 def _time(value: Any) -> datetime | None:
@@ -17,6 +17,9 @@ def _time(value: Any) -> datetime | None:
 @dataclass(frozen=True)
 class TokenPair:
     """A login's tokens (login, refresh, and sign-up without required verification)."""
+
+    # The login is finished: what `login` answers is this, or a second step (MfaRequired, MfaEnrollmentRequired).
+    is_complete: ClassVar[Literal[True]] = True
 
     user_id: str
     access_token: str
@@ -36,8 +39,54 @@ class TokenPair:
 
 
 @dataclass(frozen=True)
+class MfaRequired:
+    """`login` for a user with a second factor: no tokens yet. Send `mfa_token` with a code of one of
+    `methods` (`totp`, `recovery_code`) to `login_mfa`, or, with `passkey` among them, a passkey's answer
+    to `login_mfa_passkey_options`' options. The token is single-use, lives 5 minutes and takes 5 codes."""
+
+    is_complete: ClassVar[Literal[False]] = False
+
+    mfa_token: str = field(repr=False)
+    methods: list[str]
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> MfaRequired:
+        return cls(mfa_token=body["mfa_token"], methods=list(body.get("methods") or []), raw=body)
+
+
+@dataclass(frozen=True)
+class MfaEnrollmentRequired:
+    """`login` (or `signup`) when the client's `mfa_policy` is `required` and the user has no factor: no
+    tokens until one is enrolled with `mfa_token` (`login_mfa_totp_enrol`, then `login_mfa_totp_confirm`)."""
+
+    is_complete: ClassVar[Literal[False]] = False
+
+    mfa_token: str = field(repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> MfaEnrollmentRequired:
+        return cls(mfa_token=body["mfa_token"], raw=body)
+
+
+# What `login` answers: the pair, or the second step it asks for (`result.is_complete`, or isinstance).
+LoginResult = TokenPair | MfaRequired | MfaEnrollmentRequired
+
+
+def login_result(body: dict[str, Any]) -> LoginResult:
+    """The typed answer of `login`: a step when the service asks for one, else the pair."""
+    if body.get("mfa_required"):
+        return MfaRequired.from_json(body)
+    if body.get("mfa_enrollment_required"):
+        return MfaEnrollmentRequired.from_json(body)
+    return TokenPair.from_json(body)
+
+
+@dataclass(frozen=True)
 class SignupResult:
-    """A new user; `tokens` is None when the client requires email verification (a link was mailed)."""
+    """A new user; `tokens` is None when the client requires email verification (a link was mailed), or
+    a second factor (`mfa_policy` `required`): then `mfa_enrollment` holds the token that enrols it."""
 
     user_id: str
     email: str
@@ -46,6 +95,7 @@ class SignupResult:
     tokens: TokenPair | None
     verification_required: bool
     raw: dict[str, Any] = field(repr=False, compare=False)
+    mfa_enrollment: MfaEnrollmentRequired | None = None
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> SignupResult:
@@ -57,6 +107,7 @@ class SignupResult:
             tokens=TokenPair.from_json(body) if "access_token" in body else None,
             verification_required=bool(body.get("verification_required")),
             raw=body,
+            mfa_enrollment=MfaEnrollmentRequired.from_json(body) if body.get("mfa_enrollment_required") else None,
         )
 
 
