@@ -21,14 +21,16 @@ from tests.stores import STORE
 # A client's mail settings: URLs a browser opens as written, a sender name under a client name's rules, an
 # address, texts whose placeholders must be ours (tenants/client_settings.py); PATCH also takes smtp_url (tenants/smtp.py).
 MAIL_SETTINGS = {"verify_email_url", "reset_password_url", "mail_sender_name", "mail_reply_to", "mail_templates"}
+# A relying party id must be a registrable domain (the Public Suffix List) and origins as a browser writes them.
+PASSKEY_SETTINGS = {"passkey_rp_id", "passkey_origins"}
 # Fields the API checks beyond anything a JSON Schema can say: email-validator's rules, opaque
 # cursors and signed tokens, the password policy, each client's own custom_fields schema, what a
 # client's schema must be to be accepted, a client name free of addresses and markup, its mail settings. A value
 # the schema allows may still be refused with 400 naming one of these; a 400 naming anything
 # else for schema-valid data is a difference between the schema and the API, and fails.
 CHECKED_BEYOND_THE_SCHEMA = {
-    "POST /api/v1/clients/register": {"client_name", "custom_fields_schema", *MAIL_SETTINGS},
-    "PATCH /api/v1/{client_id}/": {"client_name", "custom_fields_schema", *MAIL_SETTINGS, "smtp_url"},
+    "POST /api/v1/clients/register": {"client_name", "custom_fields_schema", *MAIL_SETTINGS, *PASSKEY_SETTINGS},
+    "PATCH /api/v1/{client_id}/": {"client_name", "custom_fields_schema", *MAIL_SETTINGS, *PASSKEY_SETTINGS, "smtp_url"},
     "POST /api/v1/{client_id}/signup": {"email", "password", "custom_fields"},
     "POST /api/v1/{client_id}/login": {"email"},
     "POST /api/v1/{client_id}/email/resend": {"email"},
@@ -43,6 +45,17 @@ CHECKED_BEYOND_THE_SCHEMA = {
     # nor is a description of printable characters only.
     "POST /api/v1/{client_id}/webhooks": {"url", "description"},
     "GET /api/v1/{client_id}/webhooks/{webhook_id}/deliveries": {"cursor"},
+    # Second factors: mfa_tokens and challenges are opaque and single-use, codes are checked against the
+    # user's secret, a proof is a code or a passkey credential but not both, and a credential is
+    # WebAuthn's own JSON, checked by py_webauthn (docs/api.md §3b).
+    "POST /api/v1/{client_id}/login/mfa": {"mfa_token", "code", "passkey_credential"},
+    "POST /api/v1/{client_id}/login/mfa/passkey/options": {"mfa_token"},
+    "POST /api/v1/{client_id}/login/mfa/totp": {"mfa_token"},
+    "POST /api/v1/{client_id}/login/mfa/totp/confirm": {"mfa_token", "code"},
+    "POST /api/v1/{client_id}/login/passkey": {"challenge_id", "credential"},
+    "POST /api/v1/{client_id}/login/passkey/options": {"email"},
+    "POST /api/v1/{client_id}/users/{user_id}/mfa/totp/confirm": {"code"},
+    "POST /api/v1/{client_id}/users/{user_id}/passkeys": {"credential", "name"},
 }
 
 # positive_data_acceptance takes 400 for schema-valid data; refused_only_beyond_the_schema
