@@ -59,7 +59,7 @@ $(VENV)/.bench-deps: bench/requirements.txt $(VENV)/.dev-deps
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	touch $@
 
-# Benchmarks (bench/README.md): ~21 minutes on 2 cores, BENCH_QUICK=1 ~10 minutes; writes bench/results/latest.*.
+# Benchmarks (bench/README.md): ~35 minutes on 2 cores (figures 1-7 ~15), BENCH_QUICK=1 ~20 minutes; writes bench/results/latest.*.
 # Figure 7 drives the server with wrk, a Debian package: installed here when missing (as root).
 bench: $(VENV)/.bench-deps
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || echo "wrk is missing (apt-get install wrk): figure 7 will say so"
