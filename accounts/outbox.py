@@ -15,8 +15,6 @@ with the row's id as Message-ID. A mail never sent by its give-up time is announ
 
 import uuid
 
-from django.conf import settings
-
 from accounts import emails
 from accounts.events import MailDeliveryFailed
 from accounts.models import MailKind
@@ -114,13 +112,7 @@ def mail_delivery_failed(delivery: Delivery) -> None:
 
 
 def mail_policy() -> Policy:
-    return Policy(
-        retry=settings.AUTHSVC_MAIL_RETRY_SECONDS,
-        retry_max=settings.AUTHSVC_MAIL_RETRY_MAX_SECONDS,
-        max_age=settings.AUTHSVC_MAIL_MAX_AGE_SECONDS,
-        lease=settings.AUTHSVC_MAIL_LEASE_SECONDS,
-        sweep=settings.AUTHSVC_MAIL_SWEEP_SECONDS,
-    )
+    return Policy.from_settings("AUTHSVC_MAIL")
 
 
 def register() -> None:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from delivery.models import Delivery
 
 
@@ -23,6 +25,18 @@ class Policy:
     max_age: int
     lease: int
     sweep: int
+
+    @classmethod
+    def from_settings(cls, prefix: str) -> "Policy":
+        """A kind's policy from its settings `<prefix>_RETRY_SECONDS`, `_RETRY_MAX_SECONDS`,
+        `_MAX_AGE_SECONDS`, `_LEASE_SECONDS` and `_SWEEP_SECONDS`, read when called (so at each use)."""
+        return cls(
+            retry=getattr(settings, f"{prefix}_RETRY_SECONDS"),
+            retry_max=getattr(settings, f"{prefix}_RETRY_MAX_SECONDS"),
+            max_age=getattr(settings, f"{prefix}_MAX_AGE_SECONDS"),
+            lease=getattr(settings, f"{prefix}_LEASE_SECONDS"),
+            sweep=getattr(settings, f"{prefix}_SWEEP_SECONDS"),
+        )
 
 
 @dataclass(frozen=True)

@@ -98,13 +98,7 @@ def webhook_given_up(delivery: Delivery) -> None:
 
 
 def webhook_policy() -> Policy:
-    return Policy(
-        retry=settings.AUTHSVC_WEBHOOK_RETRY_SECONDS,
-        retry_max=settings.AUTHSVC_WEBHOOK_RETRY_MAX_SECONDS,
-        max_age=settings.AUTHSVC_WEBHOOK_MAX_AGE_SECONDS,
-        lease=settings.AUTHSVC_WEBHOOK_LEASE_SECONDS,
-        sweep=settings.AUTHSVC_WEBHOOK_SWEEP_SECONDS,
-    )
+    return Policy.from_settings("AUTHSVC_WEBHOOK")
 
 
 def register() -> None:
