@@ -276,7 +276,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise: a static file (an SVG opened on its own) gets the policy too.
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policies the settings alone decide built once (authsvc/content_security_policy.py).
+    "authsvc.content_security_policy.PrebuiltPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "authsvc.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,11 +1,13 @@
 """Small query helpers shared by every app's selectors."""
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, router
 from django.db.models import Exists, Model, QuerySet
+from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=Model)
 
@@ -37,17 +39,60 @@ class _Select:
     columns: tuple[Any, ...]
     attnames: tuple[str, ...]
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...]], ...] = ()
+    keepable = True  # every call puts its one value in the one placeholder
 
     @classmethod
     def of(cls, sql: str, columns: tuple[Any, ...], attnames: tuple[str, ...], connection: Any) -> "_Select":
         found = [connection.ops.get_db_converters(column) + column.get_db_converters(connection) for column in columns]
         return cls(sql, columns, attnames, tuple((position, tuple(each)) for position, each in enumerate(found) if each))
 
+    def moved(self, source: type[Model], model: type[Model], connection: Any) -> "_Select":
+        """This statement, compiled for `source`, for `model`: a model of the same shape on another
+        table. Its columns and converters are `model`'s own, so nothing in it refers to `source`."""
+        quote = connection.ops.quote_name
+        sql = self.sql.replace(quote(source._meta.db_table), quote(model._meta.db_table))
+        columns = tuple(_moved_column(column, source, model) for column in self.columns)
+        return _Select.of(sql, columns, self.attnames, connection)
+
+
+def _moved_column(column: Any, source: type[Model], model: type[Model]) -> Any:
+    if isinstance(column, Col) and column.target.model is source:
+        return model._meta.get_field(column.target.name).get_col(model._meta.db_table)
+    return column
+
 
 # Kept on each model class itself, per (database alias, column): the SQL's columns refer back to
 # the class, so a cache outside it would keep alive every per-client model the user-model
 # cache evicts. On the class, both go together.
 SELECTS_ATTRIBUTE = "_core_row_selects"
+
+# Per-client models differ only by their table, and compiling a statement through the ORM costs
+# most of a verify: a class that has none yet takes the one of a live class of the same shape,
+# with the table renamed (`_Select.moved`). Held weakly: an evicted class is still freed.
+_COMPILED_BY_SHAPE: "weakref.WeakValueDictionary[tuple, type[Model]]" = weakref.WeakValueDictionary()
+
+
+def _shape(model: type[Model], using: str, key: str) -> tuple:
+    """What decides a statement's SQL but the table: the class's bases, its columns and their types."""
+    fields = tuple((field.attname, field.column, type(field)) for field in model._meta.concrete_fields)
+    return (model.__bases__, fields, using, key)
+
+
+def _kept_select(model: type[Model], using: str, key: str, compile_select: Callable[[], Any]) -> Any:
+    """The statement `key` of `model` on `using`: kept on the class, else moved from a live class of
+    the same shape, else compiled (and kept, unless the compiled one says it cannot be)."""
+    selects = compiled_selects(model)
+    select = selects.get((using, key))
+    if select is not None:
+        return select
+    shape = _shape(model, using, key)
+    source = _COMPILED_BY_SHAPE.get(shape)
+    kept = compiled_selects(source).get((using, key)) if source is not None else None
+    select = kept.moved(source, model, connections[using]) if kept is not None else compile_select()
+    if select.keepable:
+        selects[(using, key)] = select
+        _COMPILED_BY_SHAPE[shape] = model
+    return select
 
 
 def row_by_unique(model: type[M], field_name: str, value: Any) -> M | None:
@@ -63,10 +108,7 @@ def row_by_unique(model: type[M], field_name: str, value: Any) -> M | None:
     connection = connections[using]
     if connection.vendor not in SQL_VENDORS:
         return one_or_none(model._default_manager.db_manager(using).filter(**{field_name: value}))
-    selects = compiled_selects(model)
-    select = selects.get((using, field_name))
-    if select is None:
-        select = selects[(using, field_name)] = _compile_select(model, using, field_name, value)
+    select = _kept_select(model, using, field_name, lambda: _compile_select(model, using, field_name, value))
     with connection.cursor() as cursor:
         cursor.execute(select.sql, [field.get_db_prep_value(field.to_python(value), connection)])
         row = cursor.fetchone()
@@ -146,6 +188,14 @@ class _SelectWithExists:
     row_param: int | None
     exists_param: int | None
 
+    @property
+    def keepable(self) -> bool:
+        """Whether a call can put its values in (else it was run as compiled, for one call)."""
+        return self.row_param is not None
+
+    def moved(self, source: type[Model], model: type[Model], connection: Any) -> "_SelectWithExists":
+        return _SelectWithExists(self.select.moved(source, model, connection), self.params, self.row_param, self.exists_param)
+
 
 EXISTS_ANNOTATION = "core_exists_unset"
 
@@ -167,16 +217,15 @@ def row_and_exists_unset(
         row = row_by_unique(model, field_name, value)
         return row, row is not None and exists_unset(other, other_field, other_value, unset)
     values = (_db_value(model, field_name, value, connection), _db_value(other, other_field, other_value, connection))
-    selects = compiled_selects(model)
-    key = (using, f"{field_name} and exists {other._meta.label}.{other_field} with null {unset}")
-    select = selects.get(key)
-    if select is None:
+    key = f"{field_name} and exists {other._meta.label}.{other_field} with null {unset}"
+
+    def compile_select() -> _SelectWithExists:
         live = other._default_manager.db_manager(using).filter(**{other_field: other_value, f"{unset}__isnull": True})
-        select = _placed(_compile_select_with_exists(model, using, {field_name: value}, Exists(live)), values)
-        if select.row_param is not None:
-            selects[key] = select
+        return _placed(_compile_select_with_exists(model, using, {field_name: value}, Exists(live)), values)
+
+    select = _kept_select(model, using, key, compile_select)
     params = list(select.params)
-    if select.row_param is not None:
+    if select.keepable:
         params[select.row_param], params[select.exists_param] = values
     with connection.cursor() as cursor:
         cursor.execute(select.select.sql, params)

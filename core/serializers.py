@@ -5,7 +5,11 @@ from collections.abc import Mapping
 
 from django.http import QueryDict
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import SkipField, empty
+from rest_framework.relations import RelatedField
+
+# Fields that render with what their serializer holds (a method of it, its context), not by value alone.
+CONTEXTUAL_FIELDS = (serializers.SerializerMethodField, RelatedField)
 
 
 class FlatSerializer(serializers.Serializer):
@@ -22,9 +26,16 @@ class FlatSerializer(serializers.Serializer):
     copies of them, so each class takes one set of those when it is defined (`prototype_fields`)
     and every instance shallow copies that. A subclass therefore takes no constructor arguments
     of its own beyond DRF's.
+
+    Rendering (`.data`) needs no copies at all: a plain field renders by its value alone and
+    keeps nothing while it does, so each class binds one set of fields when it is defined
+    (`rendering_fields`) and every instance renders with those, as DRF's `to_representation`
+    would (binding the copies cost four fifths of rendering a token verify's answer). Fields
+    that render with their serializer's help (methods, relations) are refused.
     """
 
     prototype_fields: dict[str, serializers.Field] = {}
+    rendering_fields: tuple[serializers.Field, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -36,9 +47,23 @@ class FlatSerializer(serializers.Serializer):
         ]
         if nested:
             raise TypeError(f"{cls.__name__} is a FlatSerializer, but {', '.join(nested)} hold other fields.")
+        contextual = [name for name, field in cls.prototype_fields.items() if isinstance(field, CONTEXTUAL_FIELDS)]
+        if contextual:
+            raise TypeError(f"{cls.__name__} is a FlatSerializer, but {', '.join(contextual)} render with its help.")
+        cls.rendering_fields = tuple(field for field in cls().fields.values() if not field.write_only)
 
     def get_fields(self):
         return {name: copy.copy(field) for name, field in self.prototype_fields.items()}
+
+    def to_representation(self, instance):
+        answer = {}
+        for field in self.rendering_fields:
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            answer[field.field_name] = None if attribute is None else field.to_representation(attribute)
+        return answer
 
 
 class QuerySerializer(serializers.Serializer):

@@ -15,7 +15,10 @@ import pytest
 pytestmark = pytest.mark.store_independent  # reads source files only
 
 ROOT = Path(__file__).resolve().parent.parent
-OUR_PACKAGES = {"accounts", "audit", "authsvc", "bench", "core", "tenants", "tests"}
+OUR_PACKAGES = {
+    "accounts", "audit", "authsvc", "bench", "clientapi", "core", "crypto", "delivery", "tenants", "tests", "webhooks",
+    "authsvc_client", "shop",
+}
 SKIPPED_DIRS = {".venv", "var", ".git", "__pycache__"}
 
 # Underscore names that their library documents as public API.
@@ -29,8 +32,16 @@ DOCUMENTED_UNDERSCORE_NAMES = {
     "_fields": "Python: namedtuple._fields (as above)",
 }
 # Private names used because the library has no public hook: name -> (reason, pinned version,
-# the test that fails loudly on an upgrade). None today.
-UNAVOIDABLE_PRIVATE_NAMES: dict[str, tuple[str, str, str]] = {}
+# the test that fails loudly on an upgrade). Read by name from a tuple (the scan cannot see them there).
+UNAVOIDABLE_PRIVATE_NAMES: dict[str, tuple[str, str, str]] = {
+    name: (
+        "what csp_exempt marks a response with; django-csp has no public way to ask, and the policies "
+        "built once (authsvc/content_security_policy.py) must leave such a response to django-csp",
+        "django-csp==4.0",
+        "tests/authsvc/test_prebuilt_policy.py",
+    )
+    for name in ("_csp_exempt", "_csp_exempt_ro")
+}
 
 
 def is_private(name: str) -> bool:

@@ -173,6 +173,7 @@ def test_a_missing_row_is_none_and_no_exists_whatever_the_family(user):
 def test_a_value_shared_by_the_row_and_the_exists_is_answered_right_and_not_kept(user):
     """Equal values leave no telling which parameter is which: that call runs as compiled, and the next distinct one is kept."""
     model = user_model_for(user.tenant.client.client_id)
+    queries._COMPILED_BY_SHAPE.clear()  # compiled by this call, not taken from another client's class
     RefreshToken.objects.filter(client=user.tenant.client).update(family_id=user.user_id)
     read, exists = read_with_session(model, "user_id", user.user_id, user.user_id)
     assert str(read.user_id) == user.user_id and exists is True
@@ -223,3 +224,39 @@ def test_tables_on_different_connections_take_the_two_reads(user, elsewhere):
         read, exists = read_with_session(model, "user_id", user.user_id, family_id)
     assert str(read.user_id) == user.user_id and read._state.db == elsewhere and exists is True
     assert (len(on_users.captured_queries), len(on_tokens.captured_queries)) == (1, 1)
+
+
+# --- one compile serves every class of the same shape -------------------------------------------
+
+
+def test_a_new_class_takes_the_statement_of_a_live_class_of_the_same_shape(user, other_tenant):
+    """Another client's class gets the statement with its own table, without the ORM compiling it
+    again, and reads its own rows; the class it came from is still freed when dropped."""
+    other = sign_up(other_tenant)
+    family_id = family_of(user, "live")
+    first = _build_user_model(user.tenant.client.client_id)
+    assert read_with_session(first, "user_id", user.user_id, family_id)[0] is not None
+    assert row_by_unique(first, "user_id", user.user_id) is not None
+    second = _build_user_model(other_tenant.client.client_id)
+    compiled = []
+    original = queries._compile_select_with_exists, queries._compile_select
+    queries._compile_select_with_exists = lambda *a: compiled.append(a) or original[0](*a)
+    queries._compile_select = lambda *a: compiled.append(a) or original[1](*a)
+    try:
+        theirs, live = read_with_session(second, "user_id", other.user_id, family_id)
+        by_id = row_by_unique(second, "user_id", other.user_id)
+        assert read_with_session(second, "user_id", user.user_id, family_id) == (None, False)
+    finally:
+        queries._compile_select_with_exists, queries._compile_select = original
+    assert str(theirs.user_id) == other.user_id and live is True and str(by_id.user_id) == other.user_id
+    assert type(theirs) is second and type(by_id) is second
+    assert_same_values(theirs, second.objects.get(pk=other.user_id))
+    assert compiled == []
+    kept = queries.compiled_selects(second).values()
+    assert len(kept) == (2 if SQL_STORE else 0)
+    assert all(second._meta.db_table in getattr(select, "select", select).sql for select in kept)
+    assert not any(first._meta.db_table in getattr(select, "select", select).sql for select in kept)
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None

@@ -1,6 +1,8 @@
 """core.serializers.FlatSerializer: shallow field copies, the same answers as DRF's Serializer."""
 
 import threading
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from rest_framework import serializers
@@ -35,6 +37,47 @@ INPUTS = [
     {"count": 9},
     {},
 ]
+
+
+class PlainOutput(serializers.Serializer):
+    active = serializers.BooleanField()
+    user_id = serializers.UUIDField(required=False)
+    email = serializers.EmailField(required=False)
+    exp = serializers.IntegerField(required=False)
+    at = serializers.DateTimeField(required=False)
+    custom_fields = serializers.JSONField(required=False)
+    state = serializers.ChoiceField(choices=["on", "off"], required=False)
+    secret = serializers.CharField(write_only=True, required=False)
+    absent = serializers.CharField(required=False, allow_null=True)
+    defaulted = serializers.CharField(required=False, default="fallback")
+
+
+FlatOutput = type("FlatOutput", (FlatSerializer,), dict(PlainOutput().get_fields()))
+
+OUTPUTS = [
+    {"active": False},
+    {"active": True, "user_id": uuid.UUID(int=7), "email": "a@example.com", "exp": 12, "custom_fields": {"a": [1, None]}},
+    {"active": 1, "exp": "12", "at": datetime(2026, 12, 6, 12, 0, tzinfo=UTC), "state": "on", "secret": "never shown"},
+    {"active": True, "email": None, "custom_fields": None, "absent": None, "defaulted": "given"},
+    {"active": True, "unknown": "not a field"},
+]
+
+
+@pytest.mark.parametrize("instance", OUTPUTS)
+def test_a_flat_serializer_renders_exactly_like_drfs(instance):
+    """Same keys, same values, same order as a plain Serializer's `.data`: write-only fields left out,
+    missing optional ones skipped or defaulted, None kept as None."""
+    plain, flat = PlainOutput(instance).data, FlatOutput(instance).data
+    assert flat == plain and list(flat) == list(plain)
+
+
+def test_a_missing_required_field_fails_to_render_as_in_drf():
+    """A required field missing from the instance is DRF's KeyError, not a silently short answer."""
+    with pytest.raises(KeyError) as plain:
+        _ = PlainOutput({}).data
+    with pytest.raises(KeyError) as flat:
+        _ = FlatOutput({}).data
+    assert str(flat.value) == str(plain.value).replace("PlainOutput", "FlatOutput")
 
 
 @pytest.mark.parametrize("data", INPUTS)
@@ -84,3 +127,14 @@ def test_a_field_holding_other_fields_is_refused_when_the_class_is_defined(field
     """Shallow copies would share the inner fields, so such a class is a TypeError at import time."""
     with pytest.raises(TypeError, match="hold other fields"):
         type("Nested", (FlatSerializer,), {"inner": field()})
+
+
+@pytest.mark.parametrize(
+    "field",
+    [serializers.SerializerMethodField, lambda: serializers.PrimaryKeyRelatedField(read_only=True)],
+    ids=["method", "relation"],
+)
+def test_a_field_that_renders_with_its_serializers_help_is_refused(field):
+    """Fields bound once per class would render with the wrong serializer, so such a class is refused."""
+    with pytest.raises(TypeError, match="render with its help"):
+        type("Contextual", (FlatSerializer,), {"inner": field()})
