@@ -16,7 +16,8 @@ from tenants.user_models import user_model_for
 
 
 def user_find_by_email(*, client: Client, email: str) -> AbstractTenantUser | None:
-    return one_or_none(user_model_for(client).objects.filter(email=email))
+    """The user with this (canonical) email, or None; its SELECT compiled once (a login's lookup)."""
+    return row_by_unique(user_model_for(client), "email", email)
 
 
 # What a request by email (forgot, resend) needs to decide on a mail. The rest of a row, its
@@ -130,6 +131,12 @@ def tokens_purgeable(*, now: datetime, revoked_before: datetime) -> QuerySet[Ref
     Spent (rotated) rows stay until they expire: presenting one is how reuse is detected.
     """
     return RefreshToken.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lt=revoked_before))
+
+
+def mfa_challenge_of(*, client: Client, challenge_id: uuid.UUID) -> MfaChallenge | None:
+    """This client's challenge with that id, or None (another client's too); its SELECT compiled once."""
+    row = row_by_unique(MfaChallenge, "challenge_id", challenge_id)
+    return row if row is not None and row.client_id == client.client_id else None
 
 
 def mfa_challenges_purgeable(*, now: datetime) -> QuerySet[MfaChallenge]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections, router
-from django.db.models import Exists, Model, QuerySet
+from django.db.models import Exists, Model, QuerySet, UniqueConstraint
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=Model)
@@ -128,9 +128,18 @@ def _converted(connection: Any, select: _Select, row: tuple[Any, ...]) -> list[A
 
 def _unique_field(model: type[Model], field_name: str) -> Any:
     field = model._meta.get_field(field_name)
-    if not field.unique:  # LIMIT 1 would pick one of several rows at random
+    if not (field.unique or _alone_in_a_unique_constraint(model, field_name)):  # LIMIT 1 would pick one of several rows at random
         raise ValueError(f"{model.__name__}.{field_name} is not unique")
     return field
+
+
+def _alone_in_a_unique_constraint(model: type[Model], field_name: str) -> bool:
+    """Whether a UniqueConstraint on this one field, for every row (no condition, no expression), holds."""
+    return any(
+        isinstance(constraint, UniqueConstraint) and tuple(constraint.fields) == (field_name,) and constraint.condition is None
+        and not constraint.expressions
+        for constraint in model._meta.constraints
+    )
 
 
 def compiled_selects(model: type[Model]) -> dict[tuple[str, str], "_Select | _SelectWithExists"]:

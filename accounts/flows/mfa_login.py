@@ -26,7 +26,7 @@ from accounts.flows.minting import pair_issue
 from accounts.mfa_events import MfaFailed, MfaRequired, MfaVerified
 from accounts.mfa_factors import confirmed_factors
 from accounts.models import MfaChallenge, MfaPurpose
-from accounts.selectors import user_get
+from accounts.selectors import mfa_challenge_of, user_get
 from core.events import failures_published, publish, publish_refusal
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_digest, hmac_matches
@@ -77,7 +77,7 @@ def mfa_challenge_open(*, client: Client, mfa_token: str, purpose: str, request_
     """The live challenge `mfa_token` names for this client and purpose; else 401 invalid_token (published)."""
     with failures_published(MfaFailed, client_id=client.client_id, request_meta=request_meta):
         parsed = MFA_TOKEN.fullmatch(mfa_token)
-        row = None if parsed is None else MfaChallenge.objects.filter(pk=uuid.UUID(parsed["challenge_id"]), client=client).first()
+        row = None if parsed is None else mfa_challenge_of(client=client, challenge_id=uuid.UUID(parsed["challenge_id"]))
         if row is None or not hmac_matches(TOKEN_SALT, mfa_token, row.token_hash):
             raise InvalidToken("The mfa_token is invalid or expired: log in again.")
         if row.purpose != purpose or not _live(row):

@@ -59,6 +59,14 @@ def test_a_missing_row_is_none(user):
     assert row_by_unique(model, "user_id", user.user_id) is not None
 
 
+def test_a_column_unique_by_a_constraint_of_its_own_reads_like_the_orm(user):
+    """A users table's email is unique by a UniqueConstraint, not the field: read by it, the ORM's row."""
+    model = user_model_for(user.tenant.client.client_id)
+    assert not model._meta.get_field("email").unique
+    assert_same_values(row_by_unique(model, "email", user.email), model.objects.get(email=user.email))
+    assert row_by_unique(model, "email", "nobody@example.com") is None
+
+
 def test_each_client_reads_only_its_own_table(user, other_tenant):
     """The SQL is kept per model: a user of one client is not found through another's model."""
     mine, theirs = user_model_for(user.tenant.client.client_id), user_model_for(other_tenant.client.client_id)
