@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from cryptography.fernet import Fernet
 import pyotp
 import pytest
 
@@ -37,7 +38,8 @@ class Shop:
 @pytest.fixture
 def shop(tmp_path) -> Iterator[Shop]:
     """authsvc (gunicorn, DEBUG off, the suite's store), a client registered on it, and the shop's runserver."""
-    with production_server_running(tmp_path) as authsvc:
+    # A sealing key, as production has one: TOTP secrets are kept sealed.
+    with production_server_running(tmp_path, AUTHSVC_SEALING_KEYS=Fernet.generate_key().decode()) as authsvc:
         status, client = authsvc.request("POST", "/api/v1/clients/register", {"client_name": "Shop", "industry": "E-commerce"})
         assert status == 201, client
         env = {
