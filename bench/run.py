@@ -59,12 +59,12 @@ class Plan:
         self.login_runs = 3 if q else 5
         self.login_pairs = {DEFAULT_ROUNDS: 3 if q else 5, LOW_ROUNDS: 8 if q else 15}
         # Figure 2: rounds of ours/peer batches, alternating which goes first.
-        self.peer_rounds = 3 if q else 7
+        self.peer_rounds = 3 if q else 15
         self.peer_batch = 15 if q else 40
         # Figure 3.
         self.sizes = [10, 100] if q else [10, 100, 1000, 10000]
         self.sweep = 150 if q else 2000
-        self.samples = 4 if q else 15
+        self.samples = 4 if q else 45
         self.sample_budget = 8.0 if q else 25.0
         self.provision_budget = 40.0 if q else 300.0
         self.cache_sizes = (100, 1024)
