@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.fernet import Fernet
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.production import ROOT, production_server_running
 from tests.stores import free_port
