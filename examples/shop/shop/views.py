@@ -31,15 +31,21 @@ def refusal(error: AuthsvcError) -> Response:
     return Response(body, status=error.status or 503, headers=headers)
 
 
-class AuthView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
+class RelayView(APIView):
+    """A call the shop answers by calling authsvc; authsvc's refusals passed on as they are."""
 
     def post(self, request):
         try:
             return self.act(request)
         except AuthsvcError as error:
             return refusal(error)
+
+
+class AuthView(RelayView):
+    """A call of someone not logged in yet (sign-up, login and its steps, refresh, logout)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
 
 
 class Signup(AuthView):
@@ -99,17 +105,7 @@ class Me(APIView):
         return Response({"user_id": request.user.user_id, "email": request.user.email})
 
 
-class ShopperView(APIView):
-    """A call of a logged-in shopper that authsvc answers; its refusals passed on as they are."""
-
-    def post(self, request):
-        try:
-            return self.act(request)
-        except AuthsvcError as error:
-            return refusal(error)
-
-
-class MyTotp(ShopperView):
+class MyTotp(RelayView):
     """The shopper turns on TOTP: a secret to show once, pending until a code of it confirms it."""
 
     def act(self, request):
@@ -117,7 +113,7 @@ class MyTotp(ShopperView):
         return Response({"secret": enrolment.secret, "otpauth_uri": enrolment.otpauth_uri}, status=201)
 
 
-class MyTotpConfirm(ShopperView):
+class MyTotpConfirm(RelayView):
     def act(self, request):
         codes = authsvc().confirm_totp(request.user.user_id, request.data.get("code", ""), **end_user(request))
         return Response({"recovery_codes": list(codes)})
