@@ -4,7 +4,8 @@ Each pass is one pytest process that spends much of its time waiting on its own 
 (SecantusDB, PostgreSQL, Redis, a browser), so on two cores the three together take little more
 than the longest one alone. Every pass starts its own servers on free loopback ports and its own
 scratch databases, so they share nothing. Each line a pass prints is shown as it comes, prefixed
-with its pass; a pass's summary is repeated at the end, and the exit status is the first failure's.
+with its pass; a pass's summary and the names of its failed tests are repeated at the end (CI may
+keep only the last lines of a long run), and the exit status is the first failure's.
 
     python -m tests.passes [pytest arguments...]
     AUTHSVC_TEST_STORES=sqlite,postgresql python -m tests.passes   # some passes only
@@ -27,14 +28,19 @@ SQLITE_PARTS = {
 }
 
 
-def _relay(store: str, process: subprocess.Popen, tail: list[str], lock: threading.Lock) -> None:
-    """Print the pass's lines as they come, prefixed; keep its last lines for the summary."""
+FAILURE_PREFIXES = ("FAILED ", "ERROR ")  # pytest's short summary lines (-rfE, the default)
+
+
+def _relay(store: str, process: subprocess.Popen, tail: list[str], failures: list[str], lock: threading.Lock) -> None:
+    """Print the pass's lines as they come, prefixed; keep its last lines and failures for the summary."""
     for line in process.stdout:
         with lock:
             sys.stdout.write(f"[{store}] {line}")
             sys.stdout.flush()
         tail.append(line.rstrip("\n"))
         del tail[:-3]
+        if line.startswith(FAILURE_PREFIXES):
+            failures.append(line.rstrip("\n"))
 
 
 def _passes(stores: list[str]) -> list[tuple[str, str, list[str]]]:
@@ -64,19 +70,22 @@ def main(arguments: list[str]) -> int:
             bufsize=1,
         )
         tail: list[str] = []
-        relay = threading.Thread(target=_relay, args=(name, process, tail, lock), daemon=True)
+        failures: list[str] = []
+        relay = threading.Thread(target=_relay, args=(name, process, tail, failures, lock), daemon=True)
         relay.start()
-        passes[name] = (process, relay, tail)
+        passes[name] = (process, relay, tail, failures)
     status = 0
-    for name, (process, relay, tail) in passes.items():
+    for name, (process, relay, tail, failures) in passes.items():
         code = process.wait()
         relay.join()
         code = 0 if code == NOTHING_SELECTED else code  # PYTEST_ARGS may pick tests of one part only
-        passes[name] = (code, tail)
+        passes[name] = (code, tail, failures)
         status = status or code
     print(f"\nstore passes, {time.monotonic() - started:.0f} s in all:")
-    for name, (code, tail) in passes.items():
+    for name, (code, tail, failures) in passes.items():
         print(f"store: {name}: {'ok' if code == 0 else f'FAILED (exit {code})'}: {tail[-1] if tail else ''}")
+        for failure in failures:
+            print(f"store: {name}:   {failure}")
     return status
 
 
