@@ -69,6 +69,9 @@ def env_rate(name: str, default: str) -> str:
 # Reusing connections across requests: opening one per request costs more than a login's
 # queries (a MongoClient handshake; SQLite re-reading a schema of thousands of tables).
 CONN_MAX_AGE = env_int("AUTHSVC_DB_CONN_MAX_AGE", 600)
+# Such a connection is checked before a request uses it (CONN_HEALTH_CHECKS), unless a request on the
+# same thread finished with it less than this many seconds ago (authsvc/db_health.py); 0: always.
+AUTHSVC_DB_HEALTH_CHECK_IDLE_SECONDS = env_int("AUTHSVC_DB_HEALTH_CHECK_IDLE_SECONDS", 1)
 
 
 # A served SQLite file is read by several workers while one writes: WAL lets readers go on
@@ -274,6 +277,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: no check of a connection a request used moments ago (authsvc/db_health.py).
+    "authsvc.db_health.BusyConnectionsUncheckedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise: a static file (an SVG opened on its own) gets the policy too.
     # django-csp's, with the policies the settings alone decide built once (authsvc/content_security_policy.py).
