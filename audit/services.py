@@ -14,6 +14,7 @@ from audit.models import AuditLog
 from audit.selectors import audit_older_than
 from core.batches import rows_delete_in_batches
 from core.events import publish
+from core.inserts import row_insert
 from core.request_meta import RequestMeta
 
 logger = logging.getLogger("authsvc.audit")
@@ -40,7 +41,7 @@ def _clean_metadata(metadata: dict) -> dict:
 
 
 def audit_record(*, event: AuditEvent) -> AuditLog:
-    return AuditLog.objects.create(
+    record = AuditLog(
         client_id=event.client_id,
         user_id=event.user_id,
         action=event.action,
@@ -51,6 +52,8 @@ def audit_record(*, event: AuditEvent) -> AuditLog:
         timestamp=event.timestamp,
         metadata=_clean_metadata(event.metadata),
     )
+    row_insert(record)
+    return record
 
 
 def audit_record_or_log(*, event: AuditEvent) -> AuditLog | None:

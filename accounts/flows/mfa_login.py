@@ -28,6 +28,7 @@ from accounts.mfa_factors import confirmed_factors
 from accounts.models import MfaChallenge, MfaPurpose
 from accounts.selectors import mfa_challenge_of, user_get
 from core.events import failures_published, publish, publish_refusal
+from core.inserts import row_insert
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client, MfaPolicy
@@ -66,10 +67,11 @@ def _step(client: Client, user: AbstractTenantUser, answer: dict, methods: list[
 def mfa_challenge_issue(*, client: Client, user: AbstractTenantUser, purpose: str) -> str:
     challenge_id = uuid.uuid4()
     token = f"mfa_{challenge_id.hex}.{secrets.token_urlsafe(32)}"
-    MfaChallenge.objects.create(
+    challenge = MfaChallenge(
         challenge_id=challenge_id, client=client, user_id=user.user_id, token_hash=hmac_digest(TOKEN_SALT, token), purpose=purpose,
         token_generation=user.current_token_generation, expires_at=timezone.now() + timedelta(seconds=MFA_TOKEN_SECONDS),
     )
+    row_insert(challenge)
     return token
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import RefreshToken
 from accounts.tokens import ClientAccessToken, OpaqueRefreshToken, issuer_of
+from core.inserts import row_insert
 from crypto.hmac_keys import current_key, hmac_digest, hmac_matches, hmac_secret, verification_keys
 from tenants.models import AbstractTenantUser, Client
 
@@ -96,5 +97,5 @@ def pair_mint(
 def pair_issue(*, client: Client, user: AbstractTenantUser, family_id: uuid.UUID | None = None) -> TokenPair:
     """A pair whose refresh token is saved: of a new family (a login) unless `family_id` is given."""
     pair, row = pair_mint(client=client, user=user, family_id=family_id or uuid.uuid4())
-    row.save(force_insert=True)
+    row_insert(row)
     return pair

@@ -36,6 +36,7 @@ from accounts.models import RefreshToken
 from accounts.selectors import access_token_decoded, user_get
 from accounts.tokens import refresh_token_id
 from core.events import failures_published, publish, publish_refusal
+from core.inserts import row_insert
 from core.request_meta import RequestMeta
 from crypto.hmac_keys import hmac_matches
 from tenants.models import AbstractTenantUser, Client
@@ -108,7 +109,7 @@ def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -
     the atomic spend on every store: of two concurrent refreshes exactly one matches the
     unspent row, and its matched count says which.
     """
-    successor.save(force_insert=True)
+    row_insert(successor)
     return _unspent(row).update(replaced_by=successor.token_id, spent_at=timezone.now()) == 1
 
 
