@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from core.updates import row_update_if
 from tenants.models import AbstractTenantUser
 
 TOTP, RECOVERY_CODES, PASSKEYS = "totp", "recovery_codes", "passkeys"
@@ -67,7 +68,8 @@ def mfa_write(user: AbstractTenantUser, change: Callable[[dict], dict | None]) -
         if changed is None:
             return None
         now = timezone.now()
-        if model.objects.filter(pk=user.pk, mfa_revision=revision).update(mfa=changed, mfa_revision=revision + 1, updated_at=now):
+        written = {"mfa": changed, "mfa_revision": revision + 1, "updated_at": now}
+        if row_update_if(model, user.pk, expected={"mfa_revision": revision}, changes=written):
             user.mfa, user.mfa_revision, user.updated_at = changed, revision + 1, now
             return changed
         current = model.objects.filter(pk=user.pk).values_list("mfa", "mfa_revision").first()

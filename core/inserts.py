@@ -17,9 +17,9 @@ from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
-from core.queries import SQL_VENDORS
+from core.queries import SQL_VENDORS, kept_on_class
 
-# Kept on each model class itself, per database alias (vars, not getattr: never a parent's).
+# Kept on each model class itself (core.queries.kept_on_class), per database alias.
 INSERTS_ATTRIBUTE = "_core_row_inserts"
 
 
@@ -37,7 +37,7 @@ def row_insert(row: Model) -> None:
     if connection.vendor not in SQL_VENDORS or not _insertable_as_compiled(model) or row.pk is None:
         row.save(force_insert=True, using=using)
         return
-    inserts = _compiled_inserts(model)
+    inserts = kept_on_class(model, INSERTS_ATTRIBUTE)
     insert = inserts.get(using)
     values = [field.pre_save(row, True) for field in (insert.fields if insert else _insert_fields(model))]
     if any(hasattr(value, "resolve_expression") for value in values):
@@ -70,10 +70,3 @@ def _compile(model: type[Model], row: Model, connection: Any) -> _Insert:
     (sql, _params), = query.get_compiler(connection=connection).as_sql()
     return _Insert(sql, fields)
 
-
-def _compiled_inserts(model: type[Model]) -> dict[str, _Insert]:
-    inserts = vars(model).get(INSERTS_ATTRIBUTE)
-    if inserts is None:
-        inserts = {}
-        setattr(model, INSERTS_ATTRIBUTE, inserts)
-    return inserts

@@ -154,13 +154,20 @@ def _alone_in_a_unique_constraint(model: type[Model], field_name: str) -> bool:
     )
 
 
+def kept_on_class(model: type[Model], attribute: str) -> dict:
+    """A dict of statements kept on this very class (never a parent's: vars, not getattr), made on first use.
+    On the class, because the statements refer back to it: kept elsewhere they would keep alive every
+    per-client class the user-model cache evicts."""
+    kept = vars(model).get(attribute)
+    if kept is None:
+        kept = {}
+        setattr(model, attribute, kept)
+    return kept
+
+
 def compiled_selects(model: type[Model]) -> dict[tuple[str, str], "_Select | _SelectWithExists"]:
-    """The SELECTs compiled for this very class (never a parent's: vars, not getattr)."""
-    selects = vars(model).get(SELECTS_ATTRIBUTE)
-    if selects is None:
-        selects = {}
-        setattr(model, SELECTS_ATTRIBUTE, selects)
-    return selects
+    """The SELECTs compiled for this very class."""
+    return kept_on_class(model, SELECTS_ATTRIBUTE)
 
 
 def _compile_select(model: type[Model], using: str, field_name: str, value: Any) -> _Select:

@@ -30,6 +30,7 @@ from accounts.selectors import mfa_challenge_of, user_get
 from core.events import failures_published, publish, publish_refusal
 from core.inserts import row_insert
 from core.request_meta import RequestMeta
+from core.updates import row_update_if
 from crypto.hmac_keys import hmac_digest, hmac_matches
 from tenants.models import AbstractTenantUser, Client, MfaPolicy
 
@@ -99,7 +100,7 @@ def _claim_attempt(row: MfaChallenge, *, spend: bool = False) -> int:
         if not _live(row):
             break
         changes = {"attempts": row.attempts + 1, **({"spent_at": timezone.now()} if spend else {})}
-        if MfaChallenge.objects.filter(pk=row.pk, attempts=row.attempts, spent_at__isnull=True).update(**changes):
+        if row_update_if(MfaChallenge, row.pk, expected={"attempts": row.attempts, "spent_at": None}, changes=changes):
             row.attempts += 1
             return MAX_ATTEMPTS - row.attempts
         row.refresh_from_db(fields=["attempts", "spent_at"])

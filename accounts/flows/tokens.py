@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.errors import InvalidToken, TokenReused
@@ -38,6 +37,7 @@ from accounts.tokens import refresh_token_id
 from core.events import failures_published, publish, publish_refusal
 from core.inserts import row_insert
 from core.request_meta import RequestMeta
+from core.updates import row_update_if
 from crypto.hmac_keys import hmac_matches
 from tenants.models import AbstractTenantUser, Client
 
@@ -97,10 +97,6 @@ def _reuse_detected(*, row: RefreshToken, request_meta: RequestMeta | None) -> T
     return publish_refusal(detected, TokenReused(user_id=row.user_id))
 
 
-def _unspent(row: RefreshToken) -> QuerySet[RefreshToken]:
-    return RefreshToken.objects.filter(pk=row.pk, replaced_by__isnull=True, revoked_at__isnull=True)
-
-
 def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -> bool:
     """Record `successor` and spend `row` for it; True only for the one refresh that spent it.
 
@@ -110,7 +106,8 @@ def _record_successor_and_spend(*, row: RefreshToken, successor: RefreshToken) -
     unspent row, and its matched count says which.
     """
     row_insert(successor)
-    return _unspent(row).update(replaced_by=successor.token_id, spent_at=timezone.now()) == 1
+    unspent = {"replaced_by": None, "revoked_at": None}
+    return row_update_if(RefreshToken, row.pk, expected=unspent, changes={"replaced_by": successor.token_id, "spent_at": timezone.now()}) == 1
 
 
 def _active_user(*, client: Client, row: RefreshToken) -> AbstractTenantUser | None:
