@@ -490,13 +490,13 @@ def main() -> int:
         stop_all()
         shutil.rmtree(scratch, ignore_errors=True)
     results["machine"]["load_average_at_end"] = os.getloadavg()
-    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["seconds"] = seconds = round(time.perf_counter() - started, 1)
     if os.environ.get("BENCH_MERGE") and (RESULTS_DIR / "latest.json").exists():
         results = merged(json.loads((RESULTS_DIR / "latest.json").read_text()), results)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(report.markdown(results))
     charts.draw(results, RESULTS_DIR / "latest.png")
-    log(f"done in {results['seconds']} s: bench/results/latest.json, latest.md, latest.png")
+    log(f"done in {seconds} s: bench/results/latest.json, latest.md, latest.png")  # this run's, not a merged one's
     return 0
 
 
