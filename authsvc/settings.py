@@ -69,8 +69,8 @@ def env_rate(name: str, default: str) -> str:
 # Reusing connections across requests: opening one per request costs more than a login's
 # queries (a MongoClient handshake; SQLite re-reading a schema of thousands of tables).
 CONN_MAX_AGE = env_int("AUTHSVC_DB_CONN_MAX_AGE", 600)
-# Such a connection is checked before a request uses it (CONN_HEALTH_CHECKS), unless a request on the
-# same thread finished with it less than this many seconds ago (authsvc/db_health.py); 0: always.
+# Such a connection is checked before a request uses it (CONN_HEALTH_CHECKS), unless its last query
+# began less than this many seconds ago (PostgreSQL: authsvc/db_backends/postgresql); 0: always.
 AUTHSVC_DB_HEALTH_CHECK_IDLE_SECONDS = env_int("AUTHSVC_DB_HEALTH_CHECK_IDLE_SECONDS", 1)
 
 
@@ -102,6 +102,8 @@ def database_from_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": True,
         }
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "authsvc.db_backends.postgresql"  # Django's, its health check spared for busy connections
     if config["ENGINE"] == "django.db.backends.sqlite3" and config["NAME"] not in ("", ":memory:"):
         owner_only_sqlite_file(Path(config["NAME"]))  # 0600, like the key files: it holds password hashes
         config.setdefault("OPTIONS", {}).setdefault("init_command", SQLITE_FILE_PRAGMAS)
@@ -277,8 +279,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: no check of a connection a request used moments ago (authsvc/db_health.py).
-    "authsvc.db_health.BusyConnectionsUncheckedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise: a static file (an SVG opened on its own) gets the policy too.
     # django-csp's, with the policies the settings alone decide built once (authsvc/content_security_policy.py).

@@ -1,5 +1,5 @@
-"""A kept connection is checked before a request uses it, unless a request finished with it moments ago
-(authsvc/db_health.py): PostgreSQL's connections, which a server can end while they sit idle."""
+"""A kept connection is checked before a request uses it, unless it ran a query moments ago
+(authsvc/db_backends/postgresql): PostgreSQL's connections, which a server can end while they sit idle."""
 
 import io
 import json
