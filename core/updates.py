@@ -13,10 +13,11 @@ the ORM's path: another store, a relation or an expression among the values.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.sql import UpdateQuery
 
 from core.queries import SQL_VENDORS, kept_on_class
@@ -24,36 +25,40 @@ from core.queries import SQL_VENDORS, kept_on_class
 UPDATES_ATTRIBUTE = "_core_row_updates"
 
 
+@dataclass(frozen=True)
+class _Update:
+    sql: str
+    set_fields: tuple[Field, ...]  # in the order of `changes`
+    compared_fields: tuple[Field, ...]  # those of `expected` with a value (not IS NULL), in its order
+
+
 def row_update_if(model: type[Model], pk: Any, *, expected: Mapping[str, Any], changes: Mapping[str, Any]) -> int:
     """Set `changes` on the row `pk` if its columns hold `expected` (None: IS NULL); the rows changed."""
     using = router.db_for_write(model)
     connection = connections[using]
-    if connection.vendor not in SQL_VENDORS or not _plain(model, expected, changes):
+    if connection.vendor not in SQL_VENDORS or any(hasattr(value, "resolve_expression") for value in (*expected.values(), *changes.values())):
         return _filtered(model, using, pk, expected).update(**changes)
     key = (using, tuple(changes), tuple((name, value is None) for name, value in expected.items()))
     updates = kept_on_class(model, UPDATES_ATTRIBUTE)
-    sql = updates.get(key)
-    if sql is None:
-        sql = updates[key] = _compile(model, using, pk, expected, changes)
-    meta = model._meta
-    params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in changes.items()]
-    params.append(meta.pk.get_db_prep_value(pk, connection))
-    params += [meta.get_field(name).get_db_prep_value(value, connection) for name, value in expected.items() if value is not None]
+    update = updates.get(key)
+    if update is None:
+        if not _plain_columns(model, [*expected, *changes]):
+            return _filtered(model, using, pk, expected).update(**changes)
+        update = updates[key] = _compile(model, using, pk, expected, changes)
+    compared = [value for value in expected.values() if value is not None]
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(update.set_fields, changes.values(), strict=True)]
+    params.append(model._meta.pk.get_db_prep_value(pk, connection))
+    params += [field.get_db_prep_value(value, connection) for field, value in zip(update.compared_fields, compared, strict=True)]
     # As QuerySet.update: a failed update inside atomic() marks the block for rollback.
     with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(update.sql, params)
         return cursor.rowcount
 
 
-def _plain(model: type[Model], expected: Mapping[str, Any], changes: Mapping[str, Any]) -> bool:
-    """Columns of this one table, compared and set to values, no relation, no expression."""
-    if model._meta.parents:
-        return False
-    for name, value in (*expected.items(), *changes.items()):
-        field = model._meta.get_field(name)
-        if field.is_relation or not field.concrete or hasattr(value, "resolve_expression"):
-            return False
-    return True
+def _plain_columns(model: type[Model], names: list[str]) -> bool:
+    """Columns of this one table, no relation (checked once per statement, when it is compiled)."""
+    fields = [model._meta.get_field(name) for name in names]
+    return not model._meta.parents and all(field.concrete and not field.is_relation for field in fields)
 
 
 def _filtered(model: type[Model], using: str, pk: Any, expected: Mapping[str, Any]):
@@ -64,11 +69,13 @@ def _filtered(model: type[Model], using: str, pk: Any, expected: Mapping[str, An
     return queryset
 
 
-def _compile(model: type[Model], using: str, pk: Any, expected: Mapping[str, Any], changes: Mapping[str, Any]) -> str:
+def _compile(model: type[Model], using: str, pk: Any, expected: Mapping[str, Any], changes: Mapping[str, Any]) -> _Update:
     query = _filtered(model, using, pk, expected).query.chain(UpdateQuery)
     query.add_update_values(changes)
     sql, params = query.get_compiler(using).as_sql()
     wanted = len(changes) + 1 + sum(value is not None for value in expected.values())
     if len(params) != wanted:  # not the statement this module fills in
         raise ValueError(f"{model.__name__}: an UPDATE of {len(params)} parameters, not {wanted}")
-    return sql
+    field = model._meta.get_field
+    compared = tuple(field(name) for name, value in expected.items() if value is not None)
+    return _Update(sql, tuple(field(name) for name in changes), compared)
